@@ -1,0 +1,36 @@
+/** Stable error codes: log lines, metrics and tests key on these, never on message text. See docs/errors.md. */
+export const ERROR_CODES = {
+  CONFIG_INVALID: 'the configuration file has problems; each is listed with file:line:column',
+  CONFIG_UNREADABLE: 'the configuration file could not be read',
+  MODBUS_TIMEOUT: 'the analyzer did not answer within the bus timeout',
+  MODBUS_EXCEPTION: 'the analyzer answered with a Modbus exception',
+  MODBUS_DISCONNECTED: 'the connection to the bus was lost or could not be opened',
+  MODBUS_BAD_RESPONSE: 'the answer could not be decoded (wrong length, CRC or function)',
+  STORE_FAILED: 'the local SQLite store could not commit',
+  UPLINK_PUBLISH_FAILED: 'a batch could not be published upstream',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorContext {
+  device?: string;
+  bus?: string;
+  uplink?: string;
+  [key: string]: unknown;
+}
+
+export class AgentError extends Error {
+  readonly code: ErrorCode;
+  readonly context: ErrorContext;
+
+  constructor(code: ErrorCode, message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AgentError';
+    this.code = code;
+    this.context = context;
+  }
+}
+
+export function isAgentError(err: unknown, code?: ErrorCode): err is AgentError {
+  return err instanceof AgentError && (code === undefined || err.code === code);
+}
