@@ -39,7 +39,11 @@ export const registerSchema = z
   .superRefine((r, ctx) => {
     const bitTable = r.table === 'coil' || r.table === 'discrete';
     if (bitTable && r.type !== 'bool') {
-      ctx.addIssue({ code: 'custom', path: ['type'], message: `a ${r.table} holds one bit: expected type bool` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['type'],
+        message: `a ${r.table} holds one bit: expected type bool`,
+      });
     }
     if (!bitTable && r.type === 'bool') {
       ctx.addIssue({
@@ -147,9 +151,9 @@ export const stationConfigSchema = z
     }),
     storage: z.strictObject({
       path: z.string().min(1),
-      commitInterval: boundedDuration(0, 10_000)
-        .default(100)
-        .meta({ description: 'How long readings may wait to share one transaction (default 100ms)' }),
+      synchronous: z.enum(['full', 'normal']).default('full').meta({
+        description: 'SQLite durability: full survives power cuts (default); normal survives crashes only',
+      }),
     }),
     log: z
       .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
@@ -158,37 +162,69 @@ export const stationConfigSchema = z
     devices: z.array(deviceSchema).default([]),
     uplinks: z.array(uplinkSchema).default([]),
   })
-  .superRefine((cfg, ctx) => {
-    uniqueIds(cfg.buses, ['buses'], 'bus', ctx);
-    uniqueIds(cfg.devices, ['devices'], 'device', ctx);
-    uniqueIds(cfg.uplinks, ['uplinks'], 'uplink', ctx);
-    const busIds = new Set(cfg.buses.map((b) => b.id));
-    cfg.devices.forEach((d, i) => {
-      if (!busIds.has(d.bus)) {
-        const known = [...busIds].join(', ') || 'none defined';
-        ctx.addIssue({
-          code: 'custom',
-          path: ['devices', i, 'bus'],
-          message: `unknown bus "${d.bus}" (buses: ${known})`,
-        });
+  // `when`: cross-references are checked even when other settings failed, so one pass reports an
+  // unknown bus or a duplicate id together with everything else. The value may then be partly
+  // unvalidated, which is why referenceProblems reads it defensively. (zod still skips this after
+  // an aborting issue such as a non-integer number; the loader then calls referenceProblems itself.)
+  .superRefine(
+    (cfg, ctx) => {
+      for (const p of referenceProblems(cfg)) {
+        ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
       }
-      uniqueIds(d.channels, ['devices', i, 'channels'], 'channel', ctx);
-    });
+    },
+    { when: (payload) => isRecord(payload.value) },
+  );
+
+/** Cross-references between sections: duplicate ids, devices on unknown buses. Accepts any value. */
+export function referenceProblems(cfg: unknown): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  if (!isRecord(cfg)) return problems;
+  const buses = listOf(cfg.buses);
+  const devices = listOf(cfg.devices);
+  uniqueIds(buses, ['buses'], 'bus', problems);
+  uniqueIds(devices, ['devices'], 'device', problems);
+  uniqueIds(listOf(cfg.uplinks), ['uplinks'], 'uplink', problems);
+  const busIds = new Set(buses.map(idOf).filter((busId) => busId !== undefined));
+  // When `buses` is not a list, that section's own problem is the one to fix.
+  const busesKnown = cfg.buses === undefined || Array.isArray(cfg.buses);
+  devices.forEach((d, i) => {
+    const bus = isRecord(d) ? d.bus : undefined;
+    if (typeof bus === 'string' && busesKnown && !busIds.has(bus)) {
+      const known = [...busIds].join(', ') || 'none defined';
+      problems.push({ path: ['devices', i, 'bus'], message: `unknown bus "${bus}" (buses: ${known})` });
+    }
+    if (isRecord(d)) uniqueIds(listOf(d.channels), ['devices', i, 'channels'], 'channel', problems);
   });
+  return problems;
+}
 
 function uniqueIds(
-  items: readonly { id: string }[],
+  items: readonly unknown[],
   path: (string | number)[],
   what: string,
-  ctx: z.RefinementCtx,
+  problems: { path: (string | number)[]; message: string }[],
 ): void {
   const seen = new Set<string>();
   items.forEach((item, i) => {
-    if (seen.has(item.id)) {
-      ctx.addIssue({ code: 'custom', path: [...path, i, 'id'], message: `duplicate ${what} id "${item.id}"` });
+    const itemId = idOf(item);
+    if (itemId === undefined) return;
+    if (seen.has(itemId)) {
+      problems.push({ path: [...path, i, 'id'], message: `duplicate ${what} id "${itemId}"` });
     }
-    seen.add(item.id);
+    seen.add(itemId);
   });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function listOf(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function idOf(item: unknown): string | undefined {
+  return isRecord(item) && typeof item.id === 'string' ? item.id : undefined;
 }
 
 function isTimeZone(tz: string): boolean {

@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { LineCounter, type Node, parseDocument } from 'yaml';
+import type { ErrorCode } from '../core/errors.js';
+import { type ConfigPath, type ConfigProblem, formatPath, sortProblems } from './configErrors.js';
+import { substituteEnv } from './envSubstitution.js';
+import { type Issue, markGeneric, reportIssue } from './issueMessages.js';
+import { referenceProblems, type StationConfig, stationConfigSchema } from './schema.js';
+import { checkYaml } from './yamlErrors.js';
+import { nodeAt, positionOf, sourceOf } from './yamlPositions.js';
+
+/**
+ * Reads the station configuration: YAML -> ${ENV} substitution -> schema validation, reporting
+ * every problem at once with file:line:column, so a maintainer on site fixes the file in one pass
+ * instead of restarting the agent once per typo. Bad input never throws; only bugs do.
+ */
+
+export type { ConfigProblem } from './configErrors.js';
+export { formatProblems } from './configErrors.js';
+
+export type LoadResult =
+  | {
+      ok: true;
+      config: StationConfig;
+      /** sha256 hex of the file text, for logs and change detection. */
+      hash: string;
+    }
+  | {
+      ok: false;
+      problems: ConfigProblem[];
+      code: Extract<ErrorCode, 'CONFIG_INVALID' | 'CONFIG_UNREADABLE'>;
+    };
+
+// Limits YAML alias expansion ("billion laughs"); a station config has no use for more.
+const MAX_ALIAS_COUNT = 100;
+
+/** Loads and validates the configuration file at `filePath`. */
+export async function loadConfig(
+  filePath: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LoadResult> {
+  let text: string;
+  try {
+    text = await readFile(filePath, 'utf8');
+  } catch (err) {
+    return unreadable(filePath, err);
+  }
+  return loadConfigText(text, filePath, env);
+}
+
+/** Synchronous `loadConfig`, for start-up paths and CLI commands that have nothing else to do meanwhile. */
+export function loadConfigSync(filePath: string, env: NodeJS.ProcessEnv = process.env): LoadResult {
+  let text: string;
+  try {
+    text = readFileSync(filePath, 'utf8');
+  } catch (err) {
+    return unreadable(filePath, err);
+  }
+  return loadConfigText(text, filePath, env);
+}
+
+/** Validates configuration text; `fileName` only labels the problems. */
+export function loadConfigText(
+  text: string,
+  fileName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): LoadResult {
+  const hash = createHash('sha256').update(text, 'utf8').digest('hex');
+  const lineCounter = new LineCounter();
+  // merge: `<<: *anchor` lets several identical analyzers share one definition.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
+  const at = (node: Node | undefined, path: ConfigPath, message: string, hint?: string): ConfigProblem => ({
+    file: fileName,
+    ...positionOf(node, lineCounter),
+    path: formatPath(path),
+    message,
+    ...(hint ? { hint } : {}),
+  });
+
+  // After a syntax error the tree is a guess; schema messages about it would only mislead.
+  const yaml = checkYaml(doc, text, fileName, lineCounter);
+  if (yaml.fatal) return invalid(yaml.problems);
+
+  const envProblems = substituteEnv(doc, env);
+  const problems: ConfigProblem[] = [
+    ...yaml.problems,
+    ...envProblems.map((p) => at(p.node, p.path, p.message, p.hint)),
+  ];
+  const unresolved = new Set<Node>(envProblems.map((p) => p.node));
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // In practice only the alias limit: the alias checks above leave nothing else to fail on.
+    const message = /alias count/i.test(errorText(err))
+      ? `the file uses YAML aliases (*name) too often: at most ${MAX_ALIAS_COUNT} expansions are allowed`
+      : `cannot expand the YAML: ${errorText(err)}`;
+    return invalid([...problems, at(undefined, [], message)]);
+  }
+
+  const parsed = stationConfigSchema.safeParse(data, { error: markGeneric });
+  if (parsed.success && problems.length === 0) return { ok: true, config: parsed.data, hash };
+
+  const ctx = {
+    data,
+    root: stationConfigSchema,
+    sourceAt: (path: ConfigPath) => sourceOf(nodeAt(doc, path).node, text),
+  };
+  for (const issue of withReferenceIssues(parsed.error?.issues ?? [], data)) {
+    for (const report of reportIssue(issue, ctx)) {
+      const found = nodeAt(doc, report.path);
+      // A value still holding an unset ${VAR} is reported once, as the missing variable.
+      if (found.node && unresolved.has(found.node)) continue;
+      const node = report.at === 'key' ? (found.keyNode ?? found.node) : found.node;
+      problems.push(at(node, report.path, report.message, report.hint));
+    }
+  }
+  return invalid(problems);
+}
+
+/** Adds the cross-reference checks zod skipped (see the note at the schema's superRefine). */
+function withReferenceIssues(issues: readonly Issue[], data: unknown): Issue[] {
+  const key = (path: readonly PropertyKey[], message: string) => `${formatPath(path)}\u0000${message}`;
+  const seen = new Set(issues.map((i) => key(i.path, i.message)));
+  const extra = referenceProblems(data)
+    .filter((p) => !seen.has(key(p.path, p.message)))
+    .map((p): Issue => ({ code: 'custom', path: p.path, message: p.message, input: undefined }));
+  return [...issues, ...extra];
+}
+
+function unreadable(filePath: string, err: unknown): LoadResult {
+  const message = `cannot read the file: ${osReason(err)}`;
+  return {
+    ok: false,
+    code: 'CONFIG_UNREADABLE',
+    problems: [{ file: filePath, line: 1, column: 1, path: '', message }],
+  };
+}
+
+function invalid(problems: ConfigProblem[]): LoadResult {
+  return { ok: false, code: 'CONFIG_INVALID', problems: sortProblems(problems) };
+}
+
+/** "ENOENT: no such file or directory" without the path (the problem line already shows it). */
+function osReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.message !== 'string') return String(err);
+  return e.message.replace(/, \w+ '.*'$/, '');
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
