@@ -1,0 +1,69 @@
+import type { DeviceConfig } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+import { AgentError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import type { ReadingStore } from '../store/readingStore.js';
+import { createDevicePoller, type RegisterReader } from './devicePoller.js';
+import { createPollScheduler } from './pollScheduler.js';
+
+/** One device's acquisition loop: poll on schedule, commit the readings, keep counters for status. */
+export interface DeviceAcquisition {
+  readonly id: string;
+  start(): void;
+  stop(): Promise<void>;
+  status(): DeviceStatus;
+}
+
+export interface DeviceStatus {
+  id: string;
+  bus: string;
+  polls: number;
+  failures: number;
+  missedSlots: number;
+  lastOkAt: number | null;
+  storeErrors: number;
+}
+
+export interface DeviceAcquisitionDeps {
+  device: DeviceConfig;
+  bus: RegisterReader;
+  clock: Clock;
+  store: Pick<ReadingStore, 'append'>;
+  log: Logger;
+}
+
+export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcquisition {
+  const { device, bus, clock, store, log } = deps;
+  const poller = createDevicePoller({ device, bus, clock, log });
+  const counters = { polls: 0, failures: 0, missedSlots: 0, storeErrors: 0, lastOkAt: null as number | null };
+
+  const scheduler = createPollScheduler({
+    clock,
+    intervalMs: device.interval,
+    log,
+    onMissed: (n) => {
+      counters.missedSlots += n;
+    },
+    task: async () => {
+      const result = await poller.poll();
+      counters.polls++;
+      if (result.ok) counters.lastOkAt = clock.now();
+      else counters.failures++;
+      try {
+        // Committed before anything else happens to them: uplinks learn of readings only from the store.
+        store.append(result.readings);
+      } catch (err) {
+        counters.storeErrors++;
+        const code = err instanceof AgentError ? err.code : 'STORE_FAILED';
+        log.error({ err, code, readings: result.readings.length }, 'could not commit readings');
+      }
+    },
+  });
+
+  return {
+    id: device.id,
+    start: () => scheduler.start(),
+    stop: () => scheduler.stop(),
+    status: () => ({ id: device.id, bus: device.bus, ...counters }),
+  };
+}

@@ -1,0 +1,203 @@
+import { decodeValue, registerCount } from '../../drivers/modbus/decode.js';
+import { type PlannedRequest, planRequests, type RegisterItem } from '../../drivers/modbus/requestPlanner.js';
+import type { ChannelConfig, DeviceConfig, RegisterConfig, RegisterTable } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+import { AgentError, isAgentError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import type { DataFlag, NewReading } from '../core/reading.js';
+
+/**
+ * One poll of one device: read its planned requests, decode every channel, flag every value.
+ *
+ * Flag rules (HJ 212 flags, one per reading):
+ * - The channel's request failed (or was skipped, see below): value null, flag B (comms failure).
+ * - The value decodes to NaN/±Infinity (analyzers use NaN for "no valid measurement"; a reading
+ *   cannot carry NaN through JSON or SQLite): value null, flag D (the instrument answered, the value
+ *   is not valid).
+ * - Otherwise the value is kept and flagged by the instrument state: status.flags[state] or
+ *   status.default for an unlisted state; N when the device has no status register.
+ * - Status register configured but its request failed while the value was read: the value is kept
+ *   and flagged N. Flagging B or D would discard a good measurement over a state we could not
+ *   read; the failure is not hidden: it is in `errors`, so the poll is not `ok`. (The planner
+ *   usually reads the status in the same request as the channels, so this case is rare.)
+ *
+ * After a timeout or a disconnect the remaining requests of this poll are skipped: the device (or
+ * bus) is not answering, and every further request would hold the shared bus for a full timeout
+ * (times retries) while other devices wait. Exceptions do not skip: they are per-block answers.
+ */
+
+export interface RegisterReader {
+  read(unit: number, table: RegisterTable, address: number, count: number): Promise<number[]>;
+}
+
+export interface PollResult {
+  /** One reading per channel, in channel order, all stamped with the poll's start time. */
+  readings: NewReading[];
+  /** True when every planned request succeeded. */
+  ok: boolean;
+  /** One per failed request (with device and bus in the context). */
+  errors: AgentError[];
+  /** Register words (bits for coil/discrete) as read, per channel id; absent when not read. */
+  raw: Map<string, number[]>;
+  /** Decoded instrument state; null without a status register or when it could not be read. */
+  state: number | null;
+}
+
+export interface DevicePoller {
+  readonly plan: readonly PlannedRequest[];
+  poll(): Promise<PollResult>;
+}
+
+export interface DevicePollerDeps {
+  device: DeviceConfig;
+  bus: RegisterReader;
+  clock: Clock;
+  log: Logger;
+}
+
+/** Planner key of the status register; channel ids cannot contain '$', so it never collides. */
+export const STATUS_KEY = '$status';
+
+export function createDevicePoller(deps: DevicePollerDeps): DevicePoller {
+  const { device, bus, clock, log } = deps;
+  const items: RegisterItem[] = device.channels.map((ch) => item(ch.id, ch.register));
+  if (device.status) items.push(item(STATUS_KEY, device.status.register));
+  const sizes = new Map(items.map((i) => [i.key, i.count]));
+  const plan = planRequests(items, {
+    mergeGap: device.workarounds.mergeGap,
+    maxRegistersPerRequest: device.workarounds.maxRegistersPerRequest,
+  });
+  const limit = device.workarounds.maxRegistersPerRequest;
+  if (
+    limit !== undefined &&
+    plan.some((r) => r.table !== 'coil' && r.table !== 'discrete' && r.count > limit)
+  ) {
+    log.warn(
+      { maxRegistersPerRequest: limit },
+      'a value is larger than maxRegistersPerRequest: it is read in one request anyway (never split)',
+    );
+  }
+  // Logged on change only: a dead analyzer polled every few seconds must not flood the log.
+  let lastPollOk = true;
+
+  async function readAll(): Promise<{ words: Map<string, number[]>; errors: AgentError[] }> {
+    const words = new Map<string, number[]>();
+    const errors: AgentError[] = [];
+    for (const req of plan) {
+      try {
+        const answer = await bus.read(device.unit, req.table, req.address, req.count);
+        if (answer.length < req.count) {
+          throw new AgentError('MODBUS_BAD_RESPONSE', `expected ${req.count} values, got ${answer.length}`);
+        }
+        for (const { key, offset } of req.items) {
+          words.set(key, answer.slice(offset, offset + (sizes.get(key) ?? 1)));
+        }
+      } catch (err) {
+        const e = withDevice(err, device.id, req);
+        errors.push(e);
+        if (e.code === 'MODBUS_TIMEOUT' || e.code === 'MODBUS_DISCONNECTED') break;
+      }
+    }
+    return { words, errors };
+  }
+
+  async function poll(): Promise<PollResult> {
+    const ts = clock.now();
+    let words = new Map<string, number[]>();
+    let errors: AgentError[];
+    try {
+      ({ words, errors } = await readAll());
+    } catch (err) {
+      // readAll catches per request; this is a last line of defence so poll() never rejects.
+      errors = [withDevice(err, device.id)];
+    }
+
+    const state = decodeState(device, words.get(STATUS_KEY));
+    const stateFlag = flagForState(device, words.get(STATUS_KEY));
+    const raw = new Map<string, number[]>();
+    const readings = device.channels.map((ch): NewReading => {
+      const w = words.get(ch.id);
+      if (w) raw.set(ch.id, w);
+      const { value, flag } = channelValue(ch, w, stateFlag);
+      return {
+        ts,
+        device: device.id,
+        channel: ch.id,
+        code: ch.code ?? null,
+        value,
+        unit: ch.unit ?? null,
+        flag,
+      };
+    });
+
+    const ok = errors.length === 0;
+    if (ok !== lastPollOk) {
+      // The device id is in the logger's bindings (the caller's child logger), not repeated here.
+      if (ok) log.info('device answering again');
+      else log.warn({ code: errors[0]?.code, err: errors[0]?.message }, 'device poll failed');
+      lastPollOk = ok;
+    } else if (!ok) {
+      log.debug({ code: errors[0]?.code }, 'device poll failed');
+    }
+    return { readings, ok, errors, raw, state };
+  }
+
+  return { plan, poll };
+}
+
+function item(key: string, reg: RegisterConfig): RegisterItem {
+  return { key, table: reg.table, address: reg.address, count: registerCount(reg.type) };
+}
+
+function channelValue(
+  ch: ChannelConfig,
+  words: number[] | undefined,
+  stateFlag: DataFlag,
+): { value: number | null; flag: DataFlag } {
+  if (!words) return { value: null, flag: 'B' };
+  let value: number;
+  try {
+    value = decodeValue(words, ch.register.type, ch.register.order ?? 'ABCD') * ch.scale + ch.offset;
+  } catch {
+    return { value: null, flag: 'B' }; // too few words: the answer was not what we asked for
+  }
+  if (!Number.isFinite(value)) return { value: null, flag: 'D' };
+  return { value, flag: stateFlag };
+}
+
+/** The instrument state, or null without a status register, when unread, or when not a finite number. */
+function decodeState(device: DeviceConfig, words: number[] | undefined): number | null {
+  if (!device.status || !words) return null;
+  try {
+    const state = decodeValue(words, device.status.register.type, device.status.register.order ?? 'ABCD');
+    return Number.isFinite(state) ? state : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * N without a status register or when it was unreadable (see the file comment). A state that was
+ * read is mapped; one that is not listed, or not a finite number, takes status.default.
+ */
+function flagForState(device: DeviceConfig, statusWords: number[] | undefined): DataFlag {
+  const status = device.status;
+  if (!status || !statusWords) return 'N';
+  const state = decodeState(device, statusWords);
+  if (state === null) return status.default;
+  return status.flags[String(state)] ?? status.default;
+}
+
+function withDevice(err: unknown, deviceId: string, req?: PlannedRequest): AgentError {
+  const where = req ? { table: req.table, address: req.address, count: req.count } : {};
+  if (isAgentError(err)) {
+    return new AgentError(
+      err.code,
+      err.message,
+      { ...where, ...err.context, device: deviceId },
+      { cause: err.cause },
+    );
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new AgentError('MODBUS_BAD_RESPONSE', message, { ...where, device: deviceId }, { cause: err });
+}
