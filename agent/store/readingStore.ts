@@ -1,0 +1,179 @@
+import type Database from 'better-sqlite3';
+import { AgentError } from '../core/errors.js';
+import { type Logger, silentLogger } from '../core/log.js';
+import type { DataFlag, NewReading, StoredReading } from '../core/reading.js';
+
+/**
+ * Flags are stored as small integers: SQLite stores 0 and 1 in zero bytes and the rest in one, against two
+ * for a one-letter TEXT. The numbers are an on-disk format: never renumber, only add.
+ */
+const FLAG_TO_CODE: Record<DataFlag, number> = { N: 0, F: 1, M: 2, S: 3, D: 4, C: 5, T: 6, B: 7 };
+const CODE_TO_FLAG = new Map<number, DataFlag>(
+  Object.entries(FLAG_TO_CODE).map(([flag, code]) => [code, flag as DataFlag]),
+);
+
+/** Called after a commit with the readings it made durable, in seq order. */
+export type CommitListener = (readings: readonly StoredReading[]) => void;
+
+interface ReadingRow {
+  seq: number;
+  ts: number;
+  device: string;
+  channel: string;
+  code: string | null;
+  unit: string | null;
+  value: number | null;
+  flag: number;
+}
+
+interface PendingChannel {
+  key: string;
+  id: number;
+}
+
+/**
+ * The durable reading log. Every reading is committed here before anything else sees it; uplinks read
+ * forward from their own cursor. Statements are prepared once: append runs on every poll cycle.
+ */
+export class ReadingStore {
+  private readonly log: Logger;
+  private readonly listeners = new Set<CommitListener>();
+  /** channel key -> channels.id; only holds ids whose row is committed (see append). */
+  private readonly channelIds = new Map<string, number>();
+  private readonly insertReading: Database.Statement;
+  private readonly findChannel: Database.Statement;
+  private readonly insertChannel: Database.Statement;
+  private readonly selectLastSeq: Database.Statement;
+  private readonly selectAfter: Database.Statement;
+  private readonly selectCountAfter: Database.Statement;
+  private readonly selectOldestTsAfter: Database.Statement;
+  private readonly appendTx: Database.Transaction<
+    (readings: readonly NewReading[]) => { stored: StoredReading[]; created: PendingChannel[] }
+  >;
+
+  constructor(deps: { db: Database.Database; log?: Logger }) {
+    const { db } = deps;
+    this.log = deps.log ?? silentLogger();
+    this.insertReading = db.prepare('INSERT INTO readings (ts, channel_id, value, flag) VALUES (?, ?, ?, ?)');
+    this.findChannel = db
+      .prepare('SELECT id FROM channels WHERE device = ? AND channel = ? AND code IS ? AND unit IS ?')
+      .pluck();
+    this.insertChannel = db.prepare('INSERT INTO channels (device, channel, code, unit) VALUES (?, ?, ?, ?)');
+    this.selectLastSeq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'readings'").pluck();
+    this.selectAfter = db.prepare(
+      `SELECT r.seq, r.ts, c.device, c.channel, c.code, c.unit, r.value, r.flag
+         FROM readings r JOIN channels c ON c.id = r.channel_id
+        WHERE r.seq > ? ORDER BY r.seq LIMIT ?`,
+    );
+    this.selectCountAfter = db.prepare('SELECT count(*) FROM readings WHERE seq > ?').pluck();
+    this.selectOldestTsAfter = db
+      .prepare('SELECT ts FROM readings WHERE seq > ? ORDER BY seq LIMIT 1')
+      .pluck();
+    this.appendTx = db.transaction((readings: readonly NewReading[]) => {
+      const created: PendingChannel[] = [];
+      const stored = readings.map((r) => {
+        const channelId = this.channelId(r, created);
+        const value = r.value !== null && Number.isFinite(r.value) ? r.value : null;
+        const res = this.insertReading.run(r.ts, channelId, value, FLAG_TO_CODE[r.flag]);
+        return { ...r, value, seq: Number(res.lastInsertRowid) };
+      });
+      return { stored, created };
+    });
+  }
+
+  /**
+   * Commits the readings in one transaction (one fsync) and returns them with their seq. Throws AgentError
+   * STORE_FAILED when the commit fails (disk full, I/O error); nothing of the batch is then stored.
+   */
+  append(readings: readonly NewReading[]): StoredReading[] {
+    if (readings.length === 0) return [];
+    for (const r of readings) {
+      // Checked before the transaction: a bad reading is the caller's bug and must not half-apply a batch.
+      if (!Number.isSafeInteger(r.ts) || FLAG_TO_CODE[r.flag] === undefined) {
+        throw new AgentError(
+          'STORE_FAILED',
+          `invalid reading ${r.device}/${r.channel}: ts ${r.ts}, flag ${String(r.flag)}`,
+          { device: r.device, channel: r.channel },
+        );
+      }
+    }
+    let result: { stored: StoredReading[]; created: PendingChannel[] };
+    try {
+      // IMMEDIATE takes the write lock up front: a deferred transaction could fail half-way with SQLITE_BUSY.
+      result = this.appendTx.immediate(readings);
+    } catch (err) {
+      const sqliteCode = (err as { code?: unknown }).code;
+      throw new AgentError(
+        'STORE_FAILED',
+        `could not commit ${readings.length} reading(s): ${String(err)}`,
+        { count: readings.length, sqliteCode },
+        { cause: err },
+      );
+    }
+    // Only now are the new channel rows real: caching them inside the transaction would leave ids of
+    // rolled-back rows in the cache after a failed commit.
+    for (const c of result.created) this.channelIds.set(c.key, c.id);
+    for (const fn of this.listeners) {
+      try {
+        fn(result.stored);
+      } catch (err) {
+        // The readings are committed; a listener's bug must not turn that into an error for the caller.
+        this.log.error({ err }, 'reading store commit listener failed');
+      }
+    }
+    return result.stored;
+  }
+
+  /** Registers a listener for committed readings; returns a function that removes it. */
+  onCommitted(fn: CommitListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Highest seq ever committed (0 for an empty store), even if that row was deleted since. */
+  lastSeq(): number {
+    const seq = this.selectLastSeq.get() as number | undefined;
+    return seq ?? 0;
+  }
+
+  /** Up to `limit` readings with seq > `seq`, in seq order. Memory is bounded by `limit`, not the backlog. */
+  readAfter(seq: number, limit: number): StoredReading[] {
+    const rows = this.selectAfter.all(seq, Math.max(0, Math.trunc(limit))) as ReadingRow[];
+    return rows.map((row) => ({
+      seq: row.seq,
+      ts: row.ts,
+      device: row.device,
+      channel: row.channel,
+      code: row.code,
+      value: row.value,
+      unit: row.unit,
+      // An unknown code can only come from a newer agent's rows; D (fault) is the safe reading of it.
+      flag: CODE_TO_FLAG.get(row.flag) ?? 'D',
+    }));
+  }
+
+  /** Number of stored readings with seq > `seq` (a range count on the primary key). */
+  countAfter(seq: number): number {
+    return this.selectCountAfter.get(seq) as number;
+  }
+
+  /** ts of the first reading (in seq order) after `seq`, or null when there is none. */
+  oldestTsAfter(seq: number): number | null {
+    const ts = this.selectOldestTsAfter.get(seq) as number | undefined;
+    return ts ?? null;
+  }
+
+  private channelId(r: NewReading, created: PendingChannel[]): number {
+    const key = JSON.stringify([r.device, r.channel, r.code, r.unit]);
+    const cached = this.channelIds.get(key) ?? created.find((c) => c.key === key)?.id;
+    if (cached !== undefined) return cached;
+    const found = this.findChannel.get(r.device, r.channel, r.code, r.unit) as number | undefined;
+    if (found !== undefined) {
+      created.push({ key, id: found });
+      return found;
+    }
+    const id = Number(this.insertChannel.run(r.device, r.channel, r.code, r.unit).lastInsertRowid);
+    created.push({ key, id });
+    return id;
+  }
+}
