@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DATA_FLAGS, type StoredReading } from '../../../agent/core/reading.js';
+import { encodeReadingsPayload, readingsTopic, statusTopic } from '../../../agent/uplink/readingsPayload.js';
+
+type Schema = Record<string, unknown>;
+
+const root = JSON.parse(
+  readFileSync(new URL('../../../docs/schemas/readings.schema.json', import.meta.url), 'utf8'),
+) as Schema;
+
+/**
+ * Just enough JSON Schema (the keywords readings.schema.json uses) to check our payloads against the
+ * published document without adding a validator dependency. Returns the list of violations.
+ */
+function validate(schema: Schema, value: unknown, path = '$'): string[] {
+  if (typeof schema.$ref === 'string') {
+    const target = schema.$ref
+      .replace(/^#\//, '')
+      .split('/')
+      .reduce<unknown>((node, key) => (node as Schema)[key], root) as Schema;
+    return validate(target, value, path);
+  }
+  const errors: string[] = [];
+  const types = schema.type === undefined ? undefined : ([] as unknown[]).concat(schema.type);
+  if (types && !types.some((t) => hasType(value, t as string))) {
+    return [`${path}: expected ${types.join('|')}, got ${JSON.stringify(value)}`];
+  }
+  if ('const' in schema && value !== schema.const) errors.push(`${path}: expected ${String(schema.const)}`);
+  if (Array.isArray(schema.enum) && !schema.enum.includes(value)) errors.push(`${path}: not in enum`);
+  if (typeof value === 'number' && typeof schema.minimum === 'number' && value < schema.minimum) {
+    errors.push(`${path}: below minimum`);
+  }
+  if (typeof value === 'string') {
+    if (typeof schema.minLength === 'number' && value.length < schema.minLength)
+      errors.push(`${path}: too short`);
+    if (typeof schema.maxLength === 'number' && value.length > schema.maxLength)
+      errors.push(`${path}: too long`);
+    if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value)) {
+      errors.push(`${path}: does not match ${schema.pattern}`);
+    }
+  }
+  if (Array.isArray(value)) {
+    if (typeof schema.minItems === 'number' && value.length < schema.minItems) {
+      errors.push(`${path}: too few items`);
+    }
+    if (schema.items) {
+      for (const [i, v] of value.entries())
+        errors.push(...validate(schema.items as Schema, v, `${path}[${i}]`));
+    }
+  }
+  if (isObject(value)) {
+    for (const key of (schema.required as string[] | undefined) ?? []) {
+      if (!(key in value)) errors.push(`${path}: missing ${key}`);
+    }
+    const props = (schema.properties as Record<string, Schema> | undefined) ?? {};
+    for (const [key, v] of Object.entries(value)) {
+      if (props[key]) errors.push(...validate(props[key], v, `${path}.${key}`));
+      else if (schema.additionalProperties === false) errors.push(`${path}: unexpected ${key}`);
+    }
+  }
+  return errors;
+}
+
+function hasType(value: unknown, type: string): boolean {
+  switch (type) {
+    case 'null':
+      return value === null;
+    case 'integer':
+      return Number.isInteger(value);
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return isObject(value);
+    default:
+      return typeof value === type;
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const sample: StoredReading = {
+  seq: 1042,
+  ts: Date.UTC(2026, 10, 28, 8, 0, 0),
+  device: 'nutrient',
+  channel: 'cod',
+  code: 'w01018',
+  value: 25.5,
+  unit: 'mg/L',
+  flag: 'N',
+};
+
+describe('readings payload', () => {
+  it('is exactly the documented JSON', () => {
+    expect(encodeReadingsPayload('320700W001', [sample])).toBe(
+      '{"v":1,"station":"320700W001","readings":[{"seq":1042,"ts":"2026-11-28T08:00:00.000Z","device":"nutrient",' +
+        '"channel":"cod","code":"w01018","value":25.5,"unit":"mg/L","flag":"N"}]}',
+    );
+  });
+
+  it('validates against docs/schemas/readings.schema.json, nulls included', () => {
+    const payload = JSON.parse(
+      encodeReadingsPayload('320700W001', [
+        sample,
+        { ...sample, seq: 1043, code: null, unit: null, value: null, flag: 'B' },
+        { ...sample, seq: 1044, value: Number.NaN },
+      ]),
+    );
+    expect(validate(root, payload)).toEqual([]);
+    expect(payload.readings[2].value).toBeNull();
+  });
+
+  it('the schema check is not vacuous', () => {
+    const good = JSON.parse(encodeReadingsPayload('s', [sample]));
+    expect(validate(root, { ...good, v: 2 })).not.toEqual([]);
+    expect(validate(root, { ...good, readings: [] })).not.toEqual([]);
+    expect(
+      validate(root, { ...good, readings: [{ ...good.readings[0], ts: '2026-11-28T08:00:00Z' }] }),
+    ).not.toEqual([]);
+    expect(validate(root, { ...good, readings: [{ ...good.readings[0], flag: 'X' }] })).not.toEqual([]);
+    expect(validate(root, { ...good, readings: [{ ...good.readings[0], extra: 1 }] })).not.toEqual([]);
+  });
+
+  it('documents every data flag the agent can produce', () => {
+    const defs = root.$defs as Record<string, { properties: { flag: { enum: string[] } } }>;
+    expect(defs.reading!.properties.flag.enum).toEqual([...DATA_FLAGS]);
+  });
+
+  it('builds the topics from prefix and station', () => {
+    expect(readingsTopic('stations', '320700W001')).toBe('stations/320700W001/readings');
+    expect(statusTopic('stations', '320700W001')).toBe('stations/320700W001/status');
+  });
+});
