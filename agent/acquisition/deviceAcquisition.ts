@@ -9,6 +9,7 @@ import { createPollScheduler } from './pollScheduler.js';
 /** One device's acquisition loop: poll on schedule, commit the readings, keep counters for status. */
 export interface DeviceAcquisition {
   readonly id: string;
+  readonly bus: string;
   start(): void;
   stop(): Promise<void>;
   status(): DeviceStatus;
@@ -62,6 +63,7 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
 
   return {
     id: device.id,
+    bus: device.bus,
     start: () => scheduler.start(),
     stop: () => scheduler.stop(),
     status: () => ({ id: device.id, bus: device.bus, ...counters }),

@@ -1,5 +1,6 @@
 import { type IClientOptions, type MqttClient, connect as mqttConnect } from 'mqtt';
 import type { MqttUplinkConfig } from '../config/schema.js';
+import { type Backoff, createBackoff } from '../core/backoff.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { AgentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
@@ -9,7 +10,6 @@ import type { ReadingStore } from '../store/readingStore.js';
 import { BatchTiming } from './batchTiming.js';
 import { type Batch, BatchTracker } from './batchTracker.js';
 import { encodeReadingsPayload, readingsTopic, statusTopic } from './readingsPayload.js';
-import { ReconnectBackoff } from './reconnectBackoff.js';
 
 export interface MqttUplinkDeps {
   config: MqttUplinkConfig;
@@ -61,7 +61,7 @@ export class MqttUplink {
   private readonly topics: { readings: string; status: string };
   private readonly tracker = new BatchTracker();
   private readonly timing: BatchTiming;
-  private readonly backoff: ReconnectBackoff;
+  private readonly backoff: Backoff;
   private state: State = 'idle';
   private client: MqttClient | null = null;
   private connected = false;
@@ -92,7 +92,11 @@ export class MqttUplink {
       );
     }
     this.timing = new BatchTiming(config.batch);
-    this.backoff = new ReconnectBackoff({ ...config.reconnect, random: deps.random });
+    this.backoff = createBackoff({
+      minMs: config.reconnect.min,
+      maxMs: config.reconnect.max,
+      random: deps.random,
+    });
   }
 
   /** Starts connecting; readings already in the store after the cursor are sent once connected. */

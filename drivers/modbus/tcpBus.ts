@@ -1,6 +1,6 @@
 import { Socket } from 'node:net';
-import { type Backoff, createBackoff } from '../../agent/acquisition/backoff.js';
 import type { RegisterTable, TcpBusConfig } from '../../agent/config/schema.js';
+import { type Backoff, createBackoff } from '../../agent/core/backoff.js';
 import type { Clock, TimerHandle } from '../../agent/core/clock.js';
 import { AgentError, type ErrorCode, type ErrorContext } from '../../agent/core/errors.js';
 import type { Logger } from '../../agent/core/log.js';
@@ -75,6 +75,9 @@ interface InFlight {
 export class ModbusTcpBus {
   readonly id: string;
   private readonly config: TcpBusConfig;
+  get timeoutMs(): number {
+    return this.config.timeout;
+  }
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly createClient: () => ModbusClient;
@@ -98,6 +101,8 @@ export class ModbusTcpBus {
   /** Failures since the last success: the first is a warning, repeats are debug (no log storm). */
   private failuresInARow = 0;
   private consecutiveTimeouts = 0;
+  /** Callers of ready() waiting for the connection to come up. */
+  private readonly readyWaiters = new Set<(ok: boolean) => void>();
 
   constructor(deps: ModbusTcpBusDeps) {
     this.config = deps.config;
@@ -125,6 +130,7 @@ export class ModbusTcpBus {
     this.stopped = true;
     if (this.reconnectTimer) this.clock.clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
+    for (const wake of [...this.readyWaiters]) wake(false);
     // Queued reads are not rejected here: each fails fast with its own context (unit, address) when
     // its turn comes, which is at once since nothing reaches the wire any more.
     const conn = this.conn;
@@ -133,6 +139,24 @@ export class ModbusTcpBus {
     await new Promise<void>((resolve) => {
       conn.socket.once('close', () => resolve());
       conn.socket.destroy();
+    });
+  }
+
+  /**
+   * Resolves true once connected, or false after `waitMs`. The agent waits on it before the first
+   * poll so a station's first readings are not flagged B merely because the socket was still opening.
+   */
+  ready(waitMs: number): Promise<boolean> {
+    if (this.isConnected()) return Promise.resolve(true);
+    if (this.stopped) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        this.readyWaiters.delete(done);
+        this.clock.clearTimeout(timer);
+        resolve(ok);
+      };
+      const timer = this.clock.setTimeout(() => done(false), waitMs);
+      this.readyWaiters.add(done);
     });
   }
 
@@ -330,6 +354,7 @@ export class ModbusTcpBus {
         if (this.everConnected) this.counters.reconnects++;
         this.everConnected = true;
         this.log.info({ host: this.config.host, port: this.config.port }, 'bus connected');
+        for (const wake of [...this.readyWaiters]) wake(true);
       });
     } catch (err) {
       this.log.warn({ err }, 'could not attach the Modbus client');

@@ -127,7 +127,8 @@ describe('MqttUplink (fake client, manual clock)', () => {
         clients.push(c);
         return c;
       }) as unknown as typeof connect,
-      random: () => 1,
+      // createBackoff draws from [ceiling·(1 − jitter), ceiling]: 0 picks the ceiling, so delays are exact.
+      random: () => 0,
     });
   const client = () => clients.at(-1)!;
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createBackoff } from '../../../agent/acquisition/backoff.js';
+import { createBackoff } from '../../../agent/core/backoff.js';
 
 describe('createBackoff', () => {
   it('doubles from min up to max without jitter', () => {
