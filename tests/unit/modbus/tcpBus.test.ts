@@ -269,6 +269,19 @@ describe('ModbusTcpBus', () => {
     expect(bus.stats().reconnects).toBe(0);
   });
 
+  it('ready() resolves true once connected, false after the wait, and false on stop', async () => {
+    const { bus, server } = await setup({}, { startServer: false });
+    expect(await bus.ready(100)).toBe(false);
+    const waiting = bus.ready(5000);
+    await server.start();
+    expect(await waiting).toBe(true);
+    expect(await bus.ready(1)).toBe(true);
+    const other = await setup({}, { startServer: false });
+    const pending = other.bus.ready(5000);
+    await other.bus.stop();
+    expect(await pending).toBe(false);
+  });
+
   it('rejects requests no device could answer', async () => {
     const { bus } = await setup();
     await expect(bus.read(1, 'holding', 0, 126)).rejects.toThrow(RangeError);
