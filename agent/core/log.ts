@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
@@ -9,7 +9,15 @@ export interface LoggerOptions {
 }
 
 /** Paths redacted wherever they appear in a log object: secrets never reach a log line. */
-export const REDACT_PATHS = ['password', '*.password', 'pw', '*.pw', 'key', '*.key', 'config.uplinks[*].password'];
+export const REDACT_PATHS = [
+  'password',
+  '*.password',
+  'pw',
+  '*.pw',
+  'key',
+  '*.key',
+  'config.uplinks[*].password',
+];
 
 export function createLogger(opts: LoggerOptions): Logger {
   const base = { level: opts.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };

@@ -1,0 +1,128 @@
+import { ModbusTcpBus } from '../../drivers/modbus/tcpBus.js';
+import { createDeviceAcquisition, type DeviceAcquisition } from '../acquisition/deviceAcquisition.js';
+import type { StationConfig } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
+import { openDatabase } from '../store/openDatabase.js';
+import { Outbox } from '../store/outbox.js';
+import { ReadingStore } from '../store/readingStore.js';
+import { MqttUplink } from '../uplink/mqttUplink.js';
+
+/**
+ * The composition root: builds every component from the config and wires
+ * acquisition → store → uplinks. Nothing else in the agent constructs components.
+ */
+export interface StationAgentDeps {
+  config: StationConfig;
+  /** sha256 of the config file, carried in status so a platform can tell which config is running. */
+  configHash: string;
+  clock: Clock;
+  log: Logger;
+}
+
+export interface AgentStatus {
+  station: string;
+  devices: {
+    id: string;
+    bus: string;
+    polls: number;
+    failures: number;
+    missedSlots: number;
+    lastOkAt: number | null;
+  }[];
+  uplinks: {
+    id: string;
+    connected: boolean;
+    backlog: number;
+    oldestUnsentTs: number | null;
+    confirmed: number;
+  }[];
+  lastSeq: number;
+}
+
+export class StationAgent {
+  private readonly deps: StationAgentDeps;
+  private readonly buses = new Map<string, ModbusTcpBus>();
+  private readonly devices: DeviceAcquisition[] = [];
+  private readonly uplinks: MqttUplink[] = [];
+  private readonly db: ReturnType<typeof openDatabase>;
+  private readonly store: ReadingStore;
+  private stopped = false;
+
+  constructor(deps: StationAgentDeps) {
+    this.deps = deps;
+    const { config, clock, log } = deps;
+    this.db = openDatabase({ path: config.storage.path, synchronous: config.storage.synchronous, log });
+    this.store = new ReadingStore({ db: this.db, log });
+    const cursors = new Outbox({ db: this.db });
+
+    for (const bus of config.buses) {
+      this.buses.set(bus.id, new ModbusTcpBus({ config: bus, clock, log: log.child({ bus: bus.id }) }));
+    }
+    for (const device of config.devices) {
+      if (!device.enabled) continue;
+      const bus = this.buses.get(device.bus);
+      if (!bus) continue; // the schema guarantees the bus exists
+      this.devices.push(
+        createDeviceAcquisition({
+          device,
+          bus,
+          clock,
+          store: this.store,
+          log: log.child({ device: device.id }),
+        }),
+      );
+    }
+    for (const uplink of config.uplinks) {
+      this.uplinks.push(
+        new MqttUplink({
+          config: uplink,
+          stationId: config.station.id,
+          store: this.store,
+          cursors,
+          clock,
+          log: log.child({ uplink: uplink.id }),
+        }),
+      );
+    }
+  }
+
+  start(): void {
+    const { log, config, configHash } = this.deps;
+    log.info(
+      { station: config.station.id, devices: this.devices.length, uplinks: this.uplinks.length, configHash },
+      'station agent starting',
+    );
+    for (const uplink of this.uplinks) uplink.start();
+    for (const [busId, bus] of this.buses) {
+      bus.start();
+      // Each line's devices start once it is connected, or after one timeout at the most: a dead
+      // line then yields B readings on schedule, and one slow line never delays the others.
+      const devices = this.devices.filter((d) => d.bus === busId);
+      void bus.ready(bus.timeoutMs).then(() => {
+        if (this.stopped) return;
+        for (const device of devices) device.start();
+      });
+    }
+  }
+
+  /** Stops polling first (a poll in progress is committed), then the uplinks, then the store. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.allSettled(this.devices.map((d) => d.stop()));
+    await Promise.allSettled([...this.buses.values()].map((b) => b.stop()));
+    await Promise.allSettled(this.uplinks.map((u) => u.stop()));
+    this.db.close();
+    this.deps.log.info('station agent stopped');
+  }
+
+  status(): AgentStatus {
+    return {
+      station: this.deps.config.station.id,
+      devices: this.devices.map((d) => d.status()),
+      uplinks: this.uplinks.map((u) => ({ id: u.id, ...u.stats() })),
+      lastSeq: this.store.lastSeq(),
+    };
+  }
+}

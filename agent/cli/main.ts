@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { runCommand } from './runCommand.js';
+import { validateCommand } from './validateCommand.js';
+
+const program = new Command();
+program
+  .name('station-agent')
+  .description('Edge data agent for environmental monitoring stations')
+  .showHelpAfterError()
+  .addHelpText('after', '\nExample:\n  station-agent validate --config /etc/station-agent/station.yaml');
+
+program
+  .command('run')
+  .description('poll the analyzers, store every reading, forward upstream')
+  .requiredOption('-c, --config <file>', 'station configuration (YAML)')
+  .addHelpText('after', '\nExample:\n  station-agent run --config /etc/station-agent/station.yaml')
+  .action(async (opts: { config: string }) => {
+    process.exitCode = await runCommand(opts.config);
+  });
+
+program
+  .command('validate')
+  .description('check a configuration file and list every problem with file:line:column')
+  .requiredOption('-c, --config <file>', 'station configuration (YAML)')
+  .addHelpText(
+    'after',
+    '\nExit codes: 0 valid, 2 invalid.\nExample:\n  station-agent validate --config config/examples/water-station.yaml',
+  )
+  .action((opts: { config: string }) => {
+    process.exitCode = validateCommand(opts.config);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  // Last resort: a bug, not bad input. One line, no stack unless debugging.
+  const msg = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`station-agent: ${msg}\n`);
+  if (process.env.STATION_AGENT_DEBUG) console.error(err);
+  process.exitCode = 1;
+});

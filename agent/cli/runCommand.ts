@@ -1,0 +1,56 @@
+import { StationAgent } from '../app/stationAgent.js';
+import { formatProblems, loadConfig } from '../config/load.js';
+import { systemClock } from '../core/clock.js';
+import { createLogger } from '../core/log.js';
+
+/** Longest a stop may take before the process exits anyway (the issue's promise: within 5 s). */
+const STOP_DEADLINE_MS = 4500;
+
+/** `station-agent run`: start the agent and keep it running until SIGTERM/SIGINT. */
+export async function runCommand(configPath: string): Promise<number> {
+  const result = await loadConfig(configPath);
+  if (!result.ok) {
+    process.stderr.write(`${formatProblems(result.problems)}\n`);
+    return 2;
+  }
+  const { config } = result;
+  const log = createLogger({ level: config.log.level, pretty: process.stdout.isTTY === true });
+  let agent: StationAgent;
+  try {
+    agent = new StationAgent({ config, configHash: result.hash, clock: systemClock, log });
+  } catch (err) {
+    // e.g. the database path is not writable: say so in one line, no stack trace.
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`station-agent: cannot start: ${msg}\n`);
+    return 1;
+  }
+  agent.start();
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'stopping');
+      const deadline = setTimeout(() => {
+        log.error('stop took too long; exiting anyway');
+        resolve(1);
+        process.exit(1);
+      }, STOP_DEADLINE_MS);
+      deadline.unref();
+      agent.stop().then(
+        () => {
+          clearTimeout(deadline);
+          resolve(0);
+        },
+        (err: unknown) => {
+          log.error({ err }, 'error while stopping');
+          clearTimeout(deadline);
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

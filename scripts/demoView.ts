@@ -1,0 +1,94 @@
+import type { AgentStatus } from '../agent/app/stationAgent.js';
+
+interface ReadingMessage {
+  seq: number;
+  ts: string;
+  device: string;
+  channel: string;
+  value: number | null;
+  unit: string | null;
+  flag: string;
+}
+
+interface Deps {
+  station: string;
+  status: () => AgentStatus;
+  out: NodeJS.WriteStream;
+}
+
+/** The demo's console view of what arrives at the broker, redrawn once a second. */
+export class DemoView {
+  private readonly deps: Deps;
+  private readonly last = new Map<string, ReadingMessage>();
+  private readonly arrivals: number[] = [];
+  private received = 0;
+  private maxSeq = 0;
+  private stationState = '?';
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(deps: Deps) {
+    this.deps = deps;
+  }
+
+  onMessage(topic: string, payload: Buffer): void {
+    if (topic.endsWith('/status')) {
+      this.stationState = payload.toString();
+      return;
+    }
+    if (!topic.endsWith('/readings')) return;
+    let batch: { readings?: ReadingMessage[] };
+    try {
+      batch = JSON.parse(payload.toString()) as { readings?: ReadingMessage[] };
+    } catch {
+      return;
+    }
+    const now = Date.now();
+    for (const r of batch.readings ?? []) {
+      this.received++;
+      this.arrivals.push(now);
+      this.maxSeq = Math.max(this.maxSeq, r.seq);
+      this.last.set(`${r.device}/${r.channel}`, r);
+    }
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.render(), 1000);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private render(): void {
+    const now = Date.now();
+    while (this.arrivals.length > 0 && (this.arrivals[0] ?? 0) < now - 5000) this.arrivals.shift();
+    const rate = this.arrivals.length / 5;
+    const status = this.deps.status();
+    const lines: string[] = [];
+    lines.push(`station-agent demo — station ${this.deps.station} (${this.stationState})   Ctrl-C to stop`);
+    lines.push('');
+    lines.push(
+      `upstream: ${rate.toFixed(1)} readings/s, ${this.received} received, last seq ${this.maxSeq}; stored up to seq ${status.lastSeq}`,
+    );
+    for (const u of status.uplinks) {
+      const age = u.oldestUnsentTs === null ? '-' : `${((now - u.oldestUnsentTs) / 1000).toFixed(1)} s`;
+      lines.push(
+        `uplink ${u.id}: ${u.connected ? 'connected' : 'DISCONNECTED'}, backlog ${u.backlog}, oldest unsent ${age}`,
+      );
+    }
+    lines.push('');
+    lines.push('device     channel  value          flag  time');
+    for (const [key, r] of [...this.last.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      const [device = '', channel = ''] = key.split('/');
+      const value = r.value === null ? '—' : `${Number(r.value.toFixed(3))} ${r.unit ?? ''}`;
+      lines.push(`${device.padEnd(10)} ${channel.padEnd(8)} ${value.padEnd(14)} ${r.flag.padEnd(5)} ${r.ts}`);
+    }
+    lines.push('');
+    for (const d of status.devices) {
+      lines.push(`device ${d.id}: ${d.polls} polls, ${d.failures} failed, ${d.missedSlots} missed slots`);
+    }
+    // Clear the screen only on a terminal; piped output gets plain successive frames.
+    const clear = this.deps.out.isTTY ? '\x1b[2J\x1b[H' : '\n';
+    this.deps.out.write(`${clear}${lines.join('\n')}\n`);
+  }
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Pretest: integration tests need the real mosquitto broker and socat (pseudo-terminals).
+// As root with apt-get available, missing packages are installed; otherwise we fail loudly
+// with the exact command to run. A missing dependency must never turn into skipped tests.
+import { execFileSync, spawnSync } from 'node:child_process';
+
+const needed = [
+  { bin: 'mosquitto', pkg: 'mosquitto', paths: ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'] },
+  { bin: 'socat', pkg: 'socat', paths: ['/usr/bin/socat'] },
+];
+
+function has(dep) {
+  if (dep.paths.some((p) => spawnSync('test', ['-x', p]).status === 0)) return true;
+  return spawnSync('sh', ['-c', `command -v ${dep.bin}`], { stdio: 'ignore' }).status === 0;
+}
+
+const missing = needed.filter((d) => !has(d));
+if (missing.length === 0) process.exit(0);
+
+const pkgs = missing.map((d) => d.pkg).join(' ');
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
+
+if (isRoot && hasApt) {
+  console.error(`pretest: installing missing system packages: ${pkgs}`);
+  try {
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    execFileSync(
+      'apt-get',
+      ['install', '-y', '-qq', '--no-install-recommends', ...missing.map((d) => d.pkg)],
+      {
+        stdio: 'inherit',
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      },
+    );
+  } catch {
+    console.error(`pretest: apt-get failed. Install by hand: apt-get install -y ${pkgs}`);
+    process.exit(1);
+  }
+  const still = missing.filter((d) => !has(d));
+  if (still.length === 0) process.exit(0);
+  console.error(`pretest: still missing after install: ${still.map((d) => d.bin).join(', ')}`);
+  process.exit(1);
+}
+
+console.error(
+  `pretest: the integration tests need ${missing.map((d) => d.bin).join(' and ')}, which ${missing.length > 1 ? 'are' : 'is'} not installed.\n` +
+    `Install with:\n\n    sudo apt-get install -y ${pkgs}\n`,
+);
+process.exit(1);
