@@ -142,7 +142,10 @@ export const stationConfigSchema = z
     $schema: z.string().optional(),
     version: z.literal(1, { message: 'expected version: 1' }),
     station: z.strictObject({
-      id: z.string().min(1).max(64),
+      // Part of every MQTT topic: "/", "+" and "#" would break topics, so only a safe alphabet.
+      id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, {
+        message: 'expected a station id of letters, digits, "_", "." or "-" (at most 64), e.g. 320700W001',
+      }),
       name: z.string().default(''),
       timezone: z
         .string()
