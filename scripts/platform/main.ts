@@ -1,0 +1,153 @@
+import { createInterface } from 'node:readline';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Hj212Version, makeFlag } from '../../agent/hj212/codes.js';
+import { formatDataSegment } from '../../agent/hj212/dataSegment.js';
+import { formatHjTime } from '../../agent/hj212/time.js';
+import { CONSOLE_HELP, parseConsoleLine } from './consoleCommands.js';
+import { type PlatformHandle, randomSm4Key, startPlatform } from './platformServer.js';
+import type { PlatformEvent } from './records.js';
+
+/**
+ * `npm run platform -- --port 6000`: the HJ 212 platform simulator as its own process, to point a
+ * station (ours or a real data logger) at. Prints every frame in and out; commands are typed on stdin
+ * (`help`). Prints `platform listening on <host>:<port>` once ready; stops on SIGINT/SIGTERM.
+ */
+
+function portArg(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port 0..65535');
+  return n;
+}
+
+const program = new Command('platform')
+  .description(
+    'HJ 212 monitoring platform simulator: accepts stations, validates, acknowledges, sends commands',
+  )
+  .option('-p, --port <port>', 'TCP port (0: any free port)', portArg, 6000)
+  .option('--host <host>', 'address to bind', '127.0.0.1')
+  .addOption(
+    new Option('--version <edition>', 'HJ 212 edition spoken').choices(['2017', '2025']).default('2017'),
+  )
+  .option('--mn <mn>', 'MN stations must present (default: any)')
+  .option('--pw <password>', 'password stations must present (default: any)')
+  .option('--no-ack', 'never answer 9013/9014 (a platform that swallows data)')
+  .option('--sm4-key <key>', 'SM4 key, 16 characters (HJ 212-2025 encryption)')
+  .addOption(
+    new Option('--ciphertext <form>', 'how SM4 ciphertext travels').choices(['raw', 'hex']).default('raw'),
+  );
+
+function describe(e: PlatformEvent): string {
+  switch (e.kind) {
+    case 'connected':
+      return `+ station ${e.station.id} connected from ${e.station.remote}`;
+    case 'closed':
+      return `- station ${e.station.id} (${e.station.mn ?? 'no MN'}) closed`;
+    case 'received':
+      return `< [${e.frame.station}]${e.frame.encrypted ? ' (sm4)' : ''} ${formatDataSegment(e.frame.segment)}`;
+    case 'rejected':
+      return `! [${e.rejection.station}] ${e.rejection.rejection.reason}: ${e.rejection.rejection.detail}`;
+    case 'sent':
+      return `> [${e.frame.station}] ${formatDataSegment(e.frame.segment)}`;
+  }
+}
+
+function runConsole(platform: PlatformHandle, version: Hj212Version): void {
+  const now = () => formatHjTime(Date.now());
+  const rl = createInterface({ input: process.stdin });
+  rl.on('line', (line) => {
+    const action = parseConsoleLine(line, now, randomSm4Key);
+    try {
+      switch (action.kind) {
+        case 'command':
+          platform.request(action.command, { timeoutMs: 60_000 }).then(
+            (r) =>
+              process.stdout.write(
+                `= ${r.cn} QN=${r.qn}: QnRtn=${r.qnRtn ?? '-'} ExeRtn=${r.exeRtn ?? '-'}, ${r.uploads.length} uploads\n`,
+              ),
+            (err: unknown) => process.stdout.write(`= ${err instanceof Error ? err.message : String(err)}\n`),
+          );
+          return;
+        case 'raw': {
+          const id = platform.identity();
+          const flag = makeFlag(version, { ack: true });
+          platform.send({
+            qn: platform.nextQn(),
+            st: id.st,
+            cn: action.cn,
+            pw: id.pw,
+            mn: id.mn,
+            flag,
+            cp: action.cp,
+          });
+          return;
+        }
+        case 'ack':
+          platform.setAck(action.on);
+          return;
+        case 'drop':
+          platform.dropConnections();
+          return;
+        case 'stations':
+          for (const s of platform.stations) {
+            process.stdout.write(
+              `  ${s.id} ${s.remote} MN=${s.mn ?? '-'} ${s.closedAt === undefined ? 'open' : 'closed'}\n`,
+            );
+          }
+          return;
+        case 'help':
+          process.stdout.write(`${CONSOLE_HELP}\n`);
+          return;
+        case 'error':
+          process.stdout.write(`? ${action.message}\n`);
+          return;
+      }
+    } catch (err) {
+      process.stdout.write(`? ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  });
+}
+
+async function main(): Promise<void> {
+  program.parse();
+  const o = program.opts<{
+    port: number;
+    host: string;
+    version: Hj212Version;
+    mn?: string;
+    pw?: string;
+    ack: boolean;
+    sm4Key?: string;
+    ciphertext: 'raw' | 'hex';
+  }>();
+  let platform: PlatformHandle;
+  try {
+    platform = await startPlatform({
+      port: o.port,
+      host: o.host,
+      version: o.version,
+      ack: o.ack,
+      ciphertext: o.ciphertext,
+      ...(o.mn === undefined ? {} : { mn: o.mn }),
+      ...(o.pw === undefined ? {} : { pw: o.pw }),
+      ...(o.sm4Key === undefined ? {} : { sm4Key: o.sm4Key }),
+      onEvent: (e) => process.stdout.write(`${describe(e)}\n`),
+    });
+  } catch (err) {
+    process.stderr.write(`platform: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const shutdown = () => {
+    platform.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  runConsole(platform, o.version);
+  // Kept last and in this shape: scripts wait for it as "ready".
+  process.stdout.write(`platform listening on ${platform.host}:${platform.port} (HJ 212-${o.version})\n`);
+}
+
+await main();
