@@ -5,6 +5,7 @@ import type { Logger } from '../core/log.js';
 import type { ReadingStore } from '../store/readingStore.js';
 import { createDevicePoller, type RegisterReader } from './devicePoller.js';
 import { createPollScheduler } from './pollScheduler.js';
+import { createUnitIsolation, pollVerdict } from './unitIsolation.js';
 
 /** One device's acquisition loop: poll on schedule, commit the readings, keep counters for status. */
 export interface DeviceAcquisition {
@@ -23,6 +24,8 @@ export interface DeviceStatus {
   missedSlots: number;
   lastOkAt: number | null;
   storeErrors: number;
+  /** Polled at the reduced rate because it stopped answering (see unitIsolation.ts). */
+  isolated: boolean;
 }
 
 export interface DeviceAcquisitionDeps {
@@ -37,6 +40,7 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
   const { device, bus, clock, store, log } = deps;
   const poller = createDevicePoller({ device, bus, clock, log });
   const counters = { polls: 0, failures: 0, missedSlots: 0, storeErrors: 0, lastOkAt: null as number | null };
+  const isolation = createUnitIsolation(device, log);
 
   const scheduler = createPollScheduler({
     clock,
@@ -58,6 +62,8 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
         const code = err instanceof AgentError ? err.code : 'STORE_FAILED';
         log.error({ err, code, readings: result.readings.length }, 'could not commit readings');
       }
+      const intervalMs = isolation.record(pollVerdict(result));
+      if (intervalMs !== scheduler.intervalMs) scheduler.setIntervalMs(intervalMs);
     },
   });
 
@@ -66,6 +72,6 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
     bus: device.bus,
     start: () => scheduler.start(),
     stop: () => scheduler.stop(),
-    status: () => ({ id: device.id, bus: device.bus, ...counters }),
+    status: () => ({ id: device.id, bus: device.bus, ...counters, isolated: isolation.isolated }),
   };
 }

@@ -1,4 +1,3 @@
-import { ModbusTcpBus } from '../../drivers/modbus/tcpBus.js';
 import { createDeviceAcquisition, type DeviceAcquisition } from '../acquisition/deviceAcquisition.js';
 import type { StationConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
@@ -7,6 +6,7 @@ import { openDatabase } from '../store/openDatabase.js';
 import { Outbox } from '../store/outbox.js';
 import { ReadingStore } from '../store/readingStore.js';
 import { MqttUplink } from '../uplink/mqttUplink.js';
+import { createBus, type FieldBus } from './createBus.js';
 
 /**
  * The composition root: builds every component from the config and wires
@@ -29,6 +29,8 @@ export interface AgentStatus {
     failures: number;
     missedSlots: number;
     lastOkAt: number | null;
+    /** Polled at the reduced rate because it stopped answering. */
+    isolated: boolean;
   }[];
   uplinks: {
     id: string;
@@ -42,7 +44,7 @@ export interface AgentStatus {
 
 export class StationAgent {
   private readonly deps: StationAgentDeps;
-  private readonly buses = new Map<string, ModbusTcpBus>();
+  private readonly buses = new Map<string, FieldBus>();
   private readonly devices: DeviceAcquisition[] = [];
   private readonly uplinks: MqttUplink[] = [];
   private readonly db: ReturnType<typeof openDatabase>;
@@ -57,7 +59,7 @@ export class StationAgent {
     const cursors = new Outbox({ db: this.db });
 
     for (const bus of config.buses) {
-      this.buses.set(bus.id, new ModbusTcpBus({ config: bus, clock, log: log.child({ bus: bus.id }) }));
+      this.buses.set(bus.id, createBus(bus, { clock, log: log.child({ bus: bus.id }) }));
     }
     for (const device of config.devices) {
       if (!device.enabled) continue;

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { DATA_FLAGS } from '../core/reading.js';
+import { asciiSchema } from './asciiSchema.js';
+import { deviceProblems } from './deviceProblems.js';
 import { boundedDuration } from './duration.js';
+import {
+  aggregationSchema,
+  channelQcSchema,
+  cumulativeSchema,
+  cycleSchema,
+  maintenanceSchema,
+  scheduleDeviceProblems,
+} from './qualitySchema.js';
 
 /**
  * The one schema of the station configuration. It yields the TypeScript types (`StationConfig`)
@@ -63,18 +73,95 @@ const channelSchema = z.strictObject({
     .regex(/^[a-z]\d{5}$/, { message: 'expected an HJ 212 factor code such as w01018 or a21026' })
     .optional(),
   unit: z.string().max(32).optional(),
-  register: registerSchema,
+  // Exactly one of register (Modbus) and field (ascii devices): checked by deviceProblems.
+  register: registerSchema.optional().meta({ description: 'Modbus devices: where the value is' }),
+  field: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, {
+      message: 'expected the name of a named group of ascii.pattern',
+    })
+    .optional()
+    .meta({ description: 'ascii devices: the named group of ascii.pattern holding the value' }),
   scale: z.number().finite().default(1),
   offset: z.number().finite().default(0),
+  qc: channelQcSchema.optional(),
+  cumulative: cumulativeSchema.optional(),
+  cycle: cycleSchema.optional(),
 });
 
-const statusSchema = z.strictObject({
-  register: registerSchema,
-  flags: z
-    .record(z.string().regex(/^\d+$/, { message: 'expected a state value (a whole number)' }), dataFlag)
-    .meta({ description: 'Instrument state value -> HJ 212 data flag' }),
-  default: dataFlag.default('D').meta({ description: 'Flag for a state value not listed in flags' }),
-});
+/** A status bit: a coil/discrete input, or `mask` bits of a register. */
+const statusBitSchema = z
+  .strictObject({
+    register: registerSchema,
+    mask: z.number().int().min(1).max(0xffff_ffff).optional().meta({
+      description: 'For a register (not a coil/discrete): the bits to test; set = any of them is 1',
+    }),
+    when: z.enum(['set', 'clear']).default('set').meta({
+      description: 'The bit state that means this flag; clear for "system OK"-style bits',
+    }),
+    flag: dataFlag,
+  })
+  .superRefine((b, ctx) => {
+    const bitTable = b.register.table === 'coil' || b.register.table === 'discrete';
+    if (bitTable && b.mask !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mask'],
+        message: `a ${b.register.table} is one bit: remove mask`,
+      });
+    }
+  });
+
+const statusSchema = z
+  .strictObject({
+    register: registerSchema.optional().meta({ description: 'Register holding the instrument state value' }),
+    flags: z
+      .record(z.string().regex(/^\d+$/, { message: 'expected a state value (a whole number)' }), dataFlag)
+      .default({})
+      .meta({ description: 'Instrument state value -> HJ 212 data flag' }),
+    default: dataFlag.default('D').meta({ description: 'Flag for a state value not listed in flags' }),
+    bits: z
+      .array(statusBitSchema)
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          'State bits, tried in order before the register: the first in its `when` state gives the flag. ' +
+          'No match: the register mapping, or N without a register',
+      }),
+  })
+  .superRefine((s, ctx) => {
+    if (s.register === undefined && s.bits === undefined) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'status needs a register, bits, or both' });
+    }
+  });
+
+/** Cycle analyzers (nutrients) report when their last measurement was made. */
+const measurementTimeSchema = z
+  .strictObject({
+    table: z.enum(['holding', 'input']),
+    address: z.number().int().min(0).max(65535).meta({ description: '0-based PDU address' }),
+    format: z.enum(['bcd', 'epoch']).meta({
+      description:
+        'bcd: 3 registers YYMM DDhh mmss, two BCD digits per byte, year 20YY, at utcOffset; ' +
+        'epoch: uint32 seconds since 1970-01-01 UTC (2 registers, see order)',
+    }),
+    order: z.enum(WORD_ORDERS).optional().meta({ description: 'epoch only: word order (default ABCD)' }),
+    utcOffset: z
+      .string()
+      .regex(/^[+-](?:[01]\d|2[0-3]):[0-5]\d$/, { message: 'expected an offset such as "+08:00"' })
+      .default('+08:00')
+      .meta({
+        description:
+          'bcd only: the offset of the analyzer clock (default +08:00). A fixed offset, not a zone: ' +
+          'analyzer clocks do not follow daylight saving time',
+      }),
+  })
+  .superRefine((t, ctx) => {
+    if (t.format === 'bcd' && t.order !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['order'], message: 'order applies to format epoch only' });
+    }
+  });
 
 const workaroundsSchema = z.strictObject({
   maxRegistersPerRequest: z.number().int().min(1).max(125).optional(),
@@ -87,16 +174,58 @@ const workaroundsSchema = z.strictObject({
     .meta({ description: 'Registers a merged request may read across to save a request (default 8)' }),
 });
 
-const deviceSchema = z.strictObject({
+const isolationSchema = z
+  .strictObject({
+    after: z.number().int().min(0).max(1000).default(3).meta({
+      description:
+        'Consecutive polls without an answer after which the device is polled at the reduced rate (0: never)',
+    }),
+    interval: boundedDuration(100, 86_400_000).default(60_000).meta({
+      description: 'Poll interval while isolated (never faster than the device interval); default 60s',
+    }),
+  })
+  .meta({
+    description:
+      'A device that stops answering is polled at a reduced rate so it cannot take the line from the others; ' +
+      'it returns to its interval by itself with its first answer. Its readings are flagged B meanwhile. ' +
+      'Default: after 3 polls, every 60s.',
+  });
+
+/** The device settings; profiles (agent/config/profiles.ts) reuse them, hence exported as a shape. */
+export const deviceFields = {
   id,
   bus: id,
+  profile: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/, {
+      message: 'expected a profile name such as thermo/i-series-43i',
+    })
+    .optional()
+    .meta({
+      description:
+        'Analyzer profile drivers/profiles/<vendor>/<model>.yaml whose settings this device starts from; ' +
+        'settings given here override it, channels are merged by id, null removes a profile setting',
+    }),
   unit: z.number().int().min(0).max(255).default(1),
   interval: boundedDuration(100, 86_400_000),
   enabled: z.boolean().default(true),
   channels: z.array(channelSchema).min(1, { message: 'a device needs at least one channel' }),
   status: statusSchema.optional(),
+  measurementTime: measurementTimeSchema.optional(),
+  ascii: asciiSchema.optional().meta({ description: 'A text-protocol analyzer instead of Modbus' }),
   workarounds: workaroundsSchema.default({}),
-});
+  // Optional in the parsed config too (absent = the defaults below), so code that builds a DeviceConfig by hand need not spell it out.
+  isolation: isolationSchema.optional(),
+};
+
+// `when`: as for the station (below), so a channel with both register and field is reported in the
+// same pass as the other problems of the device.
+const deviceSchema = z.strictObject(deviceFields).superRefine(
+  (d, ctx) => {
+    for (const p of deviceProblems(d)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+  },
+  { when: (payload) => isRecord(payload.value) },
+);
 
 const reconnectSchema = z.strictObject({
   min: boundedDuration(10, 3_600_000).default(500),
@@ -113,7 +242,57 @@ const tcpBusSchema = z.strictObject({
   reconnect: reconnectSchema.prefault({}),
 });
 
-export const busSchema = z.discriminatedUnion('type', [tcpBusSchema]);
+const serialWorkaroundsSchema = z.strictObject({
+  pauseBetweenRequests: boundedDuration(0, 60_000)
+    .optional()
+    .meta({
+      description:
+        'Quiet time between the end of one exchange and the next request (default: 3.5 characters at the ' +
+        'configured speed, at least 2ms, on a serial port; 0 over TCP)',
+    }),
+  pauseAfterOpen: boundedDuration(0, 60_000).default(0).meta({
+    description: 'Wait after opening the port before the first request (converters that reset on open)',
+  }),
+  guardTime: boundedDuration(0, 60_000)
+    .optional()
+    .meta({
+      description:
+        'After a timeout or garbage the line must be quiet this long before the next request, and what arrived ' +
+        'meanwhile is discarded, so a late answer is never taken for the next one (default: the largest of a ' +
+        'quarter of the timeout, 7 characters and 50ms on a serial port; of a quarter of the timeout and 100ms over TCP)',
+    }),
+});
+
+const serialBusSchema = z.strictObject({
+  id,
+  type: z.literal('serial'),
+  port: z.string().min(1).meta({ description: 'Device path, e.g. /dev/ttyUSB0 or /dev/serial/by-id/…' }),
+  baudRate: z.number().int().min(50).max(4_000_000).default(9600),
+  parity: z.enum(['none', 'even', 'odd']).default('none'),
+  dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
+  stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+  timeout: boundedDuration(10, 60_000).default(1000),
+  retries: z.number().int().min(0).max(10).default(1),
+  reconnect: reconnectSchema.prefault({}),
+  workarounds: serialWorkaroundsSchema.prefault({}),
+});
+
+const rtuOverTcpBusSchema = z
+  .strictObject({
+    id,
+    type: z.literal('rtu-over-tcp'),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+    timeout: boundedDuration(10, 60_000).default(1000),
+    retries: z.number().int().min(0).max(10).default(1),
+    reconnect: reconnectSchema.prefault({}),
+    workarounds: serialWorkaroundsSchema.prefault({}),
+  })
+  .meta({
+    description: 'Modbus RTU frames through a transparent serial server (serial-to-Ethernet converter)',
+  });
+
+export const busSchema = z.discriminatedUnion('type', [tcpBusSchema, serialBusSchema, rtuOverTcpBusSchema]);
 
 const mqttUplinkSchema = z.strictObject({
   id,
@@ -164,6 +343,8 @@ export const stationConfigSchema = z
     buses: z.array(busSchema).default([]),
     devices: z.array(deviceSchema).default([]),
     uplinks: z.array(uplinkSchema).default([]),
+    aggregation: aggregationSchema.prefault({}),
+    maintenance: maintenanceSchema.prefault({}),
   })
   // `when`: cross-references are checked even when other settings failed, so one pass reports an
   // unknown bus or a duplicate id together with everything else. The value may then be partly
@@ -188,6 +369,8 @@ export function referenceProblems(cfg: unknown): { path: (string | number)[]; me
   uniqueIds(devices, ['devices'], 'device', problems);
   uniqueIds(listOf(cfg.uplinks), ['uplinks'], 'uplink', problems);
   const busIds = new Set(buses.map(idOf).filter((busId) => busId !== undefined));
+  const deviceIds = new Set(devices.map(idOf).filter((deviceId) => deviceId !== undefined));
+  problems.push(...scheduleDeviceProblems(cfg.maintenance, deviceIds));
   // When `buses` is not a list, that section's own problem is the one to fix.
   const busesKnown = cfg.buses === undefined || Array.isArray(cfg.buses);
   devices.forEach((d, i) => {
@@ -197,6 +380,14 @@ export function referenceProblems(cfg: unknown): { path: (string | number)[]; me
       problems.push({ path: ['devices', i, 'bus'], message: `unknown bus "${bus}" (buses: ${known})` });
     }
     if (isRecord(d)) uniqueIds(listOf(d.channels), ['devices', i, 'channels'], 'channel', problems);
+    // Unit 0 is the broadcast address on a serial line: nobody answers a read sent to it.
+    const busType = typeOf(buses.find((b) => idOf(b) === bus));
+    if (isRecord(d) && d.unit === 0 && (busType === 'serial' || busType === 'rtu-over-tcp')) {
+      problems.push({
+        path: ['devices', i, 'unit'],
+        message: 'unit 0 is the broadcast address on a Modbus RTU line: expected 1..247',
+      });
+    }
   });
   return problems;
 }
@@ -226,6 +417,10 @@ function listOf(value: unknown): readonly unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
+function typeOf(item: unknown): string | undefined {
+  return isRecord(item) && typeof item.type === 'string' ? item.type : undefined;
+}
+
 function idOf(item: unknown): string | undefined {
   return isRecord(item) && typeof item.id === 'string' ? item.id : undefined;
 }
@@ -243,9 +438,15 @@ export type StationConfig = z.output<typeof stationConfigSchema>;
 export type StationConfigInput = z.input<typeof stationConfigSchema>;
 export type BusConfig = StationConfig['buses'][number];
 export type TcpBusConfig = Extract<BusConfig, { type: 'tcp' }>;
+export type SerialBusConfig = Extract<BusConfig, { type: 'serial' }>;
+export type RtuOverTcpBusConfig = Extract<BusConfig, { type: 'rtu-over-tcp' }>;
 export type DeviceConfig = StationConfig['devices'][number];
 export type ChannelConfig = DeviceConfig['channels'][number];
-export type RegisterConfig = ChannelConfig['register'];
+export type RegisterConfig = z.output<typeof registerSchema>;
+export type StatusConfig = NonNullable<DeviceConfig['status']>;
+export type StatusBitConfig = NonNullable<StatusConfig['bits']>[number];
+export type MeasurementTimeConfig = NonNullable<DeviceConfig['measurementTime']>;
+export type { AsciiConfig, AsciiStatusConfig } from './asciiSchema.js';
 export type RegisterType = (typeof REGISTER_TYPES)[number];
 export type RegisterTable = (typeof REGISTER_TABLES)[number];
 export type WordOrder = (typeof WORD_ORDERS)[number];

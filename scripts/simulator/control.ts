@@ -14,12 +14,16 @@ import type { SimulatorHandle } from './modbusTcpServer.js';
  *   POST /units/:unit/slow       {"ms":1500}       answer late (0: prompt)
  *   POST /units/:unit/exception  {"code":2}        answer with an exception (null: normal)
  *   POST /units/:unit/points/:name {"value":12.5}  pin a value (null: back to the generator)
+ *   POST /units/:unit/corrupt-crc {"probability":0.1}  corrupt answers (Modbus RTU simulator only)
  */
 
 export type ControlTarget = Pick<
   SimulatorHandle,
   'units' | 'setState' | 'setSilent' | 'setSlow' | 'setException' | 'setValue' | 'values' | 'stats'
->;
+> & {
+  /** Only simulators with a CRC to break (Modbus RTU) have it. */
+  setCorruptCrc?: (unit: number, probability: number) => void;
+};
 
 export interface ControlServer {
   readonly host: string;
@@ -35,6 +39,7 @@ const bodies = {
   slow: z.strictObject({ ms: z.number().int().min(0).max(3_600_000) }),
   exception: z.strictObject({ code: z.number().int().min(1).max(255).nullable() }),
   point: z.strictObject({ value: z.number().finite().nullable() }),
+  corruptCrc: z.strictObject({ probability: z.number().min(0).max(1) }),
 };
 
 class HttpError extends Error {
@@ -66,7 +71,8 @@ async function route(sim: ControlTarget, req: IncomingMessage): Promise<unknown>
   const method = req.method ?? 'GET';
   if (method === 'GET' && path === '/stats') return sim.stats();
 
-  const m = /^\/units\/(\d+)\/(state|silent|slow|exception|values|points\/([A-Za-z0-9_-]+))$/.exec(path);
+  const m =
+    /^\/units\/(\d+)\/(state|silent|slow|exception|corrupt-crc|values|points\/([A-Za-z0-9_-]+))$/.exec(path);
   if (m === null) throw new HttpError(404, `no route ${method} ${path}`);
   const unit = Number(m[1]);
   if (!sim.units.includes(unit))
@@ -91,6 +97,11 @@ async function route(sim: ControlTarget, req: IncomingMessage): Promise<unknown>
       break;
     case 'exception':
       sim.setException(unit, parseBody(bodies.exception, json).code);
+      break;
+    case 'corrupt-crc':
+      if (sim.setCorruptCrc === undefined)
+        throw new HttpError(404, 'corrupt-crc needs the Modbus RTU simulator');
+      sim.setCorruptCrc(unit, parseBody(bodies.corruptCrc, json).probability);
       break;
     case 'point': {
       const name = m[3]!;
