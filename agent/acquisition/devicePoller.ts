@@ -1,10 +1,19 @@
-import { decodeValue, registerCount } from '../../drivers/modbus/decode.js';
+import { decodeValue } from '../../drivers/modbus/decode.js';
 import { type PlannedRequest, planRequests, type RegisterItem } from '../../drivers/modbus/requestPlanner.js';
-import type { ChannelConfig, DeviceConfig, RegisterConfig, RegisterTable } from '../config/schema.js';
+import type { ChannelConfig, DeviceConfig, RegisterTable } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { AgentError, isAgentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { DataFlag, NewReading } from '../core/reading.js';
+import {
+  decodeMeasurementTime,
+  instrumentState,
+  MEASUREMENT_TIME_KEY,
+  measurementTimeItem,
+  registerItem,
+  STATUS_KEY,
+  statusItems,
+} from './instrumentState.js';
 
 /**
  * One poll of one device: read its planned requests, decode every channel, flag every value.
@@ -14,8 +23,9 @@ import type { DataFlag, NewReading } from '../core/reading.js';
  * - The value decodes to NaN/±Infinity (analyzers use NaN for "no valid measurement"; a reading
  *   cannot carry NaN through JSON or SQLite): value null, flag D (the instrument answered, the value
  *   is not valid).
- * - Otherwise the value is kept and flagged by the instrument state: status.flags[state] or
- *   status.default for an unlisted state; N when the device has no status register.
+ * - Otherwise the value is kept and flagged by the instrument state (instrumentState.ts): the first
+ *   status bit in its `when` state, else status.flags[state] or status.default for an unlisted
+ *   state; N when the device has no status.
  * - Status register configured but its request failed while the value was read: the value is kept
  *   and flagged N. Flagging B or D would discard a good measurement over a state we could not
  *   read; the failure is not hidden: it is in `errors`, so the poll is not `ok`. (The planner
@@ -41,6 +51,11 @@ export interface PollResult {
   raw: Map<string, number[]>;
   /** Decoded instrument state; null without a status register or when it could not be read. */
   state: number | null;
+  /**
+   * When the analyzer made the measurement (epoch ms), from device.measurementTime; null when
+   * configured but unreadable, absent without it. Readings keep the poll time as `ts`.
+   */
+  measuredAt?: number | null;
 }
 
 export interface DevicePoller {
@@ -55,13 +70,16 @@ export interface DevicePollerDeps {
   log: Logger;
 }
 
-/** Planner key of the status register; channel ids cannot contain '$', so it never collides. */
-export const STATUS_KEY = '$status';
+export { STATUS_KEY };
 
 export function createDevicePoller(deps: DevicePollerDeps): DevicePoller {
   const { device, bus, clock, log } = deps;
-  const items: RegisterItem[] = device.channels.map((ch) => item(ch.id, ch.register));
-  if (device.status) items.push(item(STATUS_KEY, device.status.register));
+  // A channel without a register belongs to an ascii device (the schema allows nothing else); such a
+  // device is polled by drivers/ascii, and here its channels would read as B.
+  const items: RegisterItem[] = device.channels.flatMap((ch) =>
+    ch.register ? [registerItem(ch.id, ch.register)] : [],
+  );
+  items.push(...statusItems(device.status), ...measurementTimeItem(device.measurementTime));
   const sizes = new Map(items.map((i) => [i.key, i.count]));
   const plan = planRequests(items, {
     mergeGap: device.workarounds.mergeGap,
@@ -112,8 +130,7 @@ export function createDevicePoller(deps: DevicePollerDeps): DevicePoller {
       errors = [withDevice(err, device.id)];
     }
 
-    const state = decodeState(device, words.get(STATUS_KEY));
-    const stateFlag = flagForState(device, words.get(STATUS_KEY));
+    const { state, flag: stateFlag } = instrumentState(device.status, words);
     const raw = new Map<string, number[]>();
     const readings = device.channels.map((ch): NewReading => {
       const w = words.get(ch.id);
@@ -139,14 +156,14 @@ export function createDevicePoller(deps: DevicePollerDeps): DevicePoller {
     } else if (!ok) {
       log.debug({ code: errors[0]?.code }, 'device poll failed');
     }
-    return { readings, ok, errors, raw, state };
+    const result: PollResult = { readings, ok, errors, raw, state };
+    if (device.measurementTime) {
+      result.measuredAt = decodeMeasurementTime(device.measurementTime, words.get(MEASUREMENT_TIME_KEY));
+    }
+    return result;
   }
 
   return { plan, poll };
-}
-
-function item(key: string, reg: RegisterConfig): RegisterItem {
-  return { key, table: reg.table, address: reg.address, count: registerCount(reg.type) };
 }
 
 function channelValue(
@@ -154,7 +171,7 @@ function channelValue(
   words: number[] | undefined,
   stateFlag: DataFlag,
 ): { value: number | null; flag: DataFlag } {
-  if (!words) return { value: null, flag: 'B' };
+  if (!words || !ch.register) return { value: null, flag: 'B' };
   let value: number;
   try {
     value = decodeValue(words, ch.register.type, ch.register.order ?? 'ABCD') * ch.scale + ch.offset;
@@ -163,29 +180,6 @@ function channelValue(
   }
   if (!Number.isFinite(value)) return { value: null, flag: 'D' };
   return { value, flag: stateFlag };
-}
-
-/** The instrument state, or null without a status register, when unread, or when not a finite number. */
-function decodeState(device: DeviceConfig, words: number[] | undefined): number | null {
-  if (!device.status || !words) return null;
-  try {
-    const state = decodeValue(words, device.status.register.type, device.status.register.order ?? 'ABCD');
-    return Number.isFinite(state) ? state : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * N without a status register or when it was unreadable (see the file comment). A state that was
- * read is mapped; one that is not listed, or not a finite number, takes status.default.
- */
-function flagForState(device: DeviceConfig, statusWords: number[] | undefined): DataFlag {
-  const status = device.status;
-  if (!status || !statusWords) return 'N';
-  const state = decodeState(device, statusWords);
-  if (state === null) return status.default;
-  return status.flags[String(state)] ?? status.default;
 }
 
 function withDevice(err: unknown, deviceId: string, req?: PlannedRequest): AgentError {

@@ -6,6 +6,7 @@ import type { ErrorCode } from '../core/errors.js';
 import { type ConfigPath, type ConfigProblem, formatPath, sortProblems } from './configErrors.js';
 import { substituteEnv } from './envSubstitution.js';
 import { type Issue, markGeneric, reportIssue } from './issueMessages.js';
+import { applyProfiles, openProfileLibrary, type ProfileLibrary } from './profiles.js';
 import { referenceProblems, type StationConfig, stationConfigSchema } from './schema.js';
 import { checkYaml } from './yamlErrors.js';
 import { nodeAt, positionOf, sourceOf } from './yamlPositions.js';
@@ -60,11 +61,25 @@ export function loadConfigSync(filePath: string, env: NodeJS.ProcessEnv = proces
   return loadConfigText(text, filePath, env);
 }
 
+export interface LoadOptions {
+  /** Where `profile:` names are looked up; default drivers/profiles of the package. */
+  profiles?: ProfileLibrary;
+}
+
+// Profile files are read on first use, once per process, and only those a config uses.
+let defaultLibrary: ProfileLibrary | undefined;
+
+function sharedProfileLibrary(): ProfileLibrary {
+  defaultLibrary ??= openProfileLibrary();
+  return defaultLibrary;
+}
+
 /** Validates configuration text; `fileName` only labels the problems. */
 export function loadConfigText(
   text: string,
   fileName: string,
   env: NodeJS.ProcessEnv = process.env,
+  options: LoadOptions = {},
 ): LoadResult {
   const hash = createHash('sha256').update(text, 'utf8').digest('hex');
   const lineCounter = new LineCounter();
@@ -100,6 +115,12 @@ export function loadConfigText(
     return invalid([...problems, at(undefined, [], message)]);
   }
 
+  // Profiles are merged before validation, so a device using one is validated like any other.
+  const profiled = applyProfiles(data, options.profiles ?? sharedProfileLibrary());
+  problems.push(...profiled.fileProblems);
+  for (const p of profiled.problems) problems.push(at(nodeAt(doc, p.path).node, p.path, p.message, p.hint));
+  data = profiled.data;
+
   const parsed = stationConfigSchema.safeParse(data, { error: markGeneric });
   if (parsed.success && problems.length === 0) return { ok: true, config: parsed.data, hash };
 
@@ -109,7 +130,9 @@ export function loadConfigText(
     sourceAt: (path: ConfigPath) => sourceOf(nodeAt(doc, path).node, text),
   };
   for (const issue of withReferenceIssues(parsed.error?.issues ?? [], data)) {
-    for (const report of reportIssue(issue, ctx)) {
+    for (const merged of reportIssue(issue, ctx)) {
+      const report = profiled.locate(merged);
+      if (!report) continue;
       const found = nodeAt(doc, report.path);
       // A value still holding an unset ${VAR} is reported once, as the missing variable.
       if (found.node && unresolved.has(found.node)) continue;

@@ -6,6 +6,9 @@ export const ERROR_CODES = {
   MODBUS_EXCEPTION: 'the analyzer answered with a Modbus exception',
   MODBUS_DISCONNECTED: 'the connection to the bus was lost or could not be opened',
   MODBUS_BAD_RESPONSE: 'the answer could not be decoded (wrong length, CRC or function)',
+  ASCII_TIMEOUT: 'the text-protocol analyzer did not complete its answer within the timeout',
+  ASCII_DISCONNECTED: 'the line to the text-protocol analyzer was lost or could not be opened',
+  ASCII_BAD_RESPONSE: 'the text answer was garbage, did not match the pattern, or failed its checksum',
   STORE_FAILED: 'the local SQLite store could not commit',
   UPLINK_PUBLISH_FAILED: 'a batch could not be published upstream',
 } as const;

@@ -29,7 +29,7 @@ const durationMs = z.union([
 /** Uniform noise of ± this much (engineering units) added on top; bounded so maps can promise ranges. */
 const noise = z.number().min(0).default(0);
 
-const generatorSchema = z.discriminatedUnion('kind', [
+export const generatorSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('sine'),
     mean: z.number(),
