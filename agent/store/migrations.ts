@@ -49,6 +49,56 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    description: 'check results and instrument state per reading, aggregates, events',
+    up: (db) => {
+      db.exec(`
+        -- Check results and instrument state of readings, stored as change points: a row says "from this
+        -- seq on, this channel's readings carry this qc and state", until the channel's next row. They
+        -- change rarely (a spike, a calibration), so a reading costs nothing extra in the common case;
+        -- columns on readings would cost a header byte each on every row even when NULL. A row with
+        -- NULLs marks readings without QC. qc layout: qcPacking.ts. Read by ReadingStore.
+        CREATE TABLE qc_changes (
+          channel_id INTEGER NOT NULL REFERENCES channels (id),
+          seq INTEGER NOT NULL,
+          qc INTEGER,
+          state INTEGER,
+          PRIMARY KEY (channel_id, seq)
+        ) WITHOUT ROWID;
+
+        -- Minute, hour and day records. Identity (channel, period, start): a period is stored once.
+        -- aseq orders them for uplink cursors like readings.seq; storing a period again (a recomputed
+        -- record) deletes the old row and takes a new aseq, so it is sent again and replaces the old
+        -- one downstream. AUTOINCREMENT: an aseq is never reused.
+        CREATE TABLE aggregates (
+          aseq INTEGER PRIMARY KEY AUTOINCREMENT,
+          channel_id INTEGER NOT NULL REFERENCES channels (id),
+          period TEXT NOT NULL, -- minute, hour, day
+          start_ts INTEGER NOT NULL,
+          end_ts INTEGER NOT NULL,
+          min REAL,
+          avg REAL,
+          max REAL,
+          cou REAL,
+          count INTEGER NOT NULL,
+          valid INTEGER NOT NULL,
+          expected INTEGER NOT NULL,
+          flag TEXT NOT NULL, -- HJ 212 flag, or H (not enough valid data)
+          ok INTEGER NOT NULL -- 1 when the period met its validity rule
+        );
+        CREATE UNIQUE INDEX aggregates_identity ON aggregates (channel_id, period, start_ts);
+
+        -- Things that happened to the station rather than to a value: clock steps, for now.
+        -- Few rows: no index (each index is a page more in a small station database).
+        CREATE TABLE events (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          ts INTEGER NOT NULL, -- wall time when recorded
+          kind TEXT NOT NULL,
+          data TEXT NOT NULL -- JSON
+        );
+      `);
+    },
+  },
 ];
 
 /** The schema version this code writes. */

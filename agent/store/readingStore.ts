@@ -2,6 +2,8 @@ import type Database from 'better-sqlite3';
 import { AgentError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/log.js';
 import type { DataFlag, NewReading, StoredReading } from '../core/reading.js';
+import { QC_CHANGES_JOIN, QcChangeLog } from './qcChanges.js';
+import { isQcResults, packQc, unpackQc } from './qcPacking.js';
 
 /**
  * Flags are stored as small integers: SQLite stores 0 and 1 in zero bytes and the rest in one, against two
@@ -24,7 +26,16 @@ interface ReadingRow {
   unit: string | null;
   value: number | null;
   flag: number;
+  qc: number | null;
+  state: number | null;
 }
+
+/** A reading with its channel and the check results/state in effect for it (qcChanges.ts). */
+const READINGS_FROM = `SELECT r.seq, r.ts, c.device, c.channel, c.code, c.unit, r.value, r.flag, m.qc, m.state
+  FROM readings r JOIN channels c ON c.id = r.channel_id ${QC_CHANGES_JOIN}`;
+
+/** How far back (in rows) lastValueBefore looks: bounds the scan for a channel that has no value. */
+const LAST_VALUE_LOOKBACK_ROWS = 200_000;
 
 interface PendingChannel {
   key: string;
@@ -40,6 +51,7 @@ export class ReadingStore {
   private readonly listeners = new Set<CommitListener>();
   /** channel key -> channels.id; only holds ids whose row is committed (see append). */
   private readonly channelIds = new Map<string, number>();
+  private readonly qcChanges: QcChangeLog;
   private readonly insertReading: Database.Statement;
   private readonly findChannel: Database.Statement;
   private readonly insertChannel: Database.Statement;
@@ -47,37 +59,54 @@ export class ReadingStore {
   private readonly selectAfter: Database.Statement;
   private readonly selectCountAfter: Database.Statement;
   private readonly selectOldestTsAfter: Database.Statement;
+  private readonly selectFirstSeqSince: Database.Statement;
+  private readonly selectFrom: Database.Statement;
+  private readonly selectLastValueBefore: Database.Statement;
   private readonly appendTx: Database.Transaction<
-    (readings: readonly NewReading[]) => { stored: StoredReading[]; created: PendingChannel[] }
+    (readings: readonly NewReading[]) => {
+      stored: StoredReading[];
+      created: PendingChannel[];
+      qcPending: Map<number, string>;
+    }
   >;
 
   constructor(deps: { db: Database.Database; log?: Logger }) {
     const { db } = deps;
     this.log = deps.log ?? silentLogger();
     this.insertReading = db.prepare('INSERT INTO readings (ts, channel_id, value, flag) VALUES (?, ?, ?, ?)');
+    this.qcChanges = new QcChangeLog(db);
     this.findChannel = db
       .prepare('SELECT id FROM channels WHERE device = ? AND channel = ? AND code IS ? AND unit IS ?')
       .pluck();
     this.insertChannel = db.prepare('INSERT INTO channels (device, channel, code, unit) VALUES (?, ?, ?, ?)');
     this.selectLastSeq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'readings'").pluck();
-    this.selectAfter = db.prepare(
-      `SELECT r.seq, r.ts, c.device, c.channel, c.code, c.unit, r.value, r.flag
-         FROM readings r JOIN channels c ON c.id = r.channel_id
-        WHERE r.seq > ? ORDER BY r.seq LIMIT ?`,
-    );
+    this.selectAfter = db.prepare(`${READINGS_FROM} WHERE r.seq > ? ORDER BY r.seq LIMIT ?`);
+    this.selectFirstSeqSince = db.prepare('SELECT min(seq) FROM readings WHERE ts >= ?').pluck();
+    this.selectFrom = db.prepare(`${READINGS_FROM} WHERE r.seq >= ? ORDER BY r.seq`);
+    this.selectLastValueBefore = db
+      .prepare(
+        `SELECT r.value FROM readings r JOIN channels c ON c.id = r.channel_id
+          WHERE r.seq < ? AND r.seq >= ? AND c.device = ? AND c.channel = ? AND r.value IS NOT NULL
+          ORDER BY r.seq DESC LIMIT 1`,
+      )
+      .pluck();
     this.selectCountAfter = db.prepare('SELECT count(*) FROM readings WHERE seq > ?').pluck();
     this.selectOldestTsAfter = db
       .prepare('SELECT ts FROM readings WHERE seq > ? ORDER BY seq LIMIT 1')
       .pluck();
     this.appendTx = db.transaction((readings: readonly NewReading[]) => {
       const created: PendingChannel[] = [];
+      const qcPending = new Map<number, string>();
       const stored = readings.map((r) => {
         const channelId = this.channelId(r, created);
         const value = r.value !== null && Number.isFinite(r.value) ? r.value : null;
-        const res = this.insertReading.run(r.ts, channelId, value, FLAG_TO_CODE[r.flag]);
-        return { ...r, value, seq: Number(res.lastInsertRowid) };
+        const seq = Number(
+          this.insertReading.run(r.ts, channelId, value, FLAG_TO_CODE[r.flag]).lastInsertRowid,
+        );
+        this.qcChanges.note(channelId, seq, r.qc ? packQc(r.qc) : null, r.state ?? null, qcPending);
+        return { ...r, value, seq };
       });
-      return { stored, created };
+      return { stored, created, qcPending };
     });
   }
 
@@ -89,15 +118,17 @@ export class ReadingStore {
     if (readings.length === 0) return [];
     for (const r of readings) {
       // Checked before the transaction: a bad reading is the caller's bug and must not half-apply a batch.
-      if (!Number.isSafeInteger(r.ts) || FLAG_TO_CODE[r.flag] === undefined) {
+      const badQc = r.qc !== undefined && !isQcResults(r.qc);
+      const badState = r.state !== undefined && r.state !== null && !Number.isFinite(r.state);
+      if (!Number.isSafeInteger(r.ts) || FLAG_TO_CODE[r.flag] === undefined || badQc || badState) {
         throw new AgentError(
           'STORE_FAILED',
-          `invalid reading ${r.device}/${r.channel}: ts ${r.ts}, flag ${String(r.flag)}`,
+          `invalid reading ${r.device}/${r.channel}: ts ${r.ts}, flag ${String(r.flag)}, state ${String(r.state)}`,
           { device: r.device, channel: r.channel },
         );
       }
     }
-    let result: { stored: StoredReading[]; created: PendingChannel[] };
+    let result: { stored: StoredReading[]; created: PendingChannel[]; qcPending: Map<number, string> };
     try {
       // IMMEDIATE takes the write lock up front: a deferred transaction could fail half-way with SQLITE_BUSY.
       result = this.appendTx.immediate(readings);
@@ -113,6 +144,7 @@ export class ReadingStore {
     // Only now are the new channel rows real: caching them inside the transaction would leave ids of
     // rolled-back rows in the cache after a failed commit.
     for (const c of result.created) this.channelIds.set(c.key, c.id);
+    this.qcChanges.commit(result.qcPending);
     for (const fn of this.listeners) {
       try {
         fn(result.stored);
@@ -139,17 +171,29 @@ export class ReadingStore {
   /** Up to `limit` readings with seq > `seq`, in seq order. Memory is bounded by `limit`, not the backlog. */
   readAfter(seq: number, limit: number): StoredReading[] {
     const rows = this.selectAfter.all(seq, Math.max(0, Math.trunc(limit))) as ReadingRow[];
-    return rows.map((row) => ({
-      seq: row.seq,
-      ts: row.ts,
-      device: row.device,
-      channel: row.channel,
-      code: row.code,
-      value: row.value,
-      unit: row.unit,
-      // An unknown code can only come from a newer agent's rows; D (fault) is the safe reading of it.
-      flag: CODE_TO_FLAG.get(row.flag) ?? 'D',
-    }));
+    return rows.map(toReading);
+  }
+
+  /** Lowest seq of a reading stamped at or after `ts`, or null (a range scan of the ts index). */
+  firstSeqSince(ts: number): number | null {
+    const seq = this.selectFirstSeqSince.get(ts) as number | null | undefined;
+    return seq ?? null;
+  }
+
+  /** Every reading with seq >= `seq`, in seq order, read lazily (restoring state after a restart). */
+  *iterateFrom(seq: number): Generator<StoredReading> {
+    for (const row of this.selectFrom.iterate(seq) as IterableIterator<ReadingRow>) yield toReading(row);
+  }
+
+  /**
+   * The last non-null value of a channel stored before `seq` (a counter's previous value after a
+   * restart); null when there is none within the last LAST_VALUE_LOOKBACK_ROWS readings.
+   */
+  lastValueBefore(device: string, channel: string, seq: number): number | null {
+    const value = this.selectLastValueBefore.get(seq, seq - LAST_VALUE_LOOKBACK_ROWS, device, channel) as
+      | number
+      | undefined;
+    return value ?? null;
   }
 
   /** Number of stored readings with seq > `seq` (a range count on the primary key). */
@@ -176,4 +220,22 @@ export class ReadingStore {
     created.push({ key, id });
     return id;
   }
+}
+
+function toReading(row: ReadingRow): StoredReading {
+  const reading: StoredReading = {
+    seq: row.seq,
+    ts: row.ts,
+    device: row.device,
+    channel: row.channel,
+    code: row.code,
+    value: row.value,
+    unit: row.unit,
+    // An unknown code can only come from a newer agent's rows; D (fault) is the safe reading of it.
+    flag: CODE_TO_FLAG.get(row.flag) ?? 'D',
+  };
+  // Absent rather than null when not stored, so readings of producers without QC read back as written.
+  if (row.qc !== null) reading.qc = unpackQc(row.qc, row.value === null);
+  if (row.state !== null) reading.state = row.state;
+  return reading;
 }
