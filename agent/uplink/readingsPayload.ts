@@ -1,4 +1,5 @@
 import type { StoredReading } from '../core/reading.js';
+import { qcPayload } from '../quality/qcCodes.js';
 
 /** Version of the readings payload (the `v` field); see docs/mqtt-contract.md. */
 export const READINGS_PAYLOAD_VERSION = 1;
@@ -20,16 +21,29 @@ export function encodeReadingsPayload(stationId: string, readings: readonly Stor
   return JSON.stringify({
     v: READINGS_PAYLOAD_VERSION,
     station: stationId,
-    readings: readings.map((r) => ({
-      seq: r.seq,
-      ts: new Date(r.ts).toISOString(),
-      device: r.device,
-      channel: r.channel,
-      code: r.code,
-      // JSON has no NaN/Infinity; the store already writes them as null, this guards other callers.
-      value: r.value !== null && Number.isFinite(r.value) ? r.value : null,
-      unit: r.unit,
-      flag: r.flag,
-    })),
+    readings: readings.map(encodeReading),
   });
+}
+
+function encodeReading(r: StoredReading): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    seq: r.seq,
+    ts: new Date(r.ts).toISOString(),
+    device: r.device,
+    channel: r.channel,
+    code: r.code,
+    value: finite(r.value),
+    unit: r.unit,
+    flag: r.flag,
+  };
+  // Absent, not null, when the producer ran no checks / knows no state: keeps a reading of a channel
+  // without QC as small as before, and "no key" cannot be mistaken for a result.
+  if (r.qc !== undefined) out.qc = qcPayload(r.qc);
+  if (r.state !== undefined) out.state = finite(r.state);
+  return out;
+}
+
+/** JSON has no NaN/Infinity; the store already writes them as null, this guards other callers. */
+function finite(v: number | null): number | null {
+  return v !== null && Number.isFinite(v) ? v : null;
 }

@@ -1,12 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { connect, type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AggregateRecord } from '../../agent/aggregation/records.js';
 import type { MqttUplinkConfig } from '../../agent/config/schema.js';
 import { systemClock } from '../../agent/core/clock.js';
 import { silentLogger } from '../../agent/core/log.js';
 import type { NewReading } from '../../agent/core/reading.js';
+import { AggregateStore } from '../../agent/store/aggregateStore.js';
+import { MIGRATIONS } from '../../agent/store/migrations.js';
 import { openDatabase } from '../../agent/store/openDatabase.js';
 import { Outbox } from '../../agent/store/outbox.js';
 import { ReadingStore } from '../../agent/store/readingStore.js';
@@ -15,6 +19,7 @@ import { collectReadings, type MosquittoHandle, startMosquitto, until } from '..
 
 const STATION = '320700W001';
 const READINGS_TOPIC = `stations/${STATION}/readings`;
+const AGGREGATES_TOPIC = `stations/${STATION}/aggregates`;
 const STATUS_TOPIC = `stations/${STATION}/status`;
 const T0 = Date.UTC(2026, 10, 28, 8, 0, 0);
 
@@ -27,6 +32,49 @@ const reading = (i: number): NewReading => ({
   unit: 'mg/L',
   flag: 'N',
 });
+
+const minute = (i: number, over: Partial<AggregateRecord> = {}): AggregateRecord => ({
+  device: 'nutrient',
+  channel: 'cod',
+  code: 'w01018',
+  unit: 'mg/L',
+  period: 'minute',
+  start: T0 + i * 60_000,
+  end: T0 + (i + 1) * 60_000,
+  min: 25,
+  avg: 25.4,
+  max: 26,
+  cou: null,
+  count: 6,
+  valid: 6,
+  expected: 6,
+  flag: 'N',
+  ok: true,
+  ...over,
+});
+
+interface AggregateCollector {
+  /** Every record received, in arrival order (duplicates included). */
+  readonly records: Record<string, unknown>[];
+  readonly payloads: unknown[];
+  close(): Promise<void>;
+}
+
+/** Subscribes (QoS 1) to the aggregates topic; collectReadings assumes a readings payload. */
+async function collectAggregates(url: string): Promise<AggregateCollector> {
+  const client = connect(url, { reconnectPeriod: 0 });
+  client.on('error', () => {});
+  const records: Record<string, unknown>[] = [];
+  const payloads: unknown[] = [];
+  client.on('message', (_t, m) => {
+    const payload = JSON.parse(m.toString()) as { aggregates: Record<string, unknown>[] };
+    payloads.push(payload);
+    records.push(...payload.aggregates);
+  });
+  await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+  await client.subscribeAsync(AGGREGATES_TOPIC, { qos: 1 });
+  return { records, payloads, close: () => client.endAsync(true) };
+}
 
 describe('MqttUplink against a real mosquitto', () => {
   let dir: string;
@@ -47,6 +95,7 @@ describe('MqttUplink against a real mosquitto', () => {
   function agent(over: Partial<MqttUplinkConfig> = {}, clients: MqttClient[] = []) {
     const db = openDatabase({ path: join(dir, 'station.db'), log: silentLogger() });
     const store = new ReadingStore({ db });
+    const aggregates = new AggregateStore({ db });
     const uplink = new MqttUplink({
       config: {
         id: 'cloud',
@@ -62,6 +111,7 @@ describe('MqttUplink against a real mosquitto', () => {
       },
       stationId: STATION,
       store,
+      aggregates,
       cursors: new Outbox({ db }),
       clock: systemClock,
       log: silentLogger(),
@@ -79,7 +129,7 @@ describe('MqttUplink against a real mosquitto', () => {
       db.close();
     };
     cleanups.push(close);
-    return { db, store, uplink, close };
+    return { db, store, aggregates, uplink, close };
   }
 
   it('delivers appended readings with the exact JSON contract', async () => {
@@ -90,7 +140,8 @@ describe('MqttUplink against a real mosquitto', () => {
     uplink.start();
     store.append([reading(0)]);
     store.append([{ ...reading(1), code: null, unit: null, value: null, flag: 'B' }]);
-    await sub.waitForAll(2);
+    store.append([{ ...reading(2), qc: { gross: 1, range: 1, spike: 3, roc: 1, flat: 1 }, state: 2 }]);
+    await sub.waitForAll(3);
     const readings = sub.payloads.flatMap((p) => (p as { readings: unknown[] }).readings);
     expect(sub.payloads[0]).toMatchObject({ v: 1, station: STATION });
     expect(readings).toEqual([
@@ -114,12 +165,24 @@ describe('MqttUplink against a real mosquitto', () => {
         unit: null,
         flag: 'B',
       },
+      {
+        seq: 3,
+        ts: '2026-11-28T08:00:02.000Z',
+        device: 'nutrient',
+        channel: 'cod',
+        code: 'w01018',
+        value: 25.5,
+        unit: 'mg/L',
+        flag: 'N',
+        qc: { gross: 1, range: 1, spike: 3, roc: 1, flat: 1 },
+        state: 2,
+      },
     ]);
     await until(() => uplink.stats().backlog === 0, 5000, 'the cursor to catch up');
     expect(uplink.stats()).toMatchObject({
       connected: true,
       inFlight: 0,
-      confirmed: 2,
+      confirmed: 3,
       oldestUnsentTs: null,
     });
   });
@@ -156,25 +219,133 @@ describe('MqttUplink against a real mosquitto', () => {
     expect(Math.max(...sub.unique)).toBe(last);
   });
 
-  it('a restarted uplink resumes from its persisted cursor', async () => {
+  it('delivers upserted aggregates on the aggregates topic with the exact contract fields', async () => {
     broker = await startMosquitto();
-    const sub = await collectReadings(broker.url, READINGS_TOPIC);
+    const sub = await collectAggregates(broker.url);
     cleanups.push(() => sub.close());
+    const { aggregates, uplink } = agent();
+    uplink.start();
+    aggregates.upsert([minute(0)]);
+    aggregates.upsert([
+      minute(0, {
+        period: 'hour',
+        end: T0 + 3_600_000,
+        min: null,
+        avg: Number.NaN,
+        max: null,
+        cou: 12.5,
+        count: 40,
+        valid: 30,
+        expected: 60,
+        flag: 'H',
+        ok: false,
+      }),
+    ]);
+    await until(() => sub.records.length >= 2, 5000, 'two aggregate records');
+    expect(sub.payloads[0]).toMatchObject({ v: 1, station: STATION });
+    expect(sub.records).toEqual([
+      {
+        device: 'nutrient',
+        channel: 'cod',
+        code: 'w01018',
+        period: 'minute',
+        start: '2026-11-28T08:00:00.000Z',
+        end: '2026-11-28T08:01:00.000Z',
+        min: 25,
+        avg: 25.4,
+        max: 26,
+        cou: null,
+        count: 6,
+        valid: 6,
+        expected: 6,
+        flag: 'N',
+      },
+      {
+        device: 'nutrient',
+        channel: 'cod',
+        code: 'w01018',
+        period: 'hour',
+        start: '2026-11-28T08:00:00.000Z',
+        end: '2026-11-28T09:00:00.000Z',
+        min: null,
+        avg: null,
+        max: null,
+        cou: 12.5,
+        count: 40,
+        valid: 30,
+        expected: 60,
+        flag: 'H',
+      },
+    ]);
+    await until(() => uplink.stats().aggregatesBacklog === 0, 5000, 'the aggregates cursor to catch up');
+    expect(uplink.stats().backlog).toBe(0);
+  });
+
+  it('a restarted uplink resumes readings and aggregates, each from its own cursor', async () => {
+    broker = await startMosquitto();
+    const readings = await collectReadings(broker.url, READINGS_TOPIC);
+    cleanups.push(() => readings.close());
+    const aggs = await collectAggregates(broker.url);
+    cleanups.push(() => aggs.close());
 
     const first = agent();
     first.uplink.start();
     first.store.append(Array.from({ length: 30 }, (_, i) => reading(i)));
-    await sub.waitForAll(30);
+    first.aggregates.upsert(Array.from({ length: 10 }, (_, i) => minute(i)));
+    await readings.waitForAll(30);
+    await until(() => aggs.records.length >= 10, 5000, '10 aggregate records');
     await first.close();
 
     const second = agent();
-    expect(new Outbox({ db: second.db }).cursor('cloud')).toBe(30);
-    second.store.append(Array.from({ length: 70 }, (_, i) => reading(30 + i)));
+    const outbox = new Outbox({ db: second.db });
+    expect([outbox.cursor('cloud'), outbox.cursor('cloud#aggregates')]).toEqual([30, 10]);
+    second.store.append(Array.from({ length: 20 }, (_, i) => reading(30 + i)));
+    second.aggregates.upsert(Array.from({ length: 5 }, (_, i) => minute(10 + i)));
     second.uplink.start();
-    await sub.waitForAll(100);
-    // A graceful stop waited for every PUBACK: nothing was sent twice.
-    expect(sub.duplicates()).toBe(0);
-    expect(sub.received[30]).toBe(31);
+    await readings.waitForAll(50);
+    await until(() => aggs.records.length >= 15, 5000, '15 aggregate records');
+    await until(() => second.uplink.stats().aggregatesBacklog === 0, 5000, 'the aggregates cursor');
+    // A graceful stop waited for every PUBACK: nothing was sent twice on either stream.
+    expect(readings.duplicates()).toBe(0);
+    expect(readings.received[30]).toBe(31);
+    const starts = aggs.records.map((r) => r.start);
+    expect(starts).toHaveLength(15);
+    expect(new Set(starts).size).toBe(15);
+  });
+
+  it('resumes an existing database whose readings cursor is keyed by the bare uplink id', async () => {
+    // A database as the agent wrote it before aggregates existed: schema version 1, 50 readings, 40 sent.
+    mkdirSync(dir, { recursive: true });
+    const old = new Database(join(dir, 'station.db'));
+    old.transaction(() => {
+      MIGRATIONS[0]!.up(old);
+      old.pragma('user_version = 1');
+      old
+        .prepare(
+          "INSERT INTO channels (device, channel, code, unit) VALUES ('nutrient', 'cod', 'w01018', 'mg/L')",
+        )
+        .run();
+      const insert = old.prepare('INSERT INTO readings (ts, channel_id, value, flag) VALUES (?, 1, 25.5, 0)');
+      for (let i = 0; i < 50; i++) insert.run(T0 + i * 1000);
+      old.prepare("INSERT INTO uplink_cursors (uplink, acked_seq, updated_at) VALUES ('cloud', 40, 0)").run();
+    })();
+    old.close();
+
+    broker = await startMosquitto();
+    const readings = await collectReadings(broker.url, READINGS_TOPIC);
+    cleanups.push(() => readings.close());
+    const aggs = await collectAggregates(broker.url);
+    cleanups.push(() => aggs.close());
+    const { aggregates, uplink } = agent();
+    uplink.start();
+    aggregates.upsert([minute(0)]);
+    await until(
+      () => readings.unique.has(50) && aggs.records.length === 1,
+      5000,
+      'readings 41..50, 1 record',
+    );
+    expect(readings.received).toEqual(Array.from({ length: 10 }, (_, i) => 41 + i));
+    await until(() => uplink.stats().backlog === 0, 5000, 'the readings cursor');
   });
 
   it('keeps a retained status: online, offline by will on a dead link, offline on a graceful stop', async () => {

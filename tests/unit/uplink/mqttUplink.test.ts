@@ -1,86 +1,13 @@
-import { EventEmitter } from 'node:events';
 import type { connect } from 'mqtt';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MqttUplinkConfig } from '../../../agent/config/schema.js';
-import type { Clock, TimerHandle } from '../../../agent/core/clock.js';
 import type { NewReading } from '../../../agent/core/reading.js';
 import { openDatabase } from '../../../agent/store/openDatabase.js';
 import { Outbox } from '../../../agent/store/outbox.js';
 import { ReadingStore } from '../../../agent/store/readingStore.js';
 import { MqttUplink } from '../../../agent/uplink/mqttUplink.js';
-
-/** A clock whose time only moves when the test says so. */
-class ManualClock implements Clock {
-  private t = 0;
-  private nextId = 0;
-  private timers: { at: number; fn: () => void; handle: TimerHandle }[] = [];
-  now = () => Date.UTC(2026, 10, 28) + this.t;
-  monotonic = () => this.t;
-  setTimeout = (fn: () => void, ms: number): TimerHandle => {
-    const handle = { id: this.nextId++ };
-    this.timers.push({ at: this.t + ms, fn, handle });
-    return handle;
-  };
-  clearTimeout = (h: TimerHandle) => {
-    this.timers = this.timers.filter((x) => x.handle !== h);
-  };
-  async advance(ms: number): Promise<void> {
-    const target = this.t + ms;
-    for (;;) {
-      const due = this.timers.filter((x) => x.at <= target).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((x) => x !== due);
-      this.t = due.at;
-      due.fn();
-      await settle();
-    }
-    this.t = target;
-  }
-}
-
-interface Sent {
-  topic: string;
-  payload: string;
-  opts: { qos?: number; retain?: boolean };
-  ack: () => void;
-  fail: (err: Error) => void;
-}
-
-/** Stands in for an mqtt.js client: the test decides when it connects, acks or drops. */
-class FakeClient extends EventEmitter {
-  sent: Sent[] = [];
-  ended = false;
-  constructor(readonly opts: Record<string, unknown>) {
-    super();
-  }
-  publishAsync(topic: string, payload: string, opts: Sent['opts']): Promise<void> {
-    return new Promise((resolve, reject) =>
-      this.sent.push({ topic, payload, opts, ack: resolve, fail: reject }),
-    );
-  }
-  end(): this {
-    if (!this.ended) {
-      this.ended = true;
-      this.emit('close');
-    }
-    return this;
-  }
-  endAsync(): Promise<void> {
-    this.end();
-    return Promise.resolve();
-  }
-  readings(): Sent[] {
-    return this.sent.filter((s) => s.topic.endsWith('/readings'));
-  }
-  seqs(i: number): number[] {
-    return (JSON.parse(this.readings()[i]!.payload) as { readings: { seq: number }[] }).readings.map(
-      (r) => r.seq,
-    );
-  }
-}
-
-const settle = () => new Promise<void>((r) => setImmediate(r));
+import { FakeClient, ManualClock, settle } from './fakeMqtt.js';
 
 const config: MqttUplinkConfig = {
   id: 'cloud',
