@@ -2,8 +2,9 @@ import type { DeviceConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { AgentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import type { DeviceQuality } from '../quality/deviceQuality.js';
 import type { ReadingStore } from '../store/readingStore.js';
-import { createDevicePoller, type RegisterReader } from './devicePoller.js';
+import type { PollResult } from './devicePoller.js';
 import { createPollScheduler } from './pollScheduler.js';
 import { createUnitIsolation, pollVerdict } from './unitIsolation.js';
 
@@ -30,15 +31,17 @@ export interface DeviceStatus {
 
 export interface DeviceAcquisitionDeps {
   device: DeviceConfig;
-  bus: RegisterReader;
+  /** Modbus or ASCII: whatever reads this device once (agent/app/createPoller.ts). */
+  poller: { poll(): Promise<PollResult> };
+  /** Checks, maintenance windows and the resolved flag; readings pass unchanged without it. */
+  quality?: Pick<DeviceQuality, 'apply'>;
   clock: Clock;
   store: Pick<ReadingStore, 'append'>;
   log: Logger;
 }
 
 export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcquisition {
-  const { device, bus, clock, store, log } = deps;
-  const poller = createDevicePoller({ device, bus, clock, log });
+  const { device, poller, quality, clock, store, log } = deps;
   const counters = { polls: 0, failures: 0, missedSlots: 0, storeErrors: 0, lastOkAt: null as number | null };
   const isolation = createUnitIsolation(device, log);
 
@@ -54,9 +57,19 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
       counters.polls++;
       if (result.ok) counters.lastOkAt = clock.now();
       else counters.failures++;
+      // Quality control keeps the raw value and adds state, check results and the resolved flag.
+      let readings = result.readings;
+      if (quality) {
+        try {
+          readings = quality.apply(result.readings, { state: result.state, measuredAt: result.measuredAt });
+        } catch (err) {
+          // A bug in a check must not cost the reading: store it as acquired.
+          log.error({ err }, 'quality control failed; storing the readings without checks');
+        }
+      }
       try {
         // Committed before anything else happens to them: uplinks learn of readings only from the store.
-        store.append(result.readings);
+        store.append(readings);
       } catch (err) {
         counters.storeErrors++;
         const code = err instanceof AgentError ? err.code : 'STORE_FAILED';

@@ -1,12 +1,19 @@
 import { createDeviceAcquisition, type DeviceAcquisition } from '../acquisition/deviceAcquisition.js';
+import { Aggregator, aggregationChannels } from '../aggregation/aggregator.js';
 import type { StationConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
+import type { StoredReading } from '../core/reading.js';
+import { MaintenanceSchedule } from '../quality/calibrationWindows.js';
+import { DeviceQuality } from '../quality/deviceQuality.js';
+import { AggregateStore } from '../store/aggregateStore.js';
+import { EventStore } from '../store/eventStore.js';
 import { openDatabase } from '../store/openDatabase.js';
 import { Outbox } from '../store/outbox.js';
 import { ReadingStore } from '../store/readingStore.js';
 import { MqttUplink } from '../uplink/mqttUplink.js';
 import { createBus, type FieldBus } from './createBus.js';
+import { createPollerFor } from './createPoller.js';
 
 /**
  * The composition root: builds every component from the config and wires
@@ -38,6 +45,8 @@ export interface AgentStatus {
     backlog: number;
     oldestUnsentTs: number | null;
     confirmed: number;
+    /** Aggregate records not yet confirmed by this uplink. */
+    aggregatesBacklog: number;
   }[];
   lastSeq: number;
 }
@@ -49,6 +58,11 @@ export class StationAgent {
   private readonly uplinks: MqttUplink[] = [];
   private readonly db: ReturnType<typeof openDatabase>;
   private readonly store: ReadingStore;
+  private readonly aggregates: AggregateStore;
+  private readonly aggregator: Aggregator;
+  private readonly schedule: MaintenanceSchedule;
+  private readonly qualities = new Map<string, DeviceQuality>();
+  private unsubscribeAggregator: (() => void) | null = null;
   private stopped = false;
 
   constructor(deps: StationAgentDeps) {
@@ -61,26 +75,49 @@ export class StationAgent {
     for (const bus of config.buses) {
       this.buses.set(bus.id, createBus(bus, { clock, log: log.child({ bus: bus.id }) }));
     }
+    this.aggregates = new AggregateStore({ db: this.db, log });
+    const events = new EventStore({ db: this.db });
+    this.schedule = new MaintenanceSchedule(config.maintenance, config.station.timezone);
+
     for (const device of config.devices) {
       if (!device.enabled) continue;
       const bus = this.buses.get(device.bus);
       if (!bus) continue; // the schema guarantees the bus exists
+      const deviceLog = log.child({ device: device.id });
+      const quality = new DeviceQuality({
+        device,
+        schedule: this.schedule,
+        settlingMs: config.maintenance.settling,
+      });
+      this.qualities.set(device.id, quality);
       this.devices.push(
         createDeviceAcquisition({
           device,
-          bus,
+          poller: createPollerFor(device, bus, { clock, log: deviceLog }),
+          quality,
           clock,
           store: this.store,
-          log: log.child({ device: device.id }),
+          log: deviceLog,
         }),
       );
     }
+    this.aggregator = new Aggregator({
+      channels: aggregationChannels(config),
+      rules: config.aggregation,
+      timeZone: config.station.timezone,
+      aggregates: this.aggregates,
+      readings: this.store,
+      events,
+      clock,
+      log: log.child({ component: 'aggregator' }),
+    });
     for (const uplink of config.uplinks) {
       this.uplinks.push(
         new MqttUplink({
           config: uplink,
           stationId: config.station.id,
           store: this.store,
+          aggregates: this.aggregates,
           cursors,
           clock,
           log: log.child({ uplink: uplink.id }),
@@ -95,6 +132,10 @@ export class StationAgent {
       { station: config.station.id, devices: this.devices.length, uplinks: this.uplinks.length, configHash },
       'station agent starting',
     );
+    this.primeQuality();
+    // restore() inside start() replays stored readings; add() must follow with nothing committed between.
+    this.aggregator.start();
+    this.unsubscribeAggregator = this.store.onCommitted((readings) => this.aggregator.add(readings));
     for (const uplink of this.uplinks) uplink.start();
     for (const [busId, bus] of this.buses) {
       bus.start();
@@ -114,9 +155,34 @@ export class StationAgent {
     this.stopped = true;
     await Promise.allSettled(this.devices.map((d) => d.stop()));
     await Promise.allSettled([...this.buses.values()].map((b) => b.stop()));
+    this.unsubscribeAggregator?.();
+    this.aggregator.stop();
+    this.schedule.close();
     await Promise.allSettled(this.uplinks.map((u) => u.stop()));
     this.db.close();
     this.deps.log.info('station agent stopped');
+  }
+
+  /**
+   * After a restart, spike/rate/flat-line history and settling come back from the stored readings,
+   * so a restart neither hides a flat line nor invents a spike. One pass over the longest look-back.
+   */
+  private primeQuality(): void {
+    const now = this.deps.clock.now();
+    let lookback = 0;
+    for (const q of this.qualities.values()) lookback = Math.max(lookback, q.lookbackMs);
+    if (lookback <= 0) return;
+    const from = this.store.firstSeqSince(now - lookback);
+    if (from === null) return;
+    const perDevice = new Map<string, StoredReading[]>();
+    for (const r of this.store.iterateFrom(from)) {
+      const q = this.qualities.get(r.device);
+      if (!q || r.ts < now - q.lookbackMs) continue;
+      const list = perDevice.get(r.device) ?? [];
+      list.push(r);
+      perDevice.set(r.device, list);
+    }
+    for (const [device, list] of perDevice) this.qualities.get(device)?.prime(list);
   }
 
   status(): AgentStatus {

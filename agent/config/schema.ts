@@ -382,6 +382,13 @@ export function referenceProblems(cfg: unknown): { path: (string | number)[]; me
     if (isRecord(d)) uniqueIds(listOf(d.channels), ['devices', i, 'channels'], 'channel', problems);
     // Unit 0 is the broadcast address on a serial line: nobody answers a read sent to it.
     const busType = typeOf(buses.find((b) => idOf(b) === bus));
+    // ASCII analyzers speak over a byte line; a Modbus TCP connection cannot carry their commands.
+    if (isRecord(d) && d.ascii !== undefined && busType === 'tcp') {
+      problems.push({
+        path: ['devices', i, 'bus'],
+        message: `an ASCII device needs a bus of type serial or rtu-over-tcp; "${String(bus)}" is Modbus TCP`,
+      });
+    }
     if (isRecord(d) && d.unit === 0 && (busType === 'serial' || busType === 'rtu-over-tcp')) {
       problems.push({
         path: ['devices', i, 'unit'],

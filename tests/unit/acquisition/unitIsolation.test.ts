@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDeviceAcquisition } from '../../../agent/acquisition/deviceAcquisition.js';
+import { createDevicePoller } from '../../../agent/acquisition/devicePoller.js';
 import { createUnitIsolation, pollVerdict } from '../../../agent/acquisition/unitIsolation.js';
 import type { DeviceConfig } from '../../../agent/config/schema.js';
 import { AgentError, type ErrorCode } from '../../../agent/core/errors.js';
@@ -104,7 +105,7 @@ describe('device acquisition with isolation', () => {
     const stored: NewReading[] = [];
     const acq = createDeviceAcquisition({
       device: device(),
-      bus,
+      poller: createDevicePoller({ device: device(), bus, clock, log }),
       clock,
       store: { append: (r: readonly NewReading[]) => stored.push(...r) } as never,
       log,
@@ -141,7 +142,7 @@ describe('device acquisition with isolation', () => {
     };
     const acq = createDeviceAcquisition({
       device: device(),
-      bus,
+      poller: createDevicePoller({ device: device(), bus, clock, log }),
       clock,
       store: { append: () => [] } as never,
       log,

@@ -12,7 +12,7 @@ function station(deviceYaml: string): string {
   return `version: 1
 station: { id: s1 }
 storage: { path: ./x.db }
-buses: [{ id: com1, type: tcp, host: 127.0.0.1 }]
+buses: [{ id: com1, type: serial, port: /dev/ttyS0 }]
 devices:
 ${deviceYaml}
 `;

@@ -33,6 +33,12 @@ describe('loadConfig reports broken configurations precisely', () => {
     expect(p.hint).toContain('line 5');
   });
 
+  it('ASCII analyzer on a Modbus TCP bus: at the device\'s bus setting, naming the bus types it needs', async () => {
+    const p = await onlyProblem('ascii-on-tcp.yaml');
+    expect(p).toMatchObject({ line: 9, column: 10, path: 'devices[0].bus' });
+    expect(p.message).toContain('serial or rtu-over-tcp');
+  });
+
   it('unknown key: at the key itself, with a did-you-mean hint', async () => {
     const problems = await problemsOf('unknown-key.yaml');
     expect(problems).toHaveLength(2);

@@ -60,7 +60,7 @@ function load(devicesYaml: string): LoadResult {
   const text = `version: 1
 station: { id: s1 }
 storage: { path: ./x.db }
-buses: [{ id: lan, type: tcp, host: 127.0.0.1 }]
+buses: [{ id: lan, type: rtu-over-tcp, host: 127.0.0.1, port: 4001 }]
 devices:
 ${devicesYaml}`;
   return loadConfigText(text, 'station.yaml', {}, { profiles: library });

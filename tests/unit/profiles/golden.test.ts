@@ -52,7 +52,7 @@ function deviceFor(profile: string): DeviceConfig {
     'version: 1',
     'station: { id: golden }',
     'storage: { path: ./golden.db }',
-    'buses: [{ id: lan, type: tcp, host: 127.0.0.1 }]',
+    'buses: [{ id: lan, type: rtu-over-tcp, host: 127.0.0.1, port: 4001 }]',
     `devices: [{ id: dut, bus: lan, interval: 10s, profile: ${profile} }]`,
   ].join('\n');
   const result = loadConfigText(text, `${profile} (golden)`, {});
