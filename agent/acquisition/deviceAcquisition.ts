@@ -2,6 +2,7 @@ import type { DeviceConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { AgentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import type { NewReading } from '../core/reading.js';
 import type { DeviceQuality } from '../quality/deviceQuality.js';
 import type { ReadingStore } from '../store/readingStore.js';
 import type { PollResult } from './devicePoller.js';
@@ -45,6 +46,22 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
   const counters = { polls: 0, failures: 0, missedSlots: 0, storeErrors: 0, lastOkAt: null as number | null };
   const isolation = createUnitIsolation(device, log);
 
+  /** When the line was last asked (monotonic); while isolated, the line is asked only every reduced interval. */
+  let lastProbeAt = Number.NEGATIVE_INFINITY;
+
+  /**
+   * While a unit is isolated its slots keep their normal pace, so platforms get one record per interval,
+   * but only one slot per reduced interval goes to the line; the others are stored B at once.
+   */
+  async function pollOrSkip(): Promise<PollResult & { probed: boolean }> {
+    const now = clock.monotonic();
+    if (isolation.isolated && now - lastProbeAt < isolation.intervalMs) {
+      return { ...notPolled(device, clock.now()), probed: false };
+    }
+    lastProbeAt = now;
+    return { ...(await poller.poll()), probed: true };
+  }
+
   const scheduler = createPollScheduler({
     clock,
     intervalMs: device.interval,
@@ -53,7 +70,7 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
       counters.missedSlots += n;
     },
     task: async () => {
-      const result = await poller.poll();
+      const result = await pollOrSkip();
       counters.polls++;
       if (result.ok) counters.lastOkAt = clock.now();
       else counters.failures++;
@@ -75,8 +92,7 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
         const code = err instanceof AgentError ? err.code : 'STORE_FAILED';
         log.error({ err, code, readings: result.readings.length }, 'could not commit readings');
       }
-      const intervalMs = isolation.record(pollVerdict(result));
-      if (intervalMs !== scheduler.intervalMs) scheduler.setIntervalMs(intervalMs);
+      if (result.probed) isolation.record(pollVerdict(result));
     },
   });
 
@@ -87,4 +103,21 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
     stop: () => scheduler.stop(),
     status: () => ({ id: device.id, bus: device.bus, ...counters, isolated: isolation.isolated }),
   };
+}
+
+/** The readings of a slot an isolated unit was not asked in: one B per channel, value unknown. */
+function notPolled(device: DeviceConfig, ts: number): PollResult {
+  const readings: NewReading[] = device.channels.map((ch) => ({
+    ts,
+    device: device.id,
+    channel: ch.id,
+    code: ch.code ?? null,
+    value: null,
+    unit: ch.unit ?? null,
+    flag: 'B',
+  }));
+  const error = new AgentError('DEVICE_ISOLATED', 'not asked: the unit is isolated after failing to answer', {
+    device: device.id,
+  });
+  return { readings, ok: false, errors: [error], raw: new Map(), state: null };
 }

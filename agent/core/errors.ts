@@ -5,6 +5,8 @@ export const ERROR_CODES = {
   MODBUS_TIMEOUT: 'the analyzer did not answer within the bus timeout',
   MODBUS_EXCEPTION: 'the analyzer answered with a Modbus exception',
   MODBUS_DISCONNECTED: 'the connection to the bus was lost or could not be opened',
+  DEVICE_ISOLATED:
+    'the device was not asked in this slot: it stopped answering and is probed at a reduced rate',
   MODBUS_BAD_RESPONSE: 'the answer could not be decoded (wrong length, CRC or function)',
   ASCII_TIMEOUT: 'the text-protocol analyzer did not complete its answer within the timeout',
   ASCII_DISCONNECTED: 'the line to the text-protocol analyzer was lost or could not be opened',
