@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { portsCommandDefinition } from './portsCommand.js';
+import { readCommandDefinition } from './readCommand.js';
 import { runCommand } from './runCommand.js';
+import { scanCommandDefinition } from './scanCommand.js';
 import { validateCommand } from './validateCommand.js';
 
 const program = new Command();
@@ -30,6 +33,11 @@ program
   .action((opts: { config: string }) => {
     process.exitCode = validateCommand(opts.config);
   });
+
+// The technician's wiring tools: each in its own file, with its own --help example.
+program.addCommand(scanCommandDefinition());
+program.addCommand(readCommandDefinition());
+program.addCommand(portsCommandDefinition());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Last resort: a bug, not bad input. One line, no stack unless debugging.
