@@ -2,10 +2,10 @@ import type { DeviceConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { AgentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import type { NewReading } from '../core/reading.js';
 import type { DeviceQuality } from '../quality/deviceQuality.js';
 import type { ReadingStore } from '../store/readingStore.js';
 import type { PollResult } from './devicePoller.js';
+import { channelReading } from './pollOutcome.js';
 import { createPollScheduler } from './pollScheduler.js';
 import { createUnitIsolation, pollVerdict } from './unitIsolation.js';
 
@@ -107,15 +107,7 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
 
 /** The readings of a slot an isolated unit was not asked in: one B per channel, value unknown. */
 function notPolled(device: DeviceConfig, ts: number): PollResult {
-  const readings: NewReading[] = device.channels.map((ch) => ({
-    ts,
-    device: device.id,
-    channel: ch.id,
-    code: ch.code ?? null,
-    value: null,
-    unit: ch.unit ?? null,
-    flag: 'B',
-  }));
+  const readings = device.channels.map((ch) => channelReading(device.id, ch, ts, null, 'B'));
   const error = new AgentError('DEVICE_ISOLATED', 'not asked: the unit is isolated after failing to answer', {
     device: device.id,
   });

@@ -14,6 +14,7 @@ import {
   STATUS_KEY,
   statusItems,
 } from './instrumentState.js';
+import { channelReading, logPollOutcome } from './pollOutcome.js';
 
 /**
  * One poll of one device: read its planned requests, decode every channel, flag every value.
@@ -136,26 +137,11 @@ export function createDevicePoller(deps: DevicePollerDeps): DevicePoller {
       const w = words.get(ch.id);
       if (w) raw.set(ch.id, w);
       const { value, flag } = channelValue(ch, w, stateFlag);
-      return {
-        ts,
-        device: device.id,
-        channel: ch.id,
-        code: ch.code ?? null,
-        value,
-        unit: ch.unit ?? null,
-        flag,
-      };
+      return channelReading(device.id, ch, ts, value, flag);
     });
 
     const ok = errors.length === 0;
-    if (ok !== lastPollOk) {
-      // The device id is in the logger's bindings (the caller's child logger), not repeated here.
-      if (ok) log.info('device answering again');
-      else log.warn({ code: errors[0]?.code, err: errors[0]?.message }, 'device poll failed');
-      lastPollOk = ok;
-    } else if (!ok) {
-      log.debug({ code: errors[0]?.code }, 'device poll failed');
-    }
+    lastPollOk = logPollOutcome(log, errors, lastPollOk);
     const result: PollResult = { readings, ok, errors, raw, state };
     if (device.measurementTime) {
       result.measuredAt = decodeMeasurementTime(device.measurementTime, words.get(MEASUREMENT_TIME_KEY));

@@ -1,4 +1,5 @@
 import type { PollResult } from '../../agent/acquisition/devicePoller.js';
+import { channelReading, logPollOutcome } from '../../agent/acquisition/pollOutcome.js';
 import type { AsciiConfig, ChannelConfig, DeviceConfig } from '../../agent/config/schema.js';
 import type { Clock } from '../../agent/core/clock.js';
 import { AgentError, type ErrorCode, isAgentError } from '../../agent/core/errors.js';
@@ -117,25 +118,11 @@ export function createAsciiDevicePoller(deps: AsciiDevicePollerDeps): AsciiDevic
       // The matched text as character codes: PollResult.raw is "what was read" for tools.
       if (text !== undefined) raw.set(ch.id, [...Buffer.from(text, 'latin1')]);
       const { value, flag } = channelValue(ch, fields, text, stateFlag);
-      return {
-        ts,
-        device: device.id,
-        channel: ch.id,
-        code: ch.code ?? null,
-        value,
-        unit: ch.unit ?? null,
-        flag,
-      };
+      return channelReading(device.id, ch, ts, value, flag);
     });
 
     const ok = errors.length === 0;
-    if (ok !== lastPollOk) {
-      if (ok) log.info('device answering again');
-      else log.warn({ code: errors[0]?.code, err: errors[0]?.message }, 'device poll failed');
-      lastPollOk = ok;
-    } else if (!ok) {
-      log.debug({ code: errors[0]?.code }, 'device poll failed');
-    }
+    lastPollOk = logPollOutcome(log, errors, lastPollOk);
     return { readings, ok, errors, raw, state };
   }
 

@@ -4,7 +4,7 @@ import { AgentError, type ErrorCode, type ErrorContext, isAgentError } from '../
 import type { Logger } from '../../agent/core/log.js';
 import { createLineForBus, type LineBusConfig } from '../serial/lineFromConfig.js';
 import { type SerialLine, SerialLineError, type SerialLineStats } from '../serial/serialLine.js';
-import { MAX_BITS_PER_REQUEST, MAX_REGISTERS_PER_REQUEST } from './requestPlanner.js';
+import { invalidReadRequest } from './readRequestLimits.js';
 import { buildReadRequest, parseReadResponse, responseFrameLength } from './rtuFrames.js';
 import type { BusStats } from './tcpBus.js';
 
@@ -86,24 +86,8 @@ export class RtuBus {
    * MODBUS_BAD_RESPONSE; a RangeError for a request no device could answer (a programming error).
    */
   read(unit: number, table: RegisterTable, address: number, count: number): Promise<number[]> {
-    const max = table === 'coil' || table === 'discrete' ? MAX_BITS_PER_REQUEST : MAX_REGISTERS_PER_REQUEST;
-    if (
-      !Number.isInteger(unit) ||
-      unit < 1 || // 0 is broadcast: nobody answers a read
-      unit > 255 ||
-      !Number.isInteger(address) ||
-      !Number.isInteger(count) ||
-      address < 0 ||
-      count < 1 ||
-      count > max ||
-      address + count > 65536
-    ) {
-      return Promise.reject(
-        new RangeError(
-          `invalid RTU read: unit ${unit} ${table} address ${address} count ${count} (max ${max})`,
-        ),
-      );
-    }
+    const invalid = invalidReadRequest(unit, table, address, count, 1);
+    if (invalid !== null) return Promise.reject(new RangeError(`invalid RTU read: ${invalid}`));
     const ctx = { unit, table, address, count };
     // Fail fast: a device must not wait a timeout to learn the line is down.
     if (!this.line.isOpen()) return Promise.reject(this.error('MODBUS_DISCONNECTED', 'line not open', ctx));

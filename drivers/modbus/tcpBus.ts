@@ -4,8 +4,9 @@ import { type Backoff, createBackoff } from '../../agent/core/backoff.js';
 import type { Clock, TimerHandle } from '../../agent/core/clock.js';
 import { AgentError, type ErrorCode, type ErrorContext } from '../../agent/core/errors.js';
 import type { Logger } from '../../agent/core/log.js';
+import { ReadyWaiters } from '../../agent/core/readyWaiters.js';
 import { classifyClientError, createModbusClient, issueRead, type ModbusClient } from './modbusClient.js';
-import { MAX_BITS_PER_REQUEST, MAX_REGISTERS_PER_REQUEST } from './requestPlanner.js';
+import { invalidReadRequest } from './readRequestLimits.js';
 import { TransactionQueue } from './transactionQueue.js';
 
 export type { ModbusClient };
@@ -102,12 +103,13 @@ export class ModbusTcpBus {
   private failuresInARow = 0;
   private consecutiveTimeouts = 0;
   /** Callers of ready() waiting for the connection to come up. */
-  private readonly readyWaiters = new Set<(ok: boolean) => void>();
+  private readonly readyWaiters: ReadyWaiters;
 
   constructor(deps: ModbusTcpBusDeps) {
     this.config = deps.config;
     this.id = deps.config.id;
     this.clock = deps.clock;
+    this.readyWaiters = new ReadyWaiters(deps.clock);
     this.log = deps.log;
     this.createClient = deps.createClient ?? createModbusClient;
     this.backoff = createBackoff({ minMs: deps.config.reconnect.min, maxMs: deps.config.reconnect.max });
@@ -130,7 +132,7 @@ export class ModbusTcpBus {
     this.stopped = true;
     if (this.reconnectTimer) this.clock.clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
-    for (const wake of [...this.readyWaiters]) wake(false);
+    this.readyWaiters.wakeAll(false);
     // Queued reads are not rejected here: each fails fast with its own context (unit, address) when
     // its turn comes, which is at once since nothing reaches the wire any more.
     const conn = this.conn;
@@ -149,15 +151,7 @@ export class ModbusTcpBus {
   ready(waitMs: number): Promise<boolean> {
     if (this.isConnected()) return Promise.resolve(true);
     if (this.stopped) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const done = (ok: boolean) => {
-        this.readyWaiters.delete(done);
-        this.clock.clearTimeout(timer);
-        resolve(ok);
-      };
-      const timer = this.clock.setTimeout(() => done(false), waitMs);
-      this.readyWaiters.add(done);
-    });
+    return this.readyWaiters.wait(waitMs);
   }
 
   isConnected(): boolean {
@@ -174,22 +168,8 @@ export class ModbusTcpBus {
    * MODBUS_BAD_RESPONSE; a RangeError for a request no device could answer (a programming error).
    */
   read(unit: number, table: RegisterTable, address: number, count: number): Promise<number[]> {
-    const max = table === 'coil' || table === 'discrete' ? MAX_BITS_PER_REQUEST : MAX_REGISTERS_PER_REQUEST;
-    if (
-      !Number.isInteger(unit) ||
-      unit < 0 ||
-      unit > 255 ||
-      !Number.isInteger(address) ||
-      !Number.isInteger(count) ||
-      address < 0 ||
-      count < 1 ||
-      count > max ||
-      address + count > 65536
-    ) {
-      return Promise.reject(
-        new RangeError(`invalid read: unit ${unit} ${table} address ${address} count ${count} (max ${max})`),
-      );
-    }
+    const invalid = invalidReadRequest(unit, table, address, count, 0);
+    if (invalid !== null) return Promise.reject(new RangeError(`invalid read: ${invalid}`));
     const ctx = { unit, table, address, count };
     // Fail fast: a device must not wait a timeout to learn the bus is down.
     if (!this.isConnected()) return Promise.reject(this.error('MODBUS_DISCONNECTED', 'not connected', ctx));
@@ -354,7 +334,7 @@ export class ModbusTcpBus {
         if (this.everConnected) this.counters.reconnects++;
         this.everConnected = true;
         this.log.info({ host: this.config.host, port: this.config.port }, 'bus connected');
-        for (const wake of [...this.readyWaiters]) wake(true);
+        this.readyWaiters.wakeAll(true);
       });
     } catch (err) {
       this.log.warn({ err }, 'could not attach the Modbus client');

@@ -1,6 +1,7 @@
 import { type Backoff, createBackoff } from '../../agent/core/backoff.js';
 import { type Clock, sleep, type TimerHandle } from '../../agent/core/clock.js';
 import type { Logger } from '../../agent/core/log.js';
+import { ReadyWaiters } from '../../agent/core/readyWaiters.js';
 import { TransactionQueue } from '../modbus/transactionQueue.js';
 import type { ByteConnection } from './byteTransport.js';
 import { scanAnswer } from './frameScan.js';
@@ -90,12 +91,13 @@ export class SerialLine {
   private guardFrom: number | undefined;
   private lastRxAt = Number.NEGATIVE_INFINITY;
   private lastExchangeEndAt = Number.NEGATIVE_INFINITY;
-  private readonly readyWaiters = new Set<(ok: boolean) => void>();
+  private readonly readyWaiters: ReadyWaiters;
 
   constructor(opts: SerialLineOptions) {
     this.opts = opts;
     this.id = opts.id;
     this.clock = opts.clock;
+    this.readyWaiters = new ReadyWaiters(opts.clock);
     this.log = opts.log;
     this.guardMs = opts.guardTimeMs ?? 50;
     this.pauseMs = opts.pauseBetweenRequestsMs ?? 0;
@@ -118,15 +120,7 @@ export class SerialLine {
   ready(waitMs: number): Promise<boolean> {
     if (this.isOpen()) return Promise.resolve(true);
     if (this.state === 'stopped') return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const done = (ok: boolean) => {
-        this.readyWaiters.delete(done);
-        this.clock.clearTimeout(timer);
-        resolve(ok);
-      };
-      const timer = this.clock.setTimeout(() => done(false), waitMs);
-      this.readyWaiters.add(done);
-    });
+    return this.readyWaiters.wait(waitMs);
   }
 
   isOpen(): boolean {
@@ -306,7 +300,7 @@ export class SerialLine {
 
   private becomeOpen(): void {
     this.state = 'open';
-    for (const wake of [...this.readyWaiters]) wake(true);
+    this.readyWaiters.wakeAll(true);
   }
 
   private onOpenFailed(link: Link, err: unknown): void {
@@ -384,7 +378,7 @@ export class SerialLine {
     if (this.settleTimer) this.clock.clearTimeout(this.settleTimer);
     this.reopenTimer = undefined;
     this.settleTimer = undefined;
-    for (const wake of [...this.readyWaiters]) wake(false);
+    this.readyWaiters.wakeAll(false);
     this.active?.settle(this.error('disconnected', 'line stopped'));
     const link = this.link;
     this.link = undefined;

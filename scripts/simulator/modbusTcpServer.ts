@@ -1,6 +1,7 @@
 import { type IServiceVector, ServerTCP } from 'modbus-serial';
 import { MODBUS_EXCEPTIONS, ModbusException, UnitRegisters } from './registerBank.js';
 import { loadSimulatorMap, parseSimulatorMap, type SimulatorMapInput } from './simulatorConfig.js';
+import { unitControls } from './unitControls.js';
 
 /**
  * The simulated analyzers on one Modbus TCP port, like a serial gateway with several instruments
@@ -246,31 +247,7 @@ export async function startSimulator(opts: StartSimulatorOptions): Promise<Simul
       });
       return stopping;
     },
-    setState(unit, value) {
-      checkInt(value, 0, 65535, 'state');
-      unitOf(unit).regs.state = value;
-    },
-    setSilent(unit, on) {
-      unitOf(unit).faults.silent = on;
-    },
-    setSlow(unit, ms) {
-      checkInt(ms, 0, 3_600_000, 'slow ms');
-      unitOf(unit).faults.slowMs = ms;
-    },
-    setException(unit, code) {
-      if (code !== null) checkInt(code, 1, 255, 'exception code');
-      unitOf(unit).faults.exception = code;
-    },
-    setValue(unit, pointName, value) {
-      if (value !== null && !Number.isFinite(value))
-        throw new RangeError('value must be a finite number or null');
-      unitOf(unit).regs.pin(pointName, value);
-    },
-    values(unit) {
-      const regs = unitOf(unit).regs;
-      const now = clock.now();
-      return Object.fromEntries(regs.pointNames().map((n) => [n, regs.value(n, now)]));
-    },
+    ...unitControls(unitOf, () => clock.now()),
     stats() {
       const out: Record<number, UnitStats> = {};
       for (const [id, u] of units) {
@@ -280,9 +257,4 @@ export async function startSimulator(opts: StartSimulatorOptions): Promise<Simul
     },
   };
   return handle;
-}
-
-function checkInt(v: number, min: number, max: number, what: string): void {
-  if (!Number.isInteger(v) || v < min || v > max)
-    throw new RangeError(`${what} must be an integer ${min}..${max}`);
 }

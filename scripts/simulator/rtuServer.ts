@@ -3,6 +3,7 @@ import { SerialPort } from 'serialport';
 import type { SimulatorClock, UnitStats } from './modbusTcpServer.js';
 import { MODBUS_EXCEPTIONS, ModbusException, UnitRegisters } from './registerBank.js';
 import { loadSimulatorMap, parseSimulatorMap, type SimulatorMapInput } from './simulatorConfig.js';
+import { unitControls } from './unitControls.js';
 
 /**
  * The simulated analyzers as Modbus RTU slaves on one serial line (a real port, or one end of a
@@ -280,10 +281,6 @@ export async function startRtuSimulator(opts: StartRtuSimulatorOptions): Promise
     if (u === undefined) throw new Error(`unknown unit ${unit} (units: ${[...units.keys()].join(', ')})`);
     return u;
   };
-  const checkInt = (v: number, min: number, max: number, what: string) => {
-    if (!Number.isInteger(v) || v < min || v > max)
-      throw new RangeError(`${what} must be an integer ${min}..${max}`);
-  };
 
   let stopping: Promise<void> | undefined;
   return {
@@ -303,34 +300,10 @@ export async function startRtuSimulator(opts: StartRtuSimulatorOptions): Promise
       return stopping;
     },
     isOpen: () => port?.isOpen === true,
-    setState(unit, value) {
-      checkInt(value, 0, 65535, 'state');
-      unitOf(unit).regs.state = value;
-    },
-    setSilent(unit, on) {
-      unitOf(unit).faults.silent = on;
-    },
-    setSlow(unit, ms) {
-      checkInt(ms, 0, 3_600_000, 'slow ms');
-      unitOf(unit).faults.slowMs = ms;
-    },
-    setException(unit, code) {
-      if (code !== null) checkInt(code, 1, 255, 'exception code');
-      unitOf(unit).faults.exception = code;
-    },
+    ...unitControls(unitOf, () => clock.now()),
     setCorruptCrc(unit, probability) {
       if (!(probability >= 0 && probability <= 1)) throw new RangeError('probability must be 0..1');
       unitOf(unit).faults.corruptCrc = probability;
-    },
-    setValue(unit, pointName, value) {
-      if (value !== null && !Number.isFinite(value))
-        throw new RangeError('value must be a finite number or null');
-      unitOf(unit).regs.pin(pointName, value);
-    },
-    values(unit) {
-      const regs = unitOf(unit).regs;
-      const now = clock.now();
-      return Object.fromEntries(regs.pointNames().map((n) => [n, regs.value(n, now)]));
     },
     stats() {
       const out: Record<number, RtuUnitStats> = {};
