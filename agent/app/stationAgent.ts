@@ -11,9 +11,13 @@ import { EventStore } from '../store/eventStore.js';
 import { openDatabase } from '../store/openDatabase.js';
 import { Outbox } from '../store/outbox.js';
 import { ReadingStore } from '../store/readingStore.js';
-import { MqttUplink } from '../uplink/mqttUplink.js';
+import { UplinkSettingsStore } from '../store/uplinkSettings.js';
+import type { AgentControl } from '../uplink/agentControl.js';
+import { birthInfo } from '../uplink/birthPayload.js';
+import type { Uplink } from '../uplink/uplink.js';
 import { createBus, type FieldBus } from './createBus.js';
 import { createPollerFor } from './createPoller.js';
+import { createUplink } from './createUplink.js';
 
 /**
  * The composition root: builds every component from the config and wires
@@ -25,6 +29,8 @@ export interface StationAgentDeps {
   configHash: string;
   clock: Clock;
   log: Logger;
+  /** Remote commands reach the process-level owner (agentSupervisor.ts) through this; optional in tests. */
+  control?: AgentControl;
 }
 
 export interface AgentStatus {
@@ -55,7 +61,7 @@ export class StationAgent {
   private readonly deps: StationAgentDeps;
   private readonly buses = new Map<string, FieldBus>();
   private readonly devices: DeviceAcquisition[] = [];
-  private readonly uplinks: MqttUplink[] = [];
+  private readonly uplinks: Uplink[] = [];
   private readonly db: ReturnType<typeof openDatabase>;
   private readonly store: ReadingStore;
   private readonly aggregates: AggregateStore;
@@ -111,19 +117,19 @@ export class StationAgent {
       clock,
       log: log.child({ component: 'aggregator' }),
     });
-    for (const uplink of config.uplinks) {
-      this.uplinks.push(
-        new MqttUplink({
-          config: uplink,
-          stationId: config.station.id,
-          store: this.store,
-          aggregates: this.aggregates,
-          cursors,
-          clock,
-          log: log.child({ uplink: uplink.id }),
-        }),
-      );
-    }
+    // MQTT and HJ 212 uplinks alike, any number of each, each with its own cursors.
+    const uplinkContext = {
+      station: config,
+      readings: this.store,
+      aggregates: this.aggregates,
+      cursors,
+      settings: new UplinkSettingsStore({ db: this.db, clock }),
+      clock,
+      log,
+      birth: birthInfo(config, deps.configHash),
+      ...(deps.control ? { control: deps.control } : {}),
+    };
+    for (const uplink of config.uplinks) this.uplinks.push(createUplink(uplink, uplinkContext));
   }
 
   start(): void {
@@ -183,6 +189,10 @@ export class StationAgent {
       perDevice.set(r.device, list);
     }
     for (const [device, list] of perDevice) this.qualities.get(device)?.prime(list);
+  }
+
+  get configHash(): string {
+    return this.deps.configHash;
   }
 
   status(): AgentStatus {

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { DATA_FLAGS } from '../core/reading.js';
 import { asciiSchema } from './asciiSchema.js';
+import { commandsSchema, reloadSchema } from './commandsSchema.js';
 import { deviceProblems } from './deviceProblems.js';
 import { boundedDuration } from './duration.js';
+import { hj212UplinkSchema } from './hj212Schema.js';
 import {
   aggregationSchema,
   channelQcSchema,
@@ -312,9 +314,13 @@ const mqttUplinkSchema = z.strictObject({
     .prefault({}),
   maxInFlight: z.number().int().min(1).max(64).default(4),
   reconnect: reconnectSchema.prefault({}),
+  historicalAfter: boundedDuration(1000, 30 * 86_400_000)
+    .default(300_000)
+    .meta({ description: 'A batch whose first reading is older than this is marked historical' }),
+  commands: commandsSchema.prefault({}),
 });
 
-export const uplinkSchema = z.discriminatedUnion('type', [mqttUplinkSchema]);
+export const uplinkSchema = z.discriminatedUnion('type', [mqttUplinkSchema, hj212UplinkSchema]);
 
 export const stationConfigSchema = z
   .strictObject({
@@ -345,6 +351,7 @@ export const stationConfigSchema = z
     uplinks: z.array(uplinkSchema).default([]),
     aggregation: aggregationSchema.prefault({}),
     maintenance: maintenanceSchema.prefault({}),
+    reload: reloadSchema.prefault({}),
   })
   // `when`: cross-references are checked even when other settings failed, so one pass reports an
   // unknown bus or a duplicate id together with everything else. The value may then be partly
@@ -459,3 +466,4 @@ export type RegisterTable = (typeof REGISTER_TABLES)[number];
 export type WordOrder = (typeof WORD_ORDERS)[number];
 export type UplinkConfig = StationConfig['uplinks'][number];
 export type MqttUplinkConfig = Extract<UplinkConfig, { type: 'mqtt' }>;
+export type { Hj212UplinkConfig } from './hj212Schema.js';

@@ -13,6 +13,9 @@ export const ERROR_CODES = {
   ASCII_BAD_RESPONSE: 'the text answer was garbage, did not match the pattern, or failed its checksum',
   STORE_FAILED: 'the local SQLite store could not commit',
   UPLINK_PUBLISH_FAILED: 'a batch could not be published upstream',
+  HJ212_REQUEST_REFUSED: 'an HJ 212 platform request was refused (wrong MN/password, CRC, CN or parameter)',
+  COMMAND_REFUSED: "a remote MQTT command was refused: not in the uplink's commands.allow",
+  CONFIG_ROLLED_BACK: 'a config applied by config/set left every device failing and was rolled back',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

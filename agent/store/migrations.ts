@@ -99,6 +99,25 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    description: 'uplink settings changed by a platform, uplink backlog ranges',
+    up: (db) => {
+      db.exec(`
+        -- Per-uplink key/value state that must survive a restart: settings an HJ 212 platform changed
+        -- (intervals, timeouts, password, SM4 key) and the backlog ranges still to re-send. value is
+        -- JSON; base is the configured value the change replaced (JSON), so an edited config wins
+        -- over an older platform change. Read by UplinkSettingsStore.
+        CREATE TABLE uplink_settings (
+          uplink TEXT NOT NULL,
+          key TEXT NOT NULL,
+          value TEXT NOT NULL,
+          base TEXT,
+          updated_at INTEGER NOT NULL,
+          PRIMARY KEY (uplink, key)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 /** The schema version this code writes. */

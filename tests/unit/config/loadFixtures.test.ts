@@ -33,7 +33,7 @@ describe('loadConfig reports broken configurations precisely', () => {
     expect(p.hint).toContain('line 5');
   });
 
-  it('ASCII analyzer on a Modbus TCP bus: at the device\'s bus setting, naming the bus types it needs', async () => {
+  it("ASCII analyzer on a Modbus TCP bus: at the device's bus setting, naming the bus types it needs", async () => {
     const p = await onlyProblem('ascii-on-tcp.yaml');
     expect(p).toMatchObject({ line: 9, column: 10, path: 'devices[0].bus' });
     expect(p.message).toContain('serial or rtu-over-tcp');

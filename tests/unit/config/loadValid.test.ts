@@ -69,7 +69,7 @@ describe('loadConfig accepts valid configurations', () => {
     expect(config.buses[0]!.timeout).toBe(1000);
     expect(config.devices[0]!.interval).toBe(10_000);
     expect(config.devices[1]!.interval).toBe(30_000);
-    expect(config.uplinks[0]!.batch.maxDelay).toBe(2000);
+    expect(config.uplinks[0]).toMatchObject({ batch: { maxDelay: 2000 } });
     expect(configOf(loadConfigText(MINIMAL, 'min.yaml', {})).devices[0]!.interval).toBe(1500);
   });
 

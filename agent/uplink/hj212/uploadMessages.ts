@@ -1,0 +1,214 @@
+import type { AggregateFlag } from '../../aggregation/flagRule.js';
+import type { PeriodCalendar, PeriodKind } from '../../aggregation/periods.js';
+import type { Hj212SendKind } from '../../config/hj212Schema.js';
+import type { StationConfig } from '../../config/schema.js';
+import type { StoredReading } from '../../core/reading.js';
+import { CN } from '../../hj212/codes.js';
+import { formatHjTime } from '../../hj212/time.js';
+import type { StoredAggregate } from '../../store/aggregateStore.js';
+
+/**
+ * Stored rows → HJ 212 data messages (one per DataTime). Pure functions: the uplink and the
+ * history handler build the same messages from the same rows.
+ *
+ * - Factor codes come from each channel's `code`. Two channels with the same code (a sonde's pH
+ *   and an analyzer's pH) cannot be told apart upstream: the channel configured first is sent, the
+ *   other stays local (FactorOwners).
+ * - Real-time (2011): a snapshot per rtdInterval. Each interval [T − i, T) gives one message with
+ *   DataTime T and, per factor, the latest reading in it: the values "as of" T, which is what a
+ *   data logger sampling every i seconds reports.
+ * - Minute/hour/day (2051/2061/2031): one message per period start with Min/Avg/Max/Cou/Flag.
+ */
+
+export interface UploadMessage {
+  cn: string;
+  /** Epoch ms of DataTime (real-time: the interval end; aggregates: the period start). */
+  at: number;
+  dataTime: string;
+  factors: Record<string, Record<string, string>>;
+}
+
+/** A channel as the stores know it (unit included: it is part of the stored identity). */
+export interface SentChannel {
+  device: string;
+  channel: string;
+  code: string;
+  unit: string | null;
+}
+
+/** Which channel speaks for each factor code upstream, in config order. */
+export class FactorOwners {
+  private readonly byChannel = new Map<string, SentChannel & { order: number }>();
+
+  constructor(devices: StationConfig['devices']) {
+    const taken = new Set<string>();
+    for (const d of devices) {
+      if (!d.enabled) continue;
+      for (const ch of d.channels) {
+        if (ch.code === undefined || taken.has(ch.code)) continue;
+        taken.add(ch.code);
+        const order = this.byChannel.size;
+        this.byChannel.set(key(d.id, ch.id), {
+          device: d.id,
+          channel: ch.id,
+          code: ch.code,
+          unit: ch.unit ?? null,
+          order,
+        });
+      }
+    }
+  }
+
+  /** The code a channel is sent under, or undefined when it is not sent. */
+  codeOf(device: string, channel: string): string | undefined {
+    return this.byChannel.get(key(device, channel))?.code;
+  }
+
+  orderOf(device: string, channel: string): number {
+    return this.byChannel.get(key(device, channel))?.order ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  /** The channels that are sent, in config order: for history queries by channel. */
+  channels(): SentChannel[] {
+    return [...this.byChannel.values()].map(({ order: _order, ...ch }) => ch);
+  }
+}
+
+function key(device: string, channel: string): string {
+  return `${device}\u0000${channel}`;
+}
+
+/** End of the real-time interval containing `ts`: intervals are aligned on the local hour. */
+export function rtdIntervalEnd(calendar: PeriodCalendar, ts: number, intervalMs: number): number {
+  const hour = calendar.periodOf('hour', ts);
+  const end = hour.start + (Math.floor((ts - hour.start) / intervalMs) + 1) * intervalMs;
+  // An interval that does not divide the hour ends early at the hour rather than straddle it.
+  return Math.min(end, hour.end);
+}
+
+/**
+ * Values as text without float noise (a float32 22.535 reads 22.534999847 → "22.535"): 7
+ * significant digits, as float32 analyzer values carry, but never fewer than the integer digits
+ * plus 3 (a flow counter of 12345678.9 keeps its decimal), and never an exponent, which no
+ * platform parses.
+ */
+export function formatValue(v: number): string {
+  const intDigits = Math.abs(v) >= 1 ? Math.floor(Math.log10(Math.abs(v))) + 1 : 0;
+  const s = String(Number(v.toPrecision(Math.min(15, Math.max(7, intDigits + 3)))));
+  if (!/e/i.test(s)) return s;
+  return Math.abs(v) < 1 ? v.toFixed(9).replace(/\.?0+$/, '') || '0' : v.toFixed(0);
+}
+
+export interface RealtimeOptions {
+  owners: FactorOwners;
+  calendar: PeriodCalendar;
+  intervalMs: number;
+}
+
+/** One 2011 per real-time interval present in `rows`, oldest first. */
+export function realtimeMessages(rows: readonly StoredReading[], opts: RealtimeOptions): UploadMessage[] {
+  const snapshots = new RealtimeSnapshots(opts);
+  for (const r of rows) snapshots.add(r);
+  return snapshots.messages();
+}
+
+/**
+ * The snapshots of readings fed one by one: memory holds one reading per factor and interval, not
+ * the readings themselves (a history request may scan days of them).
+ */
+export class RealtimeSnapshots {
+  private readonly buckets = new Map<number, Map<string, StoredReading>>();
+
+  constructor(private readonly opts: RealtimeOptions) {}
+
+  /** Intervals seen so far. */
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  add(r: StoredReading): void {
+    const { owners, calendar, intervalMs } = this.opts;
+    const code = owners.codeOf(r.device, r.channel);
+    if (code === undefined) return;
+    const end = rtdIntervalEnd(calendar, r.ts, intervalMs);
+    let latest = this.buckets.get(end);
+    if (latest === undefined) {
+      latest = new Map();
+      this.buckets.set(end, latest);
+    }
+    const seen = latest.get(code);
+    if (seen === undefined || r.ts > seen.ts || (r.ts === seen.ts && r.seq > seen.seq)) latest.set(code, r);
+  }
+
+  messages(): UploadMessage[] {
+    const { owners, calendar } = this.opts;
+    return [...this.buckets]
+      .sort(([a], [b]) => a - b)
+      .map(([end, latest]) => {
+        const factors: Record<string, Record<string, string>> = {};
+        const ordered = [...latest].sort(
+          ([, a], [, b]) => owners.orderOf(a.device, a.channel) - owners.orderOf(b.device, b.channel),
+        );
+        for (const [code, r] of ordered) {
+          // A reading without a value (flag B, D) still says why: the flag travels alone.
+          factors[code] = r.value === null ? { Flag: r.flag } : { Rtd: formatValue(r.value), Flag: r.flag };
+        }
+        const dataTime = formatHjTime(end, { timeZone: calendar.timeZone });
+        return { cn: CN.realtimeData, at: end, dataTime, factors };
+      });
+  }
+}
+
+export const CN_OF_PERIOD: Record<PeriodKind, string> = {
+  minute: CN.minuteData,
+  hour: CN.hourData,
+  day: CN.dayData,
+};
+
+export interface AggregateOptions {
+  owners: FactorOwners;
+  timeZone: string;
+  send: ReadonlySet<Hj212SendKind>;
+  /** What the stored H (not enough valid data) is sent as. */
+  insufficientFlag: AggregateFlag;
+}
+
+/** One 2051/2061/2031 per (period kind, start) in `rows`, in the order the first row of each came. */
+export function aggregateMessages(rows: readonly StoredAggregate[], opts: AggregateOptions): UploadMessage[] {
+  const groups = new Map<string, UploadMessage & { orders: Map<string, number> }>();
+  for (const a of rows) {
+    if (!opts.send.has(a.period)) continue;
+    const code = opts.owners.codeOf(a.device, a.channel);
+    if (code === undefined) continue;
+    const id = `${a.period}@${a.start}`;
+    let msg = groups.get(id);
+    if (msg === undefined) {
+      msg = {
+        cn: CN_OF_PERIOD[a.period],
+        at: a.start,
+        dataTime: formatHjTime(a.start, { timeZone: opts.timeZone }),
+        factors: {},
+        orders: new Map(),
+      };
+      groups.set(id, msg);
+    }
+    msg.factors[code] = aggregateFields(a, opts.insufficientFlag);
+    msg.orders.set(code, opts.owners.orderOf(a.device, a.channel));
+  }
+  return [...groups.values()].map(({ orders, ...msg }) => {
+    const sorted = Object.entries(msg.factors).sort(
+      ([a], [b]) => (orders.get(a) ?? 0) - (orders.get(b) ?? 0),
+    );
+    return { ...msg, factors: Object.fromEntries(sorted) };
+  });
+}
+
+function aggregateFields(a: StoredAggregate, insufficientFlag: AggregateFlag): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (a.min !== null) fields.Min = formatValue(a.min);
+  if (a.avg !== null) fields.Avg = formatValue(a.avg);
+  if (a.max !== null) fields.Max = formatValue(a.max);
+  if (a.cou !== null) fields.Cou = formatValue(a.cou);
+  fields.Flag = a.flag === 'H' ? insufficientFlag : a.flag;
+  return fields;
+}

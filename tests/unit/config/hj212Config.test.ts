@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { loadConfigText } from '../../../agent/config/load.js';
+
+const MN = '010000A8900016F000169DC0';
+
+function load(uplink: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) {
+  const text = stringify({
+    version: 1,
+    station: { id: 's1' },
+    storage: { path: './agent.db' },
+    uplinks: [{ id: 'province', type: 'hj212', host: '10.0.0.1', port: 6000, st: 21, ...uplink }],
+  });
+  return loadConfigText(text, 'hj212.yaml', env);
+}
+
+function problems(uplink: Record<string, unknown>): string[] {
+  const r = load(uplink);
+  return r.ok ? [] : r.problems.map((p) => `${p.path}: ${p.message}`);
+}
+
+describe('hj212 uplink settings', () => {
+  it('defaults: all data, 30 s real-time, 1 min minute data, acks, 10 s × 3, no time set applied', () => {
+    const r = load({ version: 2025, mn: MN, pw: '123456' });
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    expect(r.config.uplinks[0]).toEqual({
+      id: 'province',
+      type: 'hj212',
+      host: '10.0.0.1',
+      port: 6000,
+      version: '2025',
+      mn: MN,
+      pw: '123456',
+      st: '21',
+      send: ['realtime', 'minute', 'hour', 'day'],
+      rtdInterval: 30_000,
+      minInterval: 60_000,
+      ack: true,
+      timeout: 10_000,
+      retries: 3,
+      reconnect: { min: 1000, max: 60_000 },
+      applyTimeSet: false,
+      historyMaxRecords: 3000,
+      insufficientDataFlag: 'H',
+    });
+  });
+
+  it('the SM4 key comes from the environment', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${ENV} syntax
+    const encryption = { type: 'sm4', key: '${HJ212_KEY}' };
+    const r = load({ version: 2025, mn: MN, pw: '123456', encryption }, { HJ212_KEY: '0123456789abcdef' });
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    expect(r.config.uplinks[0]).toMatchObject({
+      encryption: { type: 'sm4', key: '0123456789abcdef', ciphertext: 'raw', rotate: 90 * 86_400_000 },
+    });
+  });
+
+  it('encryption and heartbeat are HJ 212-2025 only', () => {
+    expect(
+      problems({
+        version: 2017,
+        mn: 'STATION-1',
+        pw: '123456',
+        heartbeat: '60s',
+        encryption: { type: 'sm4', key: '0123456789abcdef' },
+      }),
+    ).toEqual([
+      expect.stringMatching(/^uplinks\[0\]\.heartbeat: .*2025 only/),
+      expect.stringMatching(/^uplinks\[0\]\.encryption: .*2025 only/),
+    ]);
+  });
+
+  it('MN, password, ST and key are checked', () => {
+    expect(problems({ version: 2025, mn: 'STATION-1', pw: '12345' })).toEqual([
+      expect.stringMatching(/^uplinks\[0\]\.mn: .*24 hex digits/),
+      expect.stringMatching(/^uplinks\[0\]\.pw: .*6 characters/),
+    ]);
+    expect(problems({ version: 2017, mn: 'X'.repeat(25), pw: '123456' })).toEqual([
+      expect.stringMatching(/^uplinks\[0\]\.mn: .*at most 24/),
+    ]);
+    expect(
+      problems({ version: 2025, mn: MN, pw: '123456', encryption: { type: 'sm4', key: 'short' } }),
+    ).toEqual([expect.stringMatching(/^uplinks\[0\]\.encryption\.key: .*16-byte/)]);
+    expect(problems({ version: 2025, mn: MN, pw: '123456', st: 321 })).toEqual([
+      expect.stringMatching(/^uplinks\[0\]\.st: .*2-digit/),
+    ]);
+  });
+
+  it('an unquoted password is refused with a hint rather than losing a leading zero', () => {
+    expect(problems({ version: 2017, mn: 'STATION-1', pw: 12345 })).toEqual([
+      expect.stringMatching(/^uplinks\[0\]\.pw: .*quoted string/),
+    ]);
+  });
+
+  it('minInterval is one the standard allows', () => {
+    expect(problems({ version: 2017, mn: 'STATION-1', pw: '123456', minInterval: '7m' })).toEqual([
+      expect.stringMatching(/^uplinks\[0\]\.minInterval: expected one of 1m, 2m/),
+    ]);
+  });
+});
