@@ -1,4 +1,4 @@
-import { StationAgent } from '../app/stationAgent.js';
+import { AgentSupervisor } from '../app/agentSupervisor.js';
 import { formatProblems, loadConfig } from '../config/load.js';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/log.js';
@@ -15,16 +15,16 @@ export async function runCommand(configPath: string): Promise<number> {
   }
   const { config } = result;
   const log = createLogger({ level: config.log.level, pretty: process.stdout.isTTY === true });
-  let agent: StationAgent;
+  // The supervisor owns the running agent so remote commands can reload it (config/set).
+  const agent = new AgentSupervisor({ configPath, clock: systemClock, log });
   try {
-    agent = new StationAgent({ config, configHash: result.hash, clock: systemClock, log });
+    agent.start(config, result.hash);
   } catch (err) {
     // e.g. the database path is not writable: say so in one line, no stack trace.
     const msg = err instanceof Error ? err.message : String(err);
     process.stderr.write(`station-agent: cannot start: ${msg}\n`);
     return 1;
   }
-  agent.start();
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -8,11 +8,15 @@ import type { StoredReading } from '../core/reading.js';
 import type { AggregateStore, StoredAggregate } from '../store/aggregateStore.js';
 import type { Outbox } from '../store/outbox.js';
 import type { ReadingStore } from '../store/readingStore.js';
+import type { AgentControl } from './agentControl.js';
 import { aggregatesTopic, encodeAggregatesPayload } from './aggregatesPayload.js';
 import type { Batch } from './batchTracker.js';
+import { type BirthInfo, encodeBirthPayload } from './birthPayload.js';
+import type { MqttCommands } from './mqttCommands.js';
+import { uplinkCommands } from './mqttUplinkCommands.js';
 import { aggregateSource, readingSource } from './outboxSource.js';
 import { OutboxPump, OutboxStream } from './outboxStream.js';
-import { encodeReadingsPayload, readingsTopic, statusTopic } from './readingsPayload.js';
+import { birthTopic, encodeReadingsPayload, readingsTopic, statusTopic } from './readingsPayload.js';
 
 export interface MqttUplinkDeps {
   config: MqttUplinkConfig;
@@ -27,6 +31,10 @@ export interface MqttUplinkDeps {
   connect?: typeof mqttConnect;
   /** Jitter source for reconnect delays (tests make it deterministic). */
   random?: () => number;
+  /** What the retained birth message says; without it no birth is published. */
+  birth?: BirthInfo;
+  /** The supervisor's commands (status, config…); without it only ping and resend are served. */
+  control?: AgentControl;
 }
 
 export interface MqttUplinkStats {
@@ -75,6 +83,10 @@ export class MqttUplink {
   private failures = 0;
   private reconnectTimer: TimerHandle | null = null;
   private stopping: Promise<void> | null = null;
+  private readonly birthTopic: string;
+  private readonly commands: MqttCommands;
+  /** Last seq committed when the current connection came up: rows up to it are backlog (historical). */
+  private liveFromSeq = 0;
 
   constructor(deps: MqttUplinkDeps) {
     const { config, stationId, clock, log, cursors } = deps;
@@ -96,8 +108,14 @@ export class MqttUplink {
       // The bare uplink id: the key the readings cursor had before there were several streams.
       cursorKey: config.id,
       source: readingSource(deps.store),
-      send: (rows) => this.publish(readingsAt, encodeReadingsPayload(stationId, rows)),
+      send: (rows) =>
+        this.publish(
+          readingsAt,
+          encodeReadingsPayload(stationId, rows, { historical: this.isHistorical(rows) }),
+        ),
     });
+    this.birthTopic = this.checkTopic(birthTopic(config.topicPrefix, stationId));
+    this.commands = uplinkCommands(deps, readingsAt, (topic, payload) => this.publish(topic, payload));
     this.aggregates = null;
     if (deps.aggregates !== undefined) {
       const aggregatesAt = this.checkTopic(aggregatesTopic(config.topicPrefix, stationId));
@@ -179,6 +197,8 @@ export class MqttUplink {
       reconnectPeriod: 0,
       resubscribe: false,
       queueQoSZero: false,
+      // MQTT 5 for commands: response topic and correlation data. mosquitto 2, EMQX, HiveMQ have it.
+      protocolVersion: 5,
       will: { topic: this.statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
     };
     let client: MqttClient;
@@ -191,6 +211,9 @@ export class MqttUplink {
     }
     this.client = client;
     client.on('connect', () => this.onConnect(client));
+    client.on('message', (topic, payload, packet) => {
+      void this.commands.handle(client, topic, payload, packet);
+    });
     client.on('close', () => this.dropConnection(client, 'connection closed'));
     // Without an 'error' listener an EventEmitter error would crash the process; 'close' follows it.
     client.on('error', (err) => log.debug({ err, uplink: this.id }, 'uplink MQTT client error'));
@@ -208,6 +231,7 @@ export class MqttUplink {
       return;
     }
     this.connected = true;
+    this.liveFromSeq = this.deps.store.lastSeq();
     this.failures = 0;
     this.backoff.reset();
     log.info({ uplink: this.id, broker: brokerHost(this.deps.config.url), cursors }, 'uplink connected');
@@ -216,7 +240,41 @@ export class MqttUplink {
       .catch((err: unknown) =>
         log.warn({ err, uplink: this.id }, 'uplink could not publish its online status'),
       );
+    this.announce(client);
     this.pump.pump();
+  }
+
+  /** Birth (retained), the command subscription and pending supervisor events, on every connect. */
+  private announce(client: MqttClient): void {
+    const { config, stationId, log, birth, control, clock } = this.deps;
+    const warn = (what: string) => (err: unknown) =>
+      log.warn({ err, uplink: this.id }, `uplink could not ${what}`);
+    if (birth !== undefined) {
+      const state = {
+        id: this.id,
+        commands: config.commands.allow,
+        backlog: this.readings.stats().backlog,
+        lastSeq: this.liveFromSeq,
+      };
+      const text = encodeBirthPayload(stationId, birth, state, clock.now());
+      void client
+        .publishAsync(this.birthTopic, text, { qos: 1, retain: true })
+        .catch(warn('publish its birth'));
+    }
+    void client.subscribeAsync(this.commands.subscription, { qos: 1 }).catch(warn('subscribe to commands'));
+    for (const event of control?.takeEvents() ?? []) {
+      const topic = `${config.topicPrefix}/${stationId}/event/config`;
+      void client.publishAsync(topic, JSON.stringify(event), { qos: 1 }).catch(warn('publish an event'));
+    }
+  }
+
+  /** Backlog: committed before this connection came up, or older than historicalAfter. */
+  private isHistorical(rows: readonly StoredReading[]): boolean {
+    const first = rows[0];
+    if (first === undefined) return false;
+    return (
+      first.seq <= this.liveFromSeq || this.deps.clock.now() - first.ts > this.deps.config.historicalAfter
+    );
   }
 
   /** Forgets the connection and its in-flight batches; reconnects unless stopping. Idempotent per client. */

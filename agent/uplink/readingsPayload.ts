@@ -2,10 +2,14 @@ import type { StoredReading } from '../core/reading.js';
 import { qcPayload } from '../quality/qcCodes.js';
 
 /** Version of the readings payload (the `v` field); see docs/mqtt-contract.md. */
-export const READINGS_PAYLOAD_VERSION = 1;
+export const READINGS_PAYLOAD_VERSION = 2;
 
 export function readingsTopic(topicPrefix: string, stationId: string): string {
   return `${topicPrefix}/${stationId}/readings`;
+}
+
+export function birthTopic(topicPrefix: string, stationId: string): string {
+  return `${topicPrefix}/${stationId}/birth`;
 }
 
 export function statusTopic(topicPrefix: string, stationId: string): string {
@@ -17,10 +21,19 @@ export function statusTopic(topicPrefix: string, stationId: string): string {
  * Objects are built field by field so the key order is fixed and nothing else (e.g. a future field of
  * StoredReading) leaks into the contract.
  */
-export function encodeReadingsPayload(stationId: string, readings: readonly StoredReading[]): string {
+export function encodeReadingsPayload(
+  stationId: string,
+  readings: readonly StoredReading[],
+  opts: { historical?: boolean } = {},
+): string {
+  // seqFrom/seqTo let a receiver see a gap without scanning the array (v2); `historical` marks a
+  // backlog or resend batch so dashboards can tell late data from live data.
   return JSON.stringify({
     v: READINGS_PAYLOAD_VERSION,
     station: stationId,
+    seqFrom: readings[0]?.seq ?? 0,
+    seqTo: readings.at(-1)?.seq ?? 0,
+    historical: opts.historical === true,
     readings: readings.map(encodeReading),
   });
 }

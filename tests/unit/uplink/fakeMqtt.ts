@@ -53,6 +53,12 @@ export class FakeClient extends EventEmitter {
       this.sent.push({ topic, payload, opts, ack: resolve, fail: reject }),
     );
   }
+  subscriptions: string[] = [];
+  /** The uplink subscribes to its command topic on every connect. */
+  subscribeAsync(topic: string): Promise<unknown[]> {
+    this.subscriptions.push(topic);
+    return Promise.resolve([]);
+  }
   end(): this {
     if (!this.ended) {
       this.ended = true;

@@ -12,6 +12,8 @@ import { FakeClient, ManualClock, settle } from './fakeMqtt.js';
 const config: MqttUplinkConfig = {
   id: 'cloud',
   type: 'mqtt',
+  historicalAfter: 300_000,
+  commands: { allow: ['ping', 'status'], resendRate: 5 },
   url: 'mqtt://user:secret@broker.example:1883',
   topicPrefix: 'stations',
   qos: 1,

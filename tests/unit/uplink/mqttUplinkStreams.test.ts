@@ -15,6 +15,8 @@ import { FakeClient, ManualClock, settle } from './fakeMqtt.js';
 const config: MqttUplinkConfig = {
   id: 'cloud',
   type: 'mqtt',
+  historicalAfter: 300_000,
+  commands: { allow: ['ping', 'status'], resendRate: 5 },
   url: 'mqtt://broker.example:1883',
   topicPrefix: 'stations',
   qos: 1,

@@ -1,0 +1,218 @@
+import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { isMap, isScalar, parseDocument, visit } from 'yaml';
+import { formatProblems, type LoadResult, loadConfigText } from '../config/load.js';
+import type { StationConfig } from '../config/schema.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { type Logger, setLogLevel } from '../core/log.js';
+import type { AgentControl, CommandResult, ControlEvent } from '../uplink/agentControl.js';
+import { StationAgent } from './stationAgent.js';
+
+/**
+ * The process-level owner of the StationAgent: the config file, the running agent, and reloads.
+ * Remote commands reach it through AgentControl. A reload stops the agent and builds a new one from
+ * the new file (the SQLite store keeps every reading and cursor across it); a config that leaves
+ * every device failing for `reload.rollbackAfter` is rolled back by itself.
+ */
+
+export interface AgentSupervisorDeps {
+  configPath: string;
+  clock: Clock;
+  /** The root logger: `log-level` changes it and every logger derived from it. */
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+/** Keys whose values config/get never shows. */
+const SECRET_KEY = /^(password|pw|key)$|(password|secret|key)$/i;
+
+export class AgentSupervisor implements AgentControl {
+  private readonly deps: AgentSupervisorDeps;
+  private agent: StationAgent | null = null;
+  private events: ControlEvent[] = [];
+  private watch: TimerHandle | null = null;
+  /** Reloads and rollbacks run one after the other, never interleaved. */
+  private queue: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(deps: AgentSupervisorDeps) {
+    this.deps = deps;
+  }
+
+  get backupPath(): string {
+    return `${this.deps.configPath}.previous`;
+  }
+
+  /** Starts an agent from an already loaded config (runCommand reports load problems itself). */
+  start(config: StationConfig, hash: string): void {
+    this.agent = this.build(config, hash);
+    this.agent.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancelWatch();
+    await this.queue;
+    await this.agent?.stop();
+    this.agent = null;
+  }
+
+  /** Resolves once every reload requested so far has finished (tests). */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
+  status(): unknown {
+    return this.agent?.status() ?? null;
+  }
+
+  getConfig(): CommandResult {
+    const text = readFileSync(this.deps.configPath, 'utf8');
+    return { status: 200, message: 'ok', data: { yaml: redact(text), hash: this.agent?.configHash ?? null } };
+  }
+
+  setConfig(text: string): CommandResult {
+    const result = this.load(text);
+    if (!result.ok) {
+      return {
+        status: 400,
+        message: formatProblems(result.problems),
+        data: { problems: result.problems },
+      };
+    }
+    const { configPath, log } = this.deps;
+    copyFileSync(configPath, this.backupPath);
+    writeAtomically(configPath, text);
+    log.info({ hash: result.hash }, 'config/set: new config written; reloading');
+    return {
+      status: 200,
+      message: 'config accepted; applying',
+      data: { hash: result.hash },
+      after: () => this.enqueue(() => this.reload(true)),
+    };
+  }
+
+  rollback(): CommandResult {
+    if (!existsSync(this.backupPath)) return { status: 409, message: 'no previous config to roll back to' };
+    return {
+      status: 200,
+      message: 'rolling back to the previous config',
+      after: () => this.enqueue(() => this.restorePrevious('requested by config/rollback', false)),
+    };
+  }
+
+  setLogLevel(level: string): CommandResult {
+    if (!LOG_LEVELS.includes(level))
+      return { status: 400, message: `expected a level: ${LOG_LEVELS.join(', ')}` };
+    setLogLevel(this.deps.log, level);
+    this.deps.log.info({ level }, 'log level changed');
+    return { status: 200, message: `log level ${level}` };
+  }
+
+  takeEvents(): ControlEvent[] {
+    const out = this.events;
+    this.events = [];
+    return out;
+  }
+
+  private build(config: StationConfig, hash: string): StationAgent {
+    const { clock, log } = this.deps;
+    return new StationAgent({ config, configHash: hash, clock, log, control: this });
+  }
+
+  private load(text: string): LoadResult {
+    return loadConfigText(text, this.deps.configPath, this.deps.env ?? process.env);
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.queue = this.queue.then(task).catch((err: unknown) => {
+      this.deps.log.error({ err }, 'reload failed');
+    });
+  }
+
+  /** Stops the agent and starts one from the file; with `watch`, rolls back if every device fails. */
+  private async reload(watch: boolean): Promise<void> {
+    if (this.stopped) return;
+    this.cancelWatch();
+    const result = this.load(readFileSync(this.deps.configPath, 'utf8'));
+    if (!result.ok) throw new Error(`config file no longer valid: ${formatProblems(result.problems)}`);
+    await this.agent?.stop();
+    this.agent = null;
+    try {
+      this.agent = this.build(result.config, result.hash);
+      this.agent.start();
+    } catch (err) {
+      // e.g. a storage path that cannot be opened: no agent at all is the worst outcome, so go back.
+      this.deps.log.error({ err }, 'the new config could not start');
+      if (watch) await this.restorePrevious(`the new config could not start: ${String(err)}`, true);
+      return;
+    }
+    if (watch) this.watchDevices(result.config.reload.rollbackAfter);
+  }
+
+  /** Copies the backup over the config file and reloads it; `automatic` reports it as an event. */
+  private async restorePrevious(reason: string, automatic: boolean): Promise<void> {
+    const { configPath, log, clock } = this.deps;
+    const rejected = readFileSync(configPath, 'utf8');
+    writeFileSync(`${configPath}.rejected`, rejected);
+    copyFileSync(this.backupPath, configPath);
+    log.warn({ code: automatic ? 'CONFIG_ROLLED_BACK' : undefined, reason }, 'config rolled back');
+    await this.reload(false);
+    this.events.push({
+      event: 'config/rollback',
+      ts: new Date(clock.now()).toISOString(),
+      automatic,
+      reason,
+      hash: this.agent?.configHash ?? null,
+    });
+  }
+
+  /**
+   * Accepts the new config at the first successful poll of any device since the reload; rolls back
+   * when none has succeeded after `rollbackAfter`. A station with no device has nothing to watch.
+   */
+  private watchDevices(rollbackAfter: number): void {
+    const { clock, log } = this.deps;
+    const since = clock.now();
+    const check = () => {
+      this.watch = null;
+      const devices = this.agent?.status().devices ?? [];
+      if (devices.length === 0 || devices.some((d) => d.lastOkAt !== null && d.lastOkAt >= since)) {
+        log.info('new config accepted: a device answers');
+        return;
+      }
+      if (clock.now() - since >= rollbackAfter) {
+        const reason = `every device failing for ${Math.round(rollbackAfter / 1000)} s after config/set`;
+        this.enqueue(() => this.restorePrevious(reason, true));
+        return;
+      }
+      this.watch = clock.setTimeout(check, Math.min(1000, rollbackAfter));
+    };
+    this.watch = clock.setTimeout(check, Math.min(1000, rollbackAfter));
+  }
+
+  private cancelWatch(): void {
+    if (this.watch !== null) this.deps.clock.clearTimeout(this.watch);
+    this.watch = null;
+  }
+}
+
+/** Write then rename: a power cut leaves the old or the new file, never half of one. */
+function writeAtomically(path: string, text: string): void {
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** The YAML text with secret values replaced; comments and layout kept. */
+export function redact(text: string): string {
+  const doc = parseDocument(text);
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && SECRET_KEY.test(String(pair.key.value)) && !isMap(pair.value)) {
+        pair.value = doc.createNode('[redacted]');
+      }
+    },
+  });
+  return doc.toString();
+}

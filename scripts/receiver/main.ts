@@ -1,0 +1,43 @@
+import { parseArgs } from 'node:util';
+import { Receiver } from './receiver.js';
+
+/**
+ * `npm run receiver -- --url mqtt://broker:1883 --station 320700W001 [--prefix stations]
+ *  [--state receiver-state.json] [--share group] [--client-id id]`
+ * Prints each accepted reading as a JSON line on stdout; gaps and replies go to stderr.
+ */
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    station: { type: 'string' },
+    prefix: { type: 'string', default: 'stations' },
+    state: { type: 'string', default: 'receiver-state.json' },
+    share: { type: 'string' },
+    'client-id': { type: 'string' },
+    'no-gaps': { type: 'boolean', default: false },
+  },
+});
+if (!values.url || !values.station) {
+  process.stderr.write('usage: npm run receiver -- --url mqtt://host:1883 --station ID [--share group]\n');
+  process.exit(2);
+}
+const receiver = new Receiver({
+  url: values.url,
+  station: values.station,
+  topicPrefix: values.prefix,
+  statePath: values.state,
+  ...(values.share ? { share: values.share } : {}),
+  ...(values['client-id'] ? { clientId: values['client-id'] } : {}),
+  ...(values['no-gaps'] ? { gapCheck: false } : {}),
+  onReadings: (station, readings) => {
+    for (const r of readings) process.stdout.write(`${JSON.stringify({ station, ...r })}\n`);
+  },
+  log: (message) => process.stderr.write(`${new Date().toISOString()} ${message}\n`),
+});
+await receiver.start();
+process.stderr.write(`receiving ${values.prefix}/${values.station}/readings\n`);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void receiver.stop().then(() => process.exit(0));
+  });
+}
