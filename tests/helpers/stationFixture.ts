@@ -84,6 +84,7 @@ export function readStored(dbPath: string): StoredRow[] {
   if (!existsSync(dbPath)) return []; // the agent has not created it yet
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
+    if (!hasReadings(db)) return []; // created, not yet migrated
     const rows = db
       .prepare(
         `SELECT r.seq, r.ts, c.device, c.channel, r.value, r.flag
@@ -107,11 +108,17 @@ export function maxStoredSeq(dbPath: string): number {
   if (!existsSync(dbPath)) return 0;
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
+    if (!hasReadings(db)) return 0;
     const row = db.prepare('SELECT max(seq) AS m FROM readings').get() as { m: number | null };
     return row.m ?? 0;
   } finally {
     db.close();
   }
+}
+
+/** The agent creates the file first and its tables a moment later: a reader may come in between. */
+function hasReadings(db: Database.Database): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'readings'").get() !== undefined;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
