@@ -1,8 +1,12 @@
 import type { StoredReading } from '../core/reading.js';
 import { qcPayload } from '../quality/qcCodes.js';
 
-/** Version of the readings payload (the `v` field); see docs/mqtt-contract.md. */
-export const READINGS_PAYLOAD_VERSION = 2;
+/**
+ * Version of the readings payload (the `v` field); see docs/mqtt-contract.md. Fields added before the
+ * first release (qc, state, seqFrom, seqTo, historical) are additive and kept it at 1: consumers
+ * written against the first contract go on working.
+ */
+export const READINGS_PAYLOAD_VERSION = 1;
 
 export function readingsTopic(topicPrefix: string, stationId: string): string {
   return `${topicPrefix}/${stationId}/readings`;

@@ -145,7 +145,7 @@ describe('MqttUplink against a real mosquitto', () => {
     store.append([{ ...reading(2), qc: { gross: 1, range: 1, spike: 3, roc: 1, flat: 1 }, state: 2 }]);
     await sub.waitForAll(3);
     const readings = sub.payloads.flatMap((p) => (p as { readings: unknown[] }).readings);
-    expect(sub.payloads[0]).toMatchObject({ v: 2, station: STATION });
+    expect(sub.payloads[0]).toMatchObject({ v: 1, station: STATION });
     expect(readings).toEqual([
       {
         seq: 1,

@@ -99,13 +99,13 @@ describe('readings payload', () => {
     const payload = JSON.parse(
       encodeReadingsPayload('s', [sample, { ...sample, seq: 1050 }], { historical: true }),
     );
-    expect(payload).toMatchObject({ v: 2, seqFrom: 1042, seqTo: 1050, historical: true });
+    expect(payload).toMatchObject({ v: 1, seqFrom: 1042, seqTo: 1050, historical: true });
     expect(validate(root, payload)).toEqual([]);
   });
 
   it('is exactly the documented JSON', () => {
     expect(encodeReadingsPayload('320700W001', [sample])).toBe(
-      '{"v":2,"station":"320700W001","seqFrom":1042,"seqTo":1042,"historical":false,"readings":[{"seq":1042,"ts":"2026-11-28T08:00:00.000Z","device":"nutrient",' +
+      '{"v":1,"station":"320700W001","seqFrom":1042,"seqTo":1042,"historical":false,"readings":[{"seq":1042,"ts":"2026-11-28T08:00:00.000Z","device":"nutrient",' +
         '"channel":"cod","code":"w01018","value":25.5,"unit":"mg/L","flag":"N"}]}',
     );
   });
@@ -129,7 +129,7 @@ describe('readings payload', () => {
       state: 4,
     };
     expect(encodeReadingsPayload('320700W001', [checked])).toBe(
-      '{"v":2,"station":"320700W001","seqFrom":1042,"seqTo":1042,"historical":false,"readings":[{"seq":1042,"ts":"2026-11-28T08:00:00.000Z","device":"nutrient",' +
+      '{"v":1,"station":"320700W001","seqFrom":1042,"seqTo":1042,"historical":false,"readings":[{"seq":1042,"ts":"2026-11-28T08:00:00.000Z","device":"nutrient",' +
         '"channel":"cod","code":"w01018","value":25.5,"unit":"mg/L","flag":"N",' +
         '"qc":{"gross":1,"range":1,"spike":3,"roc":1,"flat":1},"state":4}]}',
     );
@@ -171,7 +171,7 @@ describe('readings payload', () => {
 
   it('the schema check is not vacuous', () => {
     const good = JSON.parse(encodeReadingsPayload('s', [sample]));
-    expect(validate(root, { ...good, v: 1 })).not.toEqual([]);
+    expect(validate(root, { ...good, v: 2 })).not.toEqual([]);
     expect(validate(root, { ...good, historical: 'no' })).not.toEqual([]);
     const { seqFrom: _, ...noRange } = good;
     expect(validate(root, noRange)).not.toEqual([]);
