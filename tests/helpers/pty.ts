@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -24,6 +24,8 @@ export function assertSocat(): void {
 
 export async function createPtyPair(dir = mkdtempSync(join(tmpdir(), 'sa-pty-'))): Promise<PtyPair> {
   assertSocat();
+  // stop() must keep the folder (a re-plug reuses its names): it goes when the test process ends.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const agentPath = join(dir, 'agent-tty');
   const simPath = join(dir, 'sim-tty');
   let child: ChildProcess | undefined;
