@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { backlogCommandDefinition } from './backlogCommand.js';
+import { exportCommandDefinition } from './exportCommand.js';
 import { portsCommandDefinition } from './portsCommand.js';
 import { readCommandDefinition } from './readCommand.js';
 import { runCommand } from './runCommand.js';
@@ -38,6 +40,10 @@ program
 program.addCommand(scanCommandDefinition());
 program.addCommand(readCommandDefinition());
 program.addCommand(portsCommandDefinition());
+
+// The station PC's reporting tools: read-only on the store, safe beside the running agent.
+program.addCommand(exportCommandDefinition());
+program.addCommand(backlogCommandDefinition());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Last resort: a bug, not bad input. One line, no stack unless debugging.

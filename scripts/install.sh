@@ -1,0 +1,253 @@
+#!/usr/bin/env bash
+# Installs station-agent as a hardened systemd service on a Debian station PC.
+#
+#   sudo scripts/install.sh                  install or upgrade (config and data are kept)
+#   sudo scripts/install.sh --uninstall      remove the service and program (config and data are kept)
+#   scripts/install.sh --prefix /tmp/root    install into a staging root (tests, packaging):
+#                                            no user is created, no systemctl is run, no chown;
+#                                            what would be done is printed instead
+#
+# Run it from a built checkout (`npm ci` builds dist/). Paths written into the installed files
+# (unit, wrapper) are always the final ones (/opt/..., /etc/...), never the prefix: a prefixed
+# tree is what a package would put on the target, like DESTDIR.
+set -euo pipefail
+
+SERVICE=station-agent
+USER_NAME=station-agent
+APP_DIR=/opt/station-agent
+CONF_DIR=/etc/station-agent
+DATA_DIR=/var/lib/station-agent
+BIN=/usr/local/bin/station-agent
+UNIT=/etc/systemd/system/station-agent.service
+SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+PREFIX=/
+UNINSTALL=0
+
+usage() {
+  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --prefix)
+      [ $# -ge 2 ] || { echo "install.sh: --prefix needs a directory" >&2; exit 2; }
+      PREFIX="$2"
+      shift 2
+      ;;
+    --prefix=*) PREFIX="${1#--prefix=}"; shift ;;
+    --uninstall) UNINSTALL=1; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "install.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+# A real install (prefix /) manages users, ownership and systemd; a staged one only writes files.
+REAL=0
+if [ "$(cd "$PREFIX" 2>/dev/null && pwd -P || echo "$PREFIX")" = / ]; then REAL=1; fi
+P="${PREFIX%/}"
+
+say() { printf 'station-agent install: %s\n' "$*"; }
+# Commands that need root and a real system: run them, or say what would run.
+sys() {
+  if [ "$REAL" = 1 ]; then "$@"; else say "would run: $*"; fi
+}
+
+if [ "$REAL" = 1 ] && [ "$(id -u)" -ne 0 ]; then
+  echo "install.sh: run as root (sudo $0 $*), or use --prefix DIR to stage the files" >&2
+  exit 1
+fi
+
+have_systemd() { [ "$REAL" = 1 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; }
+
+uninstall() {
+  if have_systemd; then
+    systemctl disable --now "$SERVICE.service" 2>/dev/null || true
+  else
+    say "would run: systemctl disable --now $SERVICE.service"
+  fi
+  rm -f "$P$UNIT" "$P$BIN"
+  rm -rf "$P$APP_DIR" "$P$APP_DIR.new" "$P$APP_DIR.old"
+  if have_systemd; then systemctl daemon-reload; else say "would run: systemctl daemon-reload"; fi
+  say "removed the service and $APP_DIR; kept $CONF_DIR, $DATA_DIR and the user $USER_NAME"
+  say "to remove them too: userdel $USER_NAME && rm -rf $CONF_DIR $DATA_DIR"
+}
+
+if [ "$UNINSTALL" = 1 ]; then
+  uninstall
+  exit 0
+fi
+
+# --- preconditions: a built package and a Node.js the service can reach --------------------------
+if [ ! -f "$SRC/dist/agent/cli/main.js" ]; then
+  echo "install.sh: $SRC/dist is not built: run 'npm ci' (or 'npm run build') first" >&2
+  exit 1
+fi
+if [ ! -d "$SRC/node_modules" ]; then
+  echo "install.sh: $SRC/node_modules is missing: run 'npm ci' first" >&2
+  exit 1
+fi
+NODE_BIN="$(command -v node || true)"
+if [ -z "$NODE_BIN" ]; then
+  echo "install.sh: node is not on PATH (Node.js 20 or later is needed)" >&2
+  exit 1
+fi
+NODE_BIN="$(readlink -f "$NODE_BIN")"
+case "$NODE_BIN" in
+  # ProtectHome=yes hides these from the service: an nvm-installed node would fail at start.
+  /home/* | /root/*)
+    say "warning: node is $NODE_BIN, under a home directory the service cannot see (ProtectHome=yes);"
+    say "         install Node.js system-wide (e.g. the Debian or NodeSource package) and re-run"
+    ;;
+esac
+
+# --- user --------------------------------------------------------------------------------------
+# A system user without a login shell; dialout gives it the serial ports (/dev/ttyUSB*, ttyS*).
+if [ "$REAL" = 1 ]; then
+  if ! id "$USER_NAME" >/dev/null 2>&1; then
+    useradd --system --user-group --home-dir "$DATA_DIR" --no-create-home \
+      --shell /usr/sbin/nologin --comment "station-agent service" "$USER_NAME"
+    say "created system user $USER_NAME"
+  fi
+  getent group dialout >/dev/null || groupadd --system dialout
+  usermod -a -G dialout "$USER_NAME"
+else
+  say "would run: useradd --system --user-group --home-dir $DATA_DIR --no-create-home --shell /usr/sbin/nologin $USER_NAME"
+  say "would run: usermod -a -G dialout $USER_NAME"
+fi
+
+# --- program: staged beside the old one, then swapped, so a failed copy leaves the old one intact --
+mkdir -p "$P/opt" "$P/usr/local/bin" "$P/etc/systemd/system"
+STAGE="$P$APP_DIR.new"
+rm -rf "$STAGE"
+mkdir -p "$STAGE/drivers"
+cp -a "$SRC/dist" "$SRC/package.json" "$SRC/config" "$STAGE/"
+[ -f "$SRC/package-lock.json" ] && cp -a "$SRC/package-lock.json" "$STAGE/"
+[ -f "$SRC/README.md" ] && cp -a "$SRC/README.md" "$STAGE/"
+cp -a "$SRC/drivers/profiles" "$STAGE/drivers/"
+# The checkout's node_modules holds the native modules built for this machine (better-sqlite3,
+# serialport); copying and pruning the dev tools works offline, unlike a fresh `npm ci`.
+cp -a "$SRC/node_modules" "$STAGE/"
+if command -v npm >/dev/null && (cd "$STAGE" && npm prune --omit=dev --ignore-scripts --no-audit \
+  --no-fund --offline >/dev/null 2>&1); then
+  :
+else
+  say "warning: 'npm prune --omit=dev' failed in $APP_DIR: the dev dependencies stay installed (harmless)"
+fi
+chmod -R u=rwX,go=rX "$STAGE"
+if [ -d "$P$APP_DIR" ]; then
+  rm -rf "$P$APP_DIR.old"
+  mv "$P$APP_DIR" "$P$APP_DIR.old"
+fi
+mv "$STAGE" "$P$APP_DIR"
+rm -rf "$P$APP_DIR.old"
+
+# The wrapper names node by absolute path: the service's PATH is systemd's default, not the shell's.
+cat >"$P$BIN.tmp" <<EOF
+#!/bin/sh
+# Installed by station-agent scripts/install.sh
+exec "$NODE_BIN" "$APP_DIR/dist/agent/cli/main.js" "\$@"
+EOF
+chmod 0755 "$P$BIN.tmp"
+mv "$P$BIN.tmp" "$P$BIN"
+
+# --- configuration: never overwritten, an upgrade keeps the station's own file ------------------
+mkdir -p "$P$CONF_DIR"
+chmod 0755 "$P$CONF_DIR"
+if [ ! -e "$P$CONF_DIR/station.yaml" ]; then
+  # The example stores under ./data, which the hardened service cannot write: point it at DATA_DIR.
+  awk -v path="$DATA_DIR/agent.db" '
+    /^storage:/ { in_storage = 1; print; next }
+    /^[^[:space:]#]/ { in_storage = 0 }
+    in_storage && !done && /^[[:space:]]+path:/ { sub(/path:.*/, "path: " path); done = 1 }
+    { print }
+  ' "$SRC/config/examples/water-station.yaml" >"$P$CONF_DIR/station.yaml.tmp"
+  if ! grep -q "^  path: $DATA_DIR/agent.db\$" "$P$CONF_DIR/station.yaml.tmp"; then
+    rm -f "$P$CONF_DIR/station.yaml.tmp"
+    echo "install.sh: could not set storage.path in the example configuration" >&2
+    exit 1
+  fi
+  mv "$P$CONF_DIR/station.yaml.tmp" "$P$CONF_DIR/station.yaml"
+  say "wrote $CONF_DIR/station.yaml from the water-station example: edit it, then restart the service"
+else
+  say "kept the existing $CONF_DIR/station.yaml"
+fi
+if [ ! -e "$P$CONF_DIR/env" ]; then
+  cat >"$P$CONF_DIR/env" <<'EOF'
+# Secrets for station-agent, read by systemd (EnvironmentFile) and used in station.yaml as ${NAME}.
+# Readable by root only. Example:
+# MQTT_PASSWORD=change-me
+EOF
+fi
+# The agent reads its config but must not change it; env is read by systemd as root only.
+chmod 0640 "$P$CONF_DIR/station.yaml"
+chmod 0600 "$P$CONF_DIR/env"
+sys chown root:"$USER_NAME" "$CONF_DIR/station.yaml"
+sys chown root:root "$CONF_DIR/env"
+
+# --- data ----------------------------------------------------------------------------------------
+mkdir -p "$P$DATA_DIR"
+chmod 0750 "$P$DATA_DIR"
+sys chown "$USER_NAME:$USER_NAME" "$DATA_DIR"
+
+# --- systemd unit --------------------------------------------------------------------------------
+cat >"$P$UNIT.tmp" <<EOF
+# Installed by station-agent scripts/install.sh; re-running the script rewrites this file.
+# Local changes belong in a drop-in: systemctl edit $SERVICE
+[Unit]
+Description=station-agent: environmental monitoring station data agent
+Documentation=file://$APP_DIR/README.md
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+# simple: systemd counts the agent as started once it runs. Readiness and a watchdog (Type=notify,
+# WatchdogSec) need sd_notify, which Node lacks without a native module: left for later.
+Type=simple
+User=$USER_NAME
+Group=$USER_NAME
+# Serial ports (RS-485/RS-232 adapters) belong to the dialout group.
+SupplementaryGroups=dialout
+EnvironmentFile=-$CONF_DIR/env
+WorkingDirectory=$DATA_DIR
+ExecStart=$BIN run --config $CONF_DIR/station.yaml
+Restart=on-failure
+RestartSec=5
+# The agent commits and closes MQTT within 5 s of SIGTERM; after 10 s systemd kills it.
+TimeoutStopSec=10
+UMask=0027
+
+# Hardening: the agent only writes its database. PrivateDevices is deliberately absent: it would
+# hide the serial ports.
+NoNewPrivileges=yes
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+ReadWritePaths=$DATA_DIR
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectControlGroups=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+
+[Install]
+WantedBy=multi-user.target
+EOF
+chmod 0644 "$P$UNIT.tmp"
+mv "$P$UNIT.tmp" "$P$UNIT"
+
+if have_systemd; then
+  was_active=0
+  systemctl is-active --quiet "$SERVICE.service" && was_active=1
+  systemctl daemon-reload
+  systemctl enable --now "$SERVICE.service"
+  # enable --now leaves a running old version running: an upgrade restarts it onto the new code.
+  [ "$was_active" = 1 ] && systemctl restart "$SERVICE.service"
+  say "installed; status: systemctl status $SERVICE   logs: journalctl -u $SERVICE -f"
+elif [ "$REAL" = 1 ]; then
+  say "installed; systemd is not running here: start it with $BIN run --config $CONF_DIR/station.yaml"
+else
+  say "would run: systemctl daemon-reload"
+  say "would run: systemctl enable --now $SERVICE.service"
+  say "staged into $PREFIX"
+fi
