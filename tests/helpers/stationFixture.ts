@@ -118,7 +118,9 @@ export function maxStoredSeq(dbPath: string): number {
 
 /** The agent creates the file first and its tables a moment later: a reader may come in between. */
 function hasReadings(db: Database.Database): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'readings'").get() !== undefined;
+  return (
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'readings'").get() !== undefined
+  );
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
