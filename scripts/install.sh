@@ -211,6 +211,8 @@ SupplementaryGroups=dialout
 EnvironmentFile=-$CONF_DIR/env
 WorkingDirectory=$DATA_DIR
 ExecStart=$BIN run --config $CONF_DIR/station.yaml
+# systemctl reload: the agent re-reads its config on SIGHUP without stopping acquisition.
+ExecReload=/bin/kill -HUP \$MAINPID
 Restart=on-failure
 RestartSec=5
 # The agent commits and closes MQTT within 5 s of SIGTERM; after 10 s systemd kills it.

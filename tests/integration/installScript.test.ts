@@ -87,6 +87,7 @@ describe('scripts/install.sh --prefix (staged install)', () => {
       'TimeoutStopSec=10',
       'EnvironmentFile=-/etc/station-agent/env',
       'ExecStart=/usr/local/bin/station-agent run --config /etc/station-agent/station.yaml',
+      'ExecReload=/bin/kill -HUP $MAINPID',
       'WantedBy=multi-user.target',
     ]) {
       expect(unit, line).toContain(line);
