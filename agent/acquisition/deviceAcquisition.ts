@@ -2,6 +2,7 @@ import type { DeviceConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { AgentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import { type MetricsSink, noMetrics } from '../core/metricsSink.js';
 import type { DeviceQuality } from '../quality/deviceQuality.js';
 import type { ReadingStore } from '../store/readingStore.js';
 import type { PollResult } from './devicePoller.js';
@@ -28,6 +29,20 @@ export interface DeviceStatus {
   storeErrors: number;
   /** Polled at the reduced rate because it stopped answering (see unitIsolation.ts). */
   isolated: boolean;
+  /** Whether the last poll succeeded; null before the first. */
+  lastPollOk: boolean | null;
+  /** Codes of the last poll's failed requests (empty when it succeeded). */
+  lastErrors: string[];
+  /** The last stored value of each channel, for the status page. */
+  values: ChannelValue[];
+}
+
+export interface ChannelValue {
+  channel: string;
+  value: number | null;
+  unit: string | null;
+  flag: string;
+  ts: number;
 }
 
 export interface DeviceAcquisitionDeps {
@@ -39,11 +54,16 @@ export interface DeviceAcquisitionDeps {
   clock: Clock;
   store: Pick<ReadingStore, 'append'>;
   log: Logger;
+  metrics?: MetricsSink;
 }
 
 export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcquisition {
   const { device, poller, quality, clock, store, log } = deps;
+  const metrics = deps.metrics ?? noMetrics;
   const counters = { polls: 0, failures: 0, missedSlots: 0, storeErrors: 0, lastOkAt: null as number | null };
+  let lastPollOk: boolean | null = null;
+  let lastErrors: string[] = [];
+  let values: ChannelValue[] = [];
   const isolation = createUnitIsolation(device, log);
 
   /** When the line was last asked (monotonic); while isolated, the line is asked only every reduced interval. */
@@ -70,10 +90,21 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
       counters.missedSlots += n;
     },
     task: async () => {
+      const startedAt = clock.monotonic();
       const result = await pollOrSkip();
       counters.polls++;
       if (result.ok) counters.lastOkAt = clock.now();
       else counters.failures++;
+      lastPollOk = result.ok;
+      lastErrors = result.errors.map((e) => e.code);
+      metrics.pollDone({
+        device: device.id,
+        bus: device.bus,
+        ok: result.ok,
+        // A skipped slot of an isolated unit asked nothing: its "latency" would only skew the histogram.
+        durationMs: result.probed ? clock.monotonic() - startedAt : -1,
+        errorCodes: lastErrors,
+      });
       // Quality control keeps the raw value and adds state, check results and the resolved flag.
       let readings = result.readings;
       if (quality) {
@@ -87,6 +118,14 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
       try {
         // Committed before anything else happens to them: uplinks learn of readings only from the store.
         store.append(readings);
+        metrics.readingsStored(device.id, readings.length);
+        values = readings.map((r) => ({
+          channel: r.channel,
+          value: r.value,
+          unit: r.unit,
+          flag: r.flag,
+          ts: r.ts,
+        }));
       } catch (err) {
         counters.storeErrors++;
         const code = err instanceof AgentError ? err.code : 'STORE_FAILED';
@@ -101,7 +140,15 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
     bus: device.bus,
     start: () => scheduler.start(),
     stop: () => scheduler.stop(),
-    status: () => ({ id: device.id, bus: device.bus, ...counters, isolated: isolation.isolated }),
+    status: () => ({
+      id: device.id,
+      bus: device.bus,
+      ...counters,
+      isolated: isolation.isolated,
+      lastPollOk,
+      lastErrors,
+      values,
+    }),
   };
 }
 

@@ -4,6 +4,9 @@ import { formatProblems, type LoadResult, loadConfigText } from '../config/load.
 import type { StationConfig } from '../config/schema.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { type Logger, setLogLevel } from '../core/log.js';
+import { type AgentMetrics, createAgentMetrics } from '../http/metrics.js';
+import { type OperationsStatus, operationsStatus } from '../http/statusReport.js';
+import { StatusServer } from '../http/statusServer.js';
 import type { AgentControl, CommandResult, ControlEvent } from '../uplink/agentControl.js';
 import { StationAgent } from './stationAgent.js';
 
@@ -20,11 +23,13 @@ export interface AgentSupervisorDeps {
   /** The root logger: `log-level` changes it and every logger derived from it. */
   log: Logger;
   env?: NodeJS.ProcessEnv;
+  /** Whether to run the status server of `http:` (tests of the supervisor alone leave it off). */
+  http?: boolean;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 /** Keys whose values config/get never shows. */
-const SECRET_KEY = /^(password|pw|key)$|(password|secret|key)$/i;
+const SECRET_KEY = /^(password|pw|key|token)$|(password|secret|key|token)$/i;
 
 export class AgentSupervisor implements AgentControl {
   private readonly deps: AgentSupervisorDeps;
@@ -34,9 +39,14 @@ export class AgentSupervisor implements AgentControl {
   /** Reloads and rollbacks run one after the other, never interleaved. */
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** One registry for the process: counters keep counting across reloads. */
+  readonly metrics: AgentMetrics;
+  private server: StatusServer | null = null;
+  private serverConfig = '';
 
   constructor(deps: AgentSupervisorDeps) {
     this.deps = deps;
+    this.metrics = createAgentMetrics(() => this.operationsStatus());
   }
 
   get backupPath(): string {
@@ -47,14 +57,74 @@ export class AgentSupervisor implements AgentControl {
   start(config: StationConfig, hash: string): void {
     this.agent = this.build(config, hash);
     this.agent.start();
+    this.queue = this.queue.then(() => this.applyHttp(config));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.cancelWatch();
     await this.queue;
+    await this.server?.stop();
+    this.server = null;
     await this.agent?.stop();
     this.agent = null;
+  }
+
+  /** What the status server and `station-agent status` show; null while no agent runs. */
+  operationsStatus(): OperationsStatus | null {
+    if (!this.agent) return null;
+    try {
+      return operationsStatus(this.agent, this.deps.clock.now());
+    } catch (err) {
+      // A reload stops the agent (closing its database) a moment before it is replaced: a request in
+      // that moment gets "not running", never an exception in the server.
+      this.deps.log.debug({ err }, 'status unavailable');
+      return null;
+    }
+  }
+
+  /**
+   * SIGHUP: re-reads the config file and applies it through the same path as config/set (without
+   * the automatic rollback: there is no previous file to go back to). An invalid file is rejected
+   * with the loader's file:line:column problems and the running config keeps going.
+   */
+  reloadFromFile(): void {
+    const { configPath, log } = this.deps;
+    let text: string;
+    try {
+      text = readFileSync(configPath, 'utf8');
+    } catch (err) {
+      log.error(
+        { code: 'CONFIG_UNREADABLE', err },
+        'reload: config file unreadable; keeping the running config',
+      );
+      return;
+    }
+    const result = this.load(text);
+    if (!result.ok) {
+      // The problems in the message itself: a TTY (pino-pretty) and journald both show them whole.
+      const problems = formatProblems(result.problems, 'the running config keeps going.');
+      log.error({ code: 'CONFIG_INVALID' }, `reload: config rejected\n${problems}`);
+      return;
+    }
+    log.info({ hash: result.hash }, 'reload: applying the config file');
+    this.enqueue(() => this.reload(false));
+  }
+
+  /** Starts, or restarts when `http:` changed, the status server; it outlives agent reloads. */
+  private async applyHttp(config: StationConfig): Promise<void> {
+    if (this.deps.http === false || this.stopped) return;
+    const key = JSON.stringify(config.http);
+    if (this.server && key === this.serverConfig) return;
+    await this.server?.stop();
+    this.serverConfig = key;
+    this.server = new StatusServer({
+      config: config.http,
+      currentStatus: () => this.operationsStatus(),
+      metrics: this.metrics,
+      log: this.deps.log.child({ component: 'http' }),
+    });
+    await this.server.start();
   }
 
   /** Resolves once every reload requested so far has finished (tests). */
@@ -117,7 +187,14 @@ export class AgentSupervisor implements AgentControl {
 
   private build(config: StationConfig, hash: string): StationAgent {
     const { clock, log } = this.deps;
-    return new StationAgent({ config, configHash: hash, clock, log, control: this });
+    return new StationAgent({
+      config,
+      configHash: hash,
+      clock,
+      log,
+      control: this,
+      metrics: this.metrics.sink,
+    });
   }
 
   private load(text: string): LoadResult {
@@ -147,6 +224,7 @@ export class AgentSupervisor implements AgentControl {
       if (watch) await this.restorePrevious(`the new config could not start: ${String(err)}`, true);
       return;
     }
+    await this.applyHttp(result.config);
     if (watch) this.watchDevices(result.config.reload.rollbackAfter);
   }
 

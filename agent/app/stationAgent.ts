@@ -1,20 +1,25 @@
-import { createDeviceAcquisition, type DeviceAcquisition } from '../acquisition/deviceAcquisition.js';
+import {
+  createDeviceAcquisition,
+  type DeviceAcquisition,
+  type DeviceStatus,
+} from '../acquisition/deviceAcquisition.js';
 import { Aggregator, aggregationChannels } from '../aggregation/aggregator.js';
 import type { StationConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
+import type { MetricsSink } from '../core/metricsSink.js';
 import type { StoredReading } from '../core/reading.js';
 import { MaintenanceSchedule } from '../quality/calibrationWindows.js';
 import { DeviceQuality } from '../quality/deviceQuality.js';
 import { AggregateStore } from '../store/aggregateStore.js';
-import { EventStore } from '../store/eventStore.js';
+import { EventStore, type StoredEvent } from '../store/eventStore.js';
 import { openDatabase } from '../store/openDatabase.js';
 import { Outbox } from '../store/outbox.js';
 import { ReadingStore } from '../store/readingStore.js';
 import { UplinkSettingsStore } from '../store/uplinkSettings.js';
 import type { AgentControl } from '../uplink/agentControl.js';
 import { birthInfo } from '../uplink/birthPayload.js';
-import type { Uplink } from '../uplink/uplink.js';
+import type { Uplink, UplinkStats } from '../uplink/uplink.js';
 import { createBus, type FieldBus } from './createBus.js';
 import { createPollerFor } from './createPoller.js';
 import { createUplink } from './createUplink.js';
@@ -31,29 +36,14 @@ export interface StationAgentDeps {
   log: Logger;
   /** Remote commands reach the process-level owner (agentSupervisor.ts) through this; optional in tests. */
   control?: AgentControl;
+  /** Counters for /metrics, owned by the supervisor so they survive reloads; optional in tests. */
+  metrics?: MetricsSink;
 }
 
 export interface AgentStatus {
   station: string;
-  devices: {
-    id: string;
-    bus: string;
-    polls: number;
-    failures: number;
-    missedSlots: number;
-    lastOkAt: number | null;
-    /** Polled at the reduced rate because it stopped answering. */
-    isolated: boolean;
-  }[];
-  uplinks: {
-    id: string;
-    connected: boolean;
-    backlog: number;
-    oldestUnsentTs: number | null;
-    confirmed: number;
-    /** Aggregate records not yet confirmed by this uplink. */
-    aggregatesBacklog: number;
-  }[];
+  devices: DeviceStatus[];
+  uplinks: ({ id: string } & UplinkStats)[];
   lastSeq: number;
 }
 
@@ -66,6 +56,7 @@ export class StationAgent {
   private readonly store: ReadingStore;
   private readonly aggregates: AggregateStore;
   private readonly aggregator: Aggregator;
+  private readonly events: EventStore;
   private readonly schedule: MaintenanceSchedule;
   private readonly qualities = new Map<string, DeviceQuality>();
   private unsubscribeAggregator: (() => void) | null = null;
@@ -83,6 +74,7 @@ export class StationAgent {
     }
     this.aggregates = new AggregateStore({ db: this.db, log });
     const events = new EventStore({ db: this.db });
+    this.events = events;
     this.schedule = new MaintenanceSchedule(config.maintenance, config.station.timezone);
 
     for (const device of config.devices) {
@@ -104,6 +96,7 @@ export class StationAgent {
           clock,
           store: this.store,
           log: deviceLog,
+          ...(deps.metrics ? { metrics: deps.metrics } : {}),
         }),
       );
     }
@@ -193,6 +186,15 @@ export class StationAgent {
 
   get configHash(): string {
     return this.deps.configHash;
+  }
+
+  get config(): StationConfig {
+    return this.deps.config;
+  }
+
+  /** The newest station events, newest first; [] once stopped (the database is closed). */
+  recentEvents(limit: number): StoredEvent[] {
+    return this.stopped ? [] : this.events.recent(limit);
   }
 
   status(): AgentStatus {

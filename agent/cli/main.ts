@@ -4,8 +4,10 @@ import { backlogCommandDefinition } from './backlogCommand.js';
 import { exportCommandDefinition } from './exportCommand.js';
 import { portsCommandDefinition } from './portsCommand.js';
 import { readCommandDefinition } from './readCommand.js';
+import { reloadCommandDefinition } from './reloadCommand.js';
 import { runCommand } from './runCommand.js';
 import { scanCommandDefinition } from './scanCommand.js';
+import { statusCommandDefinition } from './statusCommand.js';
 import { validateCommand } from './validateCommand.js';
 
 const program = new Command();
@@ -19,9 +21,13 @@ program
   .command('run')
   .description('poll the analyzers, store every reading, forward upstream')
   .requiredOption('-c, --config <file>', 'station configuration (YAML)')
-  .addHelpText('after', '\nExample:\n  station-agent run --config /etc/station-agent/station.yaml')
-  .action(async (opts: { config: string }) => {
-    process.exitCode = await runCommand(opts.config);
+  .option('--pid-file <file>', 'where to record the process id (default: agent.pid beside storage.path)')
+  .addHelpText(
+    'after',
+    '\nSIGHUP (or `station-agent reload`) re-reads the config file.\nExample:\n  station-agent run --config /etc/station-agent/station.yaml',
+  )
+  .action(async (opts: { config: string; pidFile?: string }) => {
+    process.exitCode = await runCommand(opts.config, opts.pidFile);
   });
 
 program
@@ -44,6 +50,10 @@ program.addCommand(portsCommandDefinition());
 // The station PC's reporting tools: read-only on the store, safe beside the running agent.
 program.addCommand(exportCommandDefinition());
 program.addCommand(backlogCommandDefinition());
+
+// Operating the running agent: its status server and its config reload.
+program.addCommand(statusCommandDefinition());
+program.addCommand(reloadCommandDefinition());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Last resort: a bug, not bad input. One line, no stack unless debugging.

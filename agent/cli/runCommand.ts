@@ -2,12 +2,20 @@ import { AgentSupervisor } from '../app/agentSupervisor.js';
 import { formatProblems, loadConfig } from '../config/load.js';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/log.js';
+import { defaultPidFile, removePidFile, writePidFile } from './pidFile.js';
 
 /** Longest a stop may take before the process exits anyway (the issue's promise: within 5 s). */
 const STOP_DEADLINE_MS = 4500;
 
-/** `station-agent run`: start the agent and keep it running until SIGTERM/SIGINT. */
-export async function runCommand(configPath: string): Promise<number> {
+/**
+ * `station-agent run`: start the agent and keep it running until SIGTERM/SIGINT. SIGHUP re-reads the
+ * config file (`station-agent reload` sends it, finding the process through the pid file).
+ */
+export async function runCommand(configPath: string, pidFileOption?: string): Promise<number> {
+  // Listening from the first moment: without a listener SIGHUP would terminate the process. One that
+  // arrives before the agent runs has nothing to reload (the file is read at start anyway).
+  let supervisor: AgentSupervisor | null = null;
+  process.on('SIGHUP', () => supervisor?.reloadFromFile());
   const result = await loadConfig(configPath);
   if (!result.ok) {
     process.stderr.write(`${formatProblems(result.problems)}\n`);
@@ -25,6 +33,14 @@ export async function runCommand(configPath: string): Promise<number> {
     process.stderr.write(`station-agent: cannot start: ${msg}\n`);
     return 1;
   }
+  const pidFile = pidFileOption ?? defaultPidFile(config.storage.path);
+  try {
+    writePidFile(pidFile);
+  } catch (err) {
+    // Without it only `reload` cannot find the agent (kill -HUP still works): not worth stopping for.
+    log.warn({ err, pidFile }, 'could not write the pid file');
+  }
+  supervisor = agent;
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -38,6 +54,7 @@ export async function runCommand(configPath: string): Promise<number> {
         process.exit(1);
       }, STOP_DEADLINE_MS);
       deadline.unref();
+      removePidFile(pidFile);
       agent.stop().then(
         () => {
           clearTimeout(deadline);

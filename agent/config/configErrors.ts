@@ -52,7 +52,11 @@ export function sortProblems(problems: readonly ConfigProblem[]): ConfigProblem[
  * `config/station.yaml:12:17  devices[0].channels[1].register.type  expected one of bool, ... (got "float")`
  * followed by `  hint: ...` lines and a one-line summary.
  */
-export function formatProblems(problems: readonly ConfigProblem[]): string {
+/** `outcome` ends the list: what the problems caused (a reload keeps the running config instead). */
+export function formatProblems(
+  problems: readonly ConfigProblem[],
+  outcome = 'the agent did not start.',
+): string {
   const lines: string[] = [];
   for (const p of sortProblems(problems)) {
     const where = `${p.file}:${p.line}:${p.column}`;
@@ -60,7 +64,7 @@ export function formatProblems(problems: readonly ConfigProblem[]): string {
     if (p.hint) lines.push(`  hint: ${p.hint}`);
   }
   const n = problems.length;
-  lines.push(`${n} ${n === 1 ? 'problem' : 'problems'}; the agent did not start.`);
+  lines.push(`${n} ${n === 1 ? 'problem' : 'problems'}; ${outcome}`);
   return lines.join('\n');
 }
 

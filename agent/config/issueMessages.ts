@@ -106,7 +106,9 @@ export function reportIssue(issue: Issue, ctx: IssueContext): IssueReport[] {
   }
 
   let message = expected;
-  if (generic || issue.code === 'invalid_type' || !mentions(message, raw)) {
+  // A secret's value is never echoed: problems go to terminals and logs (the reload path logs them).
+  const secret = /^(password|pw|key|token)$/i.test(name);
+  if (!secret && (generic || issue.code === 'invalid_type' || !mentions(message, raw))) {
     if (isScalarValue(raw) || issue.code === 'invalid_type') message += ` (got ${describeValue(raw)})`;
   }
   return [withHint({ path, at: 'value', message }, hintFor(issue, schema, raw, ctx.sourceAt(path)))];

@@ -5,6 +5,7 @@ import { commandsSchema, reloadSchema } from './commandsSchema.js';
 import { deviceProblems } from './deviceProblems.js';
 import { boundedDuration } from './duration.js';
 import { hj212UplinkSchema } from './hj212Schema.js';
+import { httpSchema } from './httpSchema.js';
 import {
   aggregationSchema,
   channelQcSchema,
@@ -352,6 +353,7 @@ export const stationConfigSchema = z
     aggregation: aggregationSchema.prefault({}),
     maintenance: maintenanceSchema.prefault({}),
     reload: reloadSchema.prefault({}),
+    http: httpSchema.prefault({}),
   })
   // `when`: cross-references are checked even when other settings failed, so one pass reports an
   // unknown bus or a duplicate id together with everything else. The value may then be partly

@@ -6,6 +6,8 @@ export interface LoggerOptions {
   level: string;
   /** Human-readable output (a terminal); JSON lines otherwise (journald, files). */
   pretty?: boolean;
+  /** Where JSON lines go instead of stdout (tests capture them; ignored with `pretty`). */
+  destination?: { write(line: string): unknown };
 }
 
 /** Paths redacted wherever they appear in a log object: secrets never reach a log line. */
@@ -16,7 +18,15 @@ export const REDACT_PATHS = [
   '*.pw',
   'key',
   '*.key',
+  'token',
+  '*.token',
+  'authorization',
+  '*.authorization',
+  // A whole config logged as `config`: its secrets sit deeper than the one-level wildcards reach.
   'config.uplinks[*].password',
+  'config.uplinks[*].pw',
+  'config.uplinks[*].key',
+  'config.http.token',
 ];
 
 /**
@@ -54,7 +64,7 @@ export function createLogger(opts: LoggerOptions): Logger {
     childrenOf.set(log, children);
     return log;
   }
-  const log = pino(base);
+  const log = opts.destination ? pino(base, opts.destination) : pino(base);
   childrenOf.set(log, children);
   return log;
 }

@@ -29,6 +29,7 @@ export class EventStore {
   private readonly insert: Database.Statement;
   private readonly selectSince: Database.Statement;
   private readonly selectAfter: Database.Statement;
+  private readonly selectRecent: Database.Statement;
 
   constructor(deps: { db: Database.Database }) {
     const { db } = deps;
@@ -37,6 +38,7 @@ export class EventStore {
       'SELECT id, ts, kind, data FROM events WHERE kind = ? AND ts >= ? ORDER BY id',
     );
     this.selectAfter = db.prepare('SELECT id, ts, kind, data FROM events WHERE id > ? ORDER BY id LIMIT ?');
+    this.selectRecent = db.prepare('SELECT id, ts, kind, data FROM events ORDER BY id DESC LIMIT ?');
   }
 
   /** Commits one event; returns its id. Throws AgentError STORE_FAILED when the commit fails. */
@@ -61,6 +63,11 @@ export class EventStore {
   /** Up to `limit` events with id > `id`, oldest first (for forwarding or a status view). */
   readAfter(id: number, limit: number): StoredEvent[] {
     return (this.selectAfter.all(id, Math.max(0, Math.trunc(limit))) as EventRow[]).map((r) => toEvent(r));
+  }
+
+  /** The newest `limit` events, newest first (the status page). */
+  recent(limit: number): StoredEvent[] {
+    return (this.selectRecent.all(Math.max(0, Math.trunc(limit))) as EventRow[]).map((r) => toEvent(r));
   }
 }
 

@@ -80,7 +80,12 @@ export async function startSupervisedStation(
     },
   });
   const log = pino({ level: 'info' }, sink);
-  const supervisor = new AgentSupervisor({ configPath: tmp.configPath, clock: systemClock, log });
+  const supervisor = new AgentSupervisor({
+    configPath: tmp.configPath,
+    clock: systemClock,
+    log,
+    http: false,
+  });
   supervisor.start(loaded.config, loaded.hash);
   return {
     supervisor,
