@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Pretest: integration tests need the real mosquitto broker and socat (pseudo-terminals).
+// Pretest: integration tests need the real mosquitto broker, socat (pseudo-terminals) and Debian's
+// chromium (the status page test drives it headless through playwright-core).
 // As root with apt-get available, missing packages are installed; otherwise we fail loudly
 // with the exact command to run. A missing dependency must never turn into skipped tests.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -7,10 +8,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 const needed = [
   { bin: 'mosquitto', pkg: 'mosquitto', paths: ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'] },
   { bin: 'socat', pkg: 'socat', paths: ['/usr/bin/socat'] },
+  // The status page test launches exactly /usr/bin/chromium: another chromium on the PATH does not count.
+  { bin: 'chromium', pkg: 'chromium', paths: ['/usr/bin/chromium'], pathOnly: true },
 ];
 
 function has(dep) {
   if (dep.paths.some((p) => spawnSync('test', ['-x', p]).status === 0)) return true;
+  if (dep.pathOnly) return false;
   return spawnSync('sh', ['-c', `command -v ${dep.bin}`], { stdio: 'ignore' }).status === 0;
 }
 
@@ -44,7 +48,7 @@ if (isRoot && hasApt) {
 }
 
 console.error(
-  `pretest: the integration tests need ${missing.map((d) => d.bin).join(' and ')}, which ${missing.length > 1 ? 'are' : 'is'} not installed.\n` +
+  `pretest: the integration tests need ${missing.map((d) => d.bin).join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not installed.\n` +
     `Install with:\n\n    sudo apt-get install -y ${pkgs}\n`,
 );
 process.exit(1);

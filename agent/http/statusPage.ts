@@ -16,6 +16,7 @@ table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
 th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
 .ok { color: #070; } .failing, .isolated { color: #b00; font-weight: bold; } .waiting { color: #777; }
 #conn { float: right; font-size: 0.9rem; }
+td.values { white-space: pre-line; }
 </style>
 </head>
 <body>
@@ -47,6 +48,8 @@ const t = (k) => DICT[lang][k] ?? k;
 const token = new URLSearchParams(location.search).get('token');
 const q = token ? '?token=' + encodeURIComponent(token) : '';
 const time = (ms) => (ms === null || ms === undefined ? '-' : new Date(ms).toLocaleString());
+// float32 registers decode to long binary fractions: six significant digits are plenty on screen.
+const num = (v) => (v === null || v === undefined ? '-' : String(Number(v.toPrecision(6))));
 const mb = (b) => (b === null || b === undefined ? '-' : (b / 1048576).toFixed(1) + ' MB');
 function cell(row, text, cls) {
   const td = document.createElement('td');
@@ -71,7 +74,7 @@ function render(s) {
     const tr = document.createElement('tr');
     cell(tr, d.id); cell(tr, d.bus); cell(tr, t(d.link) + (d.lastErrors.length ? ' (' + d.lastErrors.join(', ') + ')' : ''), d.link);
     cell(tr, time(d.lastOkAt)); cell(tr, d.polls); cell(tr, d.failures);
-    cell(tr, d.values.map((v) => v.channel + ' ' + (v.value === null ? '-' : v.value) + (v.unit ? ' ' + v.unit : '') + ' [' + v.flag + ']').join('  '));
+    cell(tr, d.values.map((v) => v.channel + ' ' + num(v.value) + (v.unit ? ' ' + v.unit : '') + ' [' + v.flag + ']').join('\\n'), 'values');
     return tr;
   }));
   fill('uplinks', s.uplinks.map((u) => {
