@@ -201,8 +201,14 @@ Wants=network-online.target
 After=network-online.target
 
 [Service]
-# simple: systemd counts the agent as started once it runs. Readiness and a watchdog (Type=notify,
-# WatchdogSec) need sd_notify, which Node lacks without a native module: left for later.
+# Readiness and watchdog, the documented equivalent of Type=notify + WatchdogSec: those need
+# sd_notify, which Node cannot send without a native addon. So Type=simple (systemd counts the agent
+# as started once it runs) and the agent logs "station agent ready" to the journal once its store is
+# open and every bus started. Its self-watchdog (watchdog: in station.yaml) exits with code 70 when
+# the event loop or acquisition stalls, and Restart=on-failure restarts it after RestartSec.
+# systemd's default start limits are kept (DefaultStartLimitIntervalSec=10s, DefaultStartLimitBurst=5):
+# with RestartSec=5 they are not reached, so every watchdog exit or crash is restarted; only a quicker
+# loop (e.g. a drop-in lowering RestartSec) would leave the unit failed.
 Type=simple
 User=$USER_NAME
 Group=$USER_NAME

@@ -8,6 +8,7 @@ import { type AgentMetrics, createAgentMetrics } from '../http/metrics.js';
 import { type OperationsStatus, operationsStatus } from '../http/statusReport.js';
 import { StatusServer } from '../http/statusServer.js';
 import type { AgentControl, CommandResult, ControlEvent } from '../uplink/agentControl.js';
+import type { AcquisitionProgress } from './selfWatchdog.js';
 import { StationAgent } from './stationAgent.js';
 
 /**
@@ -125,6 +126,23 @@ export class AgentSupervisor implements AgentControl {
       log: this.deps.log.child({ component: 'http' }),
     });
     await this.server.start();
+  }
+
+  /** What the self-watchdog (selfWatchdog.ts) watches; null while no agent runs (during a reload). */
+  acquisitionProgress(): AcquisitionProgress | null {
+    if (!this.agent) return null;
+    const devices = this.agent.config.devices.filter((d) => d.enabled);
+    let completed = 0;
+    try {
+      for (const d of this.agent.status().devices) completed += d.polls;
+    } catch {
+      return null; // stopped a moment before being replaced (see operationsStatus)
+    }
+    return {
+      completed,
+      devices: devices.length,
+      longestIntervalMs: devices.reduce((max, d) => Math.max(max, d.interval), 0),
+    };
   }
 
   /** Resolves once every reload requested so far has finished (tests). */

@@ -1,4 +1,5 @@
 import { AgentSupervisor } from '../app/agentSupervisor.js';
+import { SelfWatchdog, WATCHDOG_EXIT_CODE } from '../app/selfWatchdog.js';
 import { formatProblems, loadConfig } from '../config/load.js';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/log.js';
@@ -41,12 +42,32 @@ export async function runCommand(configPath: string, pidFileOption?: string): Pr
     log.warn({ err, pidFile }, 'could not write the pid file');
   }
   supervisor = agent;
+  // Readiness, as Type=notify would report it: the store is open and every bus has been started.
+  log.info('station agent ready');
+  // The equivalent of WatchdogSec: a stalled agent exits and systemd's Restart=on-failure restarts it.
+  const watchdog = new SelfWatchdog({
+    clock: systemClock,
+    enabled: config.watchdog.enabled,
+    stallAfterMs: config.watchdog.stallAfter,
+    progress: () => agent.acquisitionProgress(),
+    onStall: (reason) => {
+      log.fatal(
+        { code: 'WATCHDOG_STALL', reason, exitCode: WATCHDOG_EXIT_CODE },
+        `watchdog: ${reason}; exiting`,
+      );
+      removePidFile(pidFile);
+      // No orderly stop: whatever stalled would likely stall that too. SQLite commits are atomic.
+      process.exit(WATCHDOG_EXIT_CODE);
+    },
+  });
+  watchdog.start();
 
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
+      watchdog.stop();
       log.info({ signal }, 'stopping');
       const deadline = setTimeout(() => {
         log.error('stop took too long; exiting anyway');

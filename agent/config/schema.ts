@@ -14,6 +14,7 @@ import {
   maintenanceSchema,
   scheduleDeviceProblems,
 } from './qualitySchema.js';
+import { watchdogSchema } from './watchdogSchema.js';
 
 /**
  * The one schema of the station configuration. It yields the TypeScript types (`StationConfig`)
@@ -354,6 +355,7 @@ export const stationConfigSchema = z
     maintenance: maintenanceSchema.prefault({}),
     reload: reloadSchema.prefault({}),
     http: httpSchema.prefault({}),
+    watchdog: watchdogSchema.prefault({}),
   })
   // `when`: cross-references are checked even when other settings failed, so one pass reports an
   // unknown bus or a duplicate id together with everything else. The value may then be partly

@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   HJ212_REQUEST_REFUSED: 'an HJ 212 platform request was refused (wrong MN/password, CRC, CN or parameter)',
   COMMAND_REFUSED: "a remote MQTT command was refused: not in the uplink's commands.allow",
   CONFIG_ROLLED_BACK: 'a config applied by config/set left every device failing and was rolled back',
+  WATCHDOG_STALL:
+    'the self-watchdog found the event loop or acquisition stalled; the agent exits with code 70',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
