@@ -33,6 +33,11 @@ export interface DeviceStatus {
   lastPollOk: boolean | null;
   /** Codes of the last poll's failed requests (empty when it succeeded). */
   lastErrors: string[];
+  /**
+   * Polls that reported each error code since the start (a poll with three timed-out requests counts
+   * once); skipped slots of an isolated unit count under DEVICE_ISOLATED.
+   */
+  errorsByCode: Record<string, number>;
   /** The last stored value of each channel, for the status page. */
   values: ChannelValue[];
 }
@@ -63,6 +68,7 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
   const counters = { polls: 0, failures: 0, missedSlots: 0, storeErrors: 0, lastOkAt: null as number | null };
   let lastPollOk: boolean | null = null;
   let lastErrors: string[] = [];
+  const errorsByCode: Record<string, number> = {};
   let values: ChannelValue[] = [];
   const isolation = createUnitIsolation(device, log);
 
@@ -97,6 +103,7 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
       else counters.failures++;
       lastPollOk = result.ok;
       lastErrors = result.errors.map((e) => e.code);
+      for (const code of new Set(lastErrors)) errorsByCode[code] = (errorsByCode[code] ?? 0) + 1;
       metrics.pollDone({
         device: device.id,
         bus: device.bus,
@@ -147,6 +154,7 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
       isolated: isolation.isolated,
       lastPollOk,
       lastErrors,
+      errorsByCode: { ...errorsByCode },
       values,
     }),
   };

@@ -15,7 +15,7 @@ import { AggregateStore } from '../store/aggregateStore.js';
 import { EventStore, type StoredEvent } from '../store/eventStore.js';
 import { openDatabase } from '../store/openDatabase.js';
 import { Outbox } from '../store/outbox.js';
-import { ReadingStore } from '../store/readingStore.js';
+import { type MinuteMean, ReadingStore } from '../store/readingStore.js';
 import { UplinkSettingsStore } from '../store/uplinkSettings.js';
 import type { AgentControl } from '../uplink/agentControl.js';
 import { birthInfo } from '../uplink/birthPayload.js';
@@ -195,6 +195,11 @@ export class StationAgent {
   /** The newest station events, newest first; [] once stopped (the database is closed). */
   recentEvents(limit: number): StoredEvent[] {
     return this.stopped ? [] : this.events.recent(limit);
+  }
+
+  /** Each channel's minute means since `since` (ReadingStore.minuteMeans); [] once stopped. */
+  minuteMeans(since: number): MinuteMean[] {
+    return this.stopped ? [] : this.store.minuteMeans(since);
   }
 
   status(): AgentStatus {

@@ -2,6 +2,7 @@ import { statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ChannelValue } from '../acquisition/deviceAcquisition.js';
 import type { StationAgent } from '../app/stationAgent.js';
+import type { MinuteMean } from '../store/readingStore.js';
 
 /**
  * The facts /api/status, /api/events, /metrics and `station-agent status` show, built from the
@@ -22,8 +23,13 @@ export interface OperationsStatus {
     failures: number;
     missedSlots: number;
     lastErrors: string[];
-    values: ChannelValue[];
+    /** Polls that reported each error code (AgentError code -> count) since the agent started. */
+    errorsByCode: Record<string, number>;
+    /** The last value of each channel and `series`: its minute means from `seriesFrom` on (null: no value). */
+    values: (ChannelValue & { series: (number | null)[] })[];
   }[];
+  /** Start (ms) of the first minute of every channel's `series`; SERIES_MINUTES one-minute steps. */
+  seriesFrom: number;
   uplinks: {
     id: string;
     connected: boolean;
@@ -39,10 +45,57 @@ export interface OperationsStatus {
 }
 
 export const RECENT_EVENTS = 20;
+/** The sparklines cover the last hour, one point per minute (the current minute included). */
+export const SERIES_MINUTES = 60;
+const MINUTE_MS = 60_000;
+/** The status is built every second for /api/events; the series query runs at most this often. */
+export const SERIES_REFRESH_MS = 30_000;
+
+export interface ChannelSeries {
+  /** Start (ms) of the first minute. */
+  from: number;
+  /** JSON [device, channel] -> SERIES_MINUTES means, oldest first. */
+  byChannel: Map<string, (number | null)[]>;
+}
+
+const seriesKey = (device: string, channel: string) => JSON.stringify([device, channel]);
+
+/** Lays minute means out as fixed-length series ending with the minute of `now`; missing minutes are null. */
+export function channelSeries(means: readonly MinuteMean[], now: number): ChannelSeries {
+  const from = (Math.floor(now / MINUTE_MS) - (SERIES_MINUTES - 1)) * MINUTE_MS;
+  const byChannel = new Map<string, (number | null)[]>();
+  for (const m of means) {
+    const i = Math.round((m.minute - from) / MINUTE_MS);
+    if (i < 0 || i >= SERIES_MINUTES) continue;
+    const key = seriesKey(m.device, m.channel);
+    let series = byChannel.get(key);
+    if (!series) {
+      series = new Array<number | null>(SERIES_MINUTES).fill(null);
+      byChannel.set(key, series);
+    }
+    series[i] = m.mean;
+  }
+  return { from, byChannel };
+}
+
+/** Per agent (a reload makes a new one), the series last built and when. */
+const seriesCache = new WeakMap<StationAgent, { builtAt: number; series: ChannelSeries }>();
+
+function cachedSeries(agent: StationAgent, now: number): ChannelSeries {
+  const cached = seriesCache.get(agent);
+  // A clock stepped backwards rebuilds too.
+  if (cached && now - cached.builtAt < SERIES_REFRESH_MS && now >= cached.builtAt) return cached.series;
+  const from = (Math.floor(now / MINUTE_MS) - (SERIES_MINUTES - 1)) * MINUTE_MS;
+  const series = channelSeries(agent.minuteMeans(from), now);
+  seriesCache.set(agent, { builtAt: now, series });
+  return series;
+}
 
 export function operationsStatus(agent: StationAgent, now: number): OperationsStatus {
   const status = agent.status();
   const { config } = agent;
+  const series = cachedSeries(agent, now);
+  const empty = new Array<number | null>(SERIES_MINUTES).fill(null);
   return {
     station: { id: config.station.id, name: config.station.name, configHash: agent.configHash, now },
     devices: status.devices.map((d) => ({
@@ -54,8 +107,13 @@ export function operationsStatus(agent: StationAgent, now: number): OperationsSt
       failures: d.failures,
       missedSlots: d.missedSlots,
       lastErrors: d.lastErrors,
-      values: d.values,
+      errorsByCode: d.errorsByCode,
+      values: d.values.map((v) => ({
+        ...v,
+        series: series.byChannel.get(seriesKey(d.id, v.channel)) ?? empty,
+      })),
     })),
+    seriesFrom: series.from,
     uplinks: status.uplinks.map((u) => ({
       id: u.id,
       connected: u.connected,

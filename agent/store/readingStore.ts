@@ -37,6 +37,17 @@ const READINGS_FROM = `SELECT r.seq, r.ts, c.device, c.channel, c.code, c.unit, 
 /** How far back (in rows) lastValueBefore looks: bounds the scan for a channel that has no value. */
 const LAST_VALUE_LOOKBACK_ROWS = 200_000;
 
+const MINUTE_MS = 60_000;
+
+/** One channel's mean value over one minute (ReadingStore.minuteMeans). */
+export interface MinuteMean {
+  device: string;
+  channel: string;
+  /** Start of the minute, ms since the epoch. */
+  minute: number;
+  mean: number | null;
+}
+
 interface PendingChannel {
   key: string;
   id: number;
@@ -62,6 +73,7 @@ export class ReadingStore {
   private readonly selectFirstSeqSince: Database.Statement;
   private readonly selectFrom: Database.Statement;
   private readonly selectLastValueBefore: Database.Statement;
+  private readonly selectMinuteMeans: Database.Statement;
   private readonly appendTx: Database.Transaction<
     (readings: readonly NewReading[]) => {
       stored: StoredReading[];
@@ -90,6 +102,15 @@ export class ReadingStore {
           ORDER BY r.seq DESC LIMIT 1`,
       )
       .pluck();
+    // ts is an INTEGER column: ts / 60000 is integer division, i.e. the minute. avg() skips NULL values
+    // and is NULL for a minute with none. One range scan of the ts index.
+    this.selectMinuteMeans = db.prepare(
+      `SELECT c.device, c.channel, r.ts / ${MINUTE_MS} AS minute, avg(r.value) AS mean
+         FROM readings r JOIN channels c ON c.id = r.channel_id
+        WHERE r.ts >= ?
+        GROUP BY c.device, c.channel, minute
+        ORDER BY c.device, c.channel, minute`,
+    );
     this.selectCountAfter = db.prepare('SELECT count(*) FROM readings WHERE seq > ?').pluck();
     this.selectOldestTsAfter = db
       .prepare('SELECT ts FROM readings WHERE seq > ? ORDER BY seq LIMIT 1')
@@ -194,6 +215,21 @@ export class ReadingStore {
       | number
       | undefined;
     return value ?? null;
+  }
+
+  /**
+   * The mean value of each channel per UTC minute, for readings stamped at or after `since` (the status
+   * page's sparklines). `minute` is the minute's start (ms); `mean` is null when the minute holds only
+   * readings without a value. Minutes without any reading are absent. Ordered by device, channel, minute.
+   */
+  minuteMeans(since: number): MinuteMean[] {
+    const rows = this.selectMinuteMeans.all(since) as MinuteMean[];
+    return rows.map((r) => ({
+      device: r.device,
+      channel: r.channel,
+      minute: r.minute * MINUTE_MS,
+      mean: r.mean,
+    }));
   }
 
   /** Number of stored readings with seq > `seq` (a range count on the primary key). */

@@ -2,7 +2,8 @@
  * Issue 7: the status page in a real browser. The built agent polls the Modbus simulator, Debian's
  * headless Chromium (driven by playwright-core) opens `/?token=...`, and the page must show the
  * station, both devices with their values, units and flags, switch to Chinese, and mark a device
- * that stops answering as failing. Every wait has a deadline; nothing asserts how long something took.
+ * that stops answering as failing with its error counts by kind. An hour of history is stored before the
+ * agent starts, so every channel's sparkline has a line to draw (with a gap). Every wait has a deadline; nothing asserts how long something took.
  * The run saves docs/images/status-page.png (the README's screenshot) each time.
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -10,6 +11,10 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../agent/core/log.js';
+import type { NewReading } from '../../agent/core/reading.js';
+import { openDatabase } from '../../agent/store/openDatabase.js';
+import { ReadingStore } from '../../agent/store/readingStore.js';
 import { startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
 import { runAgentCli } from '../helpers/agentProcess.js';
 import { freePort } from '../helpers/freePort.js';
@@ -32,6 +37,41 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** Device, channel, code, unit and a plausible level of each fixture channel, for the seeded history. */
+const HISTORY: [string, string, string, string | null, number][] = [
+  ['nutrient', 'cod', 'w01018', 'mg/L', 22.5],
+  ['nutrient', 'ph', 'w01001', null, 7.6],
+  ['sonde', 'temp', 'w01010', null, 17.5],
+  ['sonde', 'ph', 'w01001', null, 7.5],
+  ['sonde', 'do', 'w01009', null, 7.5],
+  ['sonde', 'cond', 'w01014', null, 450],
+  ['sonde', 'turb', 'w01003', null, 12],
+];
+
+/**
+ * Readings every 20 s over the hour before now, except minutes 35 to 30 ago (a power cut: the chart's
+ * gap), written before the agent opens the file.
+ */
+function seedHistory(dbPath: string): void {
+  const db = openDatabase({ path: dbPath, log: silentLogger() });
+  try {
+    const store = new ReadingStore({ db, log: silentLogger() });
+    const now = Date.now();
+    const readings: NewReading[] = [];
+    for (let ts = now - 3_600_000 + 20_000; ts < now - 60_000; ts += 20_000) {
+      const ago = (now - ts) / 60_000;
+      if (ago > 30 && ago < 35) continue;
+      for (const [i, [device, channel, code, unit, level]] of HISTORY.entries()) {
+        const value = level * (1 + 0.08 * Math.sin(ts / 600_000 + i) + 0.02 * Math.sin(ts / 97_000));
+        readings.push({ ts, device, channel, code, unit, value, flag: 'N' });
+      }
+    }
+    store.append(readings);
+  } finally {
+    db.close();
+  }
+}
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -77,6 +117,7 @@ describe('the status page in headless Chromium', () => {
       http: { listen: `127.0.0.1:${httpPort}`, token: '${STATUS_TOKEN}' },
     });
 
+    seedHistory(tmp.dbPath);
     const agent = runAgentCli(['run', '--config', tmp.configPath], { STATUS_TOKEN: TOKEN });
     cleanups.push(async () => {
       if (agent.child.exitCode === null && agent.child.signalCode === null) {
@@ -118,6 +159,7 @@ describe('the status page in headless Chromium', () => {
     const row = (device: string) =>
       page.locator('#devices tr').filter({ has: page.locator('td:first-child', { hasText: device }) });
     const link = (device: string) => row(device).locator('td').nth(2);
+    const failures = (device: string) => row(device).locator('td').nth(5);
     const values = (device: string) => row(device).locator('td').nth(6);
 
     // Both devices answering, with values, units and flags.
@@ -135,6 +177,16 @@ describe('the status page in headless Chromium', () => {
         .waitFor({ timeout: DEADLINE });
     }
     expect(await link('nutrient').getAttribute('class')).toBe('ok');
+
+    // A sparkline per channel, next to its value; the seeded power cut leaves a gap (a second M).
+    await expect
+      .poll(() => page.locator('#devices svg.spark').count(), { timeout: DEADLINE })
+      .toBeGreaterThanOrEqual(7);
+    await expect.poll(() => values('sonde').locator('svg.spark').count(), { timeout: DEADLINE }).toBe(5);
+    const codLine = values('nutrient').locator('div', { hasText: /^cod / }).locator('svg.spark path');
+    await expect
+      .poll(() => codLine.getAttribute('d'), { timeout: DEADLINE })
+      .toMatch(/^M[\d. ]+(L[\d. ]+)+M[\d. ]+(L[\d. ]+)+/);
     await page.locator('#uplinks tr', { hasText: 'center' }).waitFor({ timeout: DEADLINE });
     await page.locator('#conn', { hasText: 'live' }).waitFor({ timeout: DEADLINE });
 
@@ -156,6 +208,10 @@ describe('the status page in headless Chromium', () => {
       .filter({ hasText: /^failing/ })
       .waitFor({ timeout: DEADLINE });
     expect(await link('nutrient').getAttribute('class')).toBe('failing');
+    // Error counts by kind: the failed polls' timeouts, counted.
+    await failures('nutrient')
+      .filter({ hasText: /MODBUS_TIMEOUT ×[1-9]\d*/ })
+      .waitFor({ timeout: DEADLINE });
     await expect.poll(() => link('sonde').textContent(), { timeout: DEADLINE }).toBe('ok');
 
     expect(pageErrors).toEqual([]);

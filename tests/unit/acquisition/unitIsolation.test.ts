@@ -115,8 +115,11 @@ describe('device acquisition with isolation', () => {
     await clock.advance(2500); // polls at 0, 1000, 2000: the third isolates the unit
     expect(readAt.map((t) => t - t0)).toEqual([0, 1000, 2000]);
     expect(acq.status().isolated).toBe(true);
+    expect(acq.status().errorsByCode).toEqual({ MODBUS_TIMEOUT: 3 });
     await clock.advance(20_000); // reduced rate: 12000, 22000
     expect(readAt.map((t) => t - t0)).toEqual([0, 1000, 2000, 12_000, 22_000]);
+    // Error counts by kind, per poll: 5 timed-out probes, 18 slots not asked (3000..21000 but 12000).
+    expect(acq.status().errorsByCode).toEqual({ MODBUS_TIMEOUT: 5, DEVICE_ISOLATED: 18 });
     expect(stored.every((r) => r.flag === 'B' && r.value === null)).toBe(true);
 
     silent = false;

@@ -23,6 +23,7 @@ function fakeStatus(over: Partial<OperationsStatus['uplinks'][number]> = {}): Op
   return {
     station: { id: 's1', name: '', configHash: 'abc', now: 1_000_000 },
     devices: [],
+    seriesFrom: 0,
     uplinks: [
       {
         id: 'center',

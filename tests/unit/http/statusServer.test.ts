@@ -29,6 +29,7 @@ async function serve(currentStatus: () => OperationsStatus | null, token: string
 const STATUS: OperationsStatus = {
   station: { id: 's1', name: 'test', configHash: 'abc', now: 1 },
   devices: [],
+  seriesFrom: 0,
   uplinks: [],
   store: { path: '/x/agent.db', bytes: 1, freeBytes: null },
   events: [],

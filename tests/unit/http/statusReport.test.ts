@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DeviceStatus } from '../../../agent/acquisition/deviceAcquisition.js';
+import type { StationAgent } from '../../../agent/app/stationAgent.js';
+import {
+  channelSeries,
+  operationsStatus,
+  SERIES_MINUTES,
+  SERIES_REFRESH_MS,
+} from '../../../agent/http/statusReport.js';
+import type { MinuteMean } from '../../../agent/store/readingStore.js';
+
+const MIN = 60_000;
+const NOW = Date.UTC(2026, 10, 28, 9, 0, 30); // 30 s into the minute 09:00
+const FROM = NOW - 30_000 - (SERIES_MINUTES - 1) * MIN; // 08:01:00
+
+const device: DeviceStatus = {
+  id: 'nutrient',
+  bus: 'lan',
+  polls: 20,
+  failures: 12,
+  missedSlots: 0,
+  lastOkAt: NOW - 15_000,
+  storeErrors: 0,
+  isolated: false,
+  lastPollOk: false,
+  lastErrors: ['MODBUS_TIMEOUT'],
+  errorsByCode: { MODBUS_TIMEOUT: 12, MODBUS_EXCEPTION: 1 },
+  values: [
+    { channel: 'cod', value: null, unit: 'mg/L', flag: 'B', ts: NOW - 1000 },
+    { channel: 'ph', value: null, unit: null, flag: 'B', ts: NOW - 1000 },
+  ],
+};
+
+/** Just what operationsStatus asks of the agent; minuteMeans counts its calls (the one SQL query). */
+function fakeAgent(means: MinuteMean[]) {
+  const calls: number[] = [];
+  const agent = {
+    config: { station: { id: 's1', name: 'test' }, storage: { path: '' } },
+    configHash: 'abc',
+    status: () => ({ station: 's1', devices: [device], uplinks: [], lastSeq: 0 }),
+    recentEvents: () => [],
+    minuteMeans: (since: number) => {
+      calls.push(since);
+      return means;
+    },
+  };
+  return { agent: agent as unknown as StationAgent, calls };
+}
+
+describe('channelSeries', () => {
+  it('lays the minute means out as one hour ending with the current minute, null where missing', () => {
+    const s = channelSeries(
+      [
+        { device: 'nutrient', channel: 'cod', minute: FROM - MIN, mean: 1 }, // too old
+        { device: 'nutrient', channel: 'cod', minute: FROM, mean: 2 },
+        { device: 'nutrient', channel: 'cod', minute: FROM + 2 * MIN, mean: null },
+        { device: 'nutrient', channel: 'cod', minute: NOW - 30_000, mean: 4 },
+      ],
+      NOW,
+    );
+    expect(s.from).toBe(FROM);
+    const cod = s.byChannel.get(JSON.stringify(['nutrient', 'cod'])) as (number | null)[];
+    expect(cod).toHaveLength(SERIES_MINUTES);
+    expect(cod[0]).toBe(2);
+    expect(cod[SERIES_MINUTES - 1]).toBe(4);
+    expect(cod.filter((v) => v !== null)).toEqual([2, 4]);
+  });
+});
+
+describe('operationsStatus', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'status-report-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reports error counts by code and a series per channel, querying the store at most every 30 s', () => {
+    const { agent, calls } = fakeAgent([
+      { device: 'nutrient', channel: 'cod', minute: FROM + 10 * MIN, mean: 25.5 },
+      { device: 'nutrient', channel: 'cod', minute: NOW - 30_000, mean: 26 },
+      { device: 'other', channel: 'cod', minute: FROM, mean: 99 }, // another device's channel of that name
+    ]);
+    (agent.config as { storage: { path: string } }).storage.path = join(dir, 'agent.db');
+
+    const s = operationsStatus(agent, NOW);
+    expect(calls).toEqual([FROM]);
+    expect(s.seriesFrom).toBe(FROM);
+    const [d] = s.devices;
+    expect(d?.errorsByCode).toEqual({ MODBUS_TIMEOUT: 12, MODBUS_EXCEPTION: 1 });
+    const cod = d?.values.find((v) => v.channel === 'cod');
+    expect(cod).toMatchObject({ channel: 'cod', unit: 'mg/L', flag: 'B' });
+    expect(cod?.series).toHaveLength(SERIES_MINUTES);
+    expect(cod?.series[10]).toBe(25.5);
+    expect(cod?.series[SERIES_MINUTES - 1]).toBe(26);
+    expect(cod?.series.filter((v) => v !== null)).toHaveLength(2);
+    // A channel without stored minutes still has a series, all gaps.
+    const ph = d?.values.find((v) => v.channel === 'ph');
+    expect(ph?.series).toEqual(new Array(SERIES_MINUTES).fill(null));
+    // It survives JSON (what /api/status and /api/events send).
+    expect(JSON.parse(JSON.stringify(s)).devices[0].values[0].series[10]).toBe(25.5);
+
+    // Built every second for the server-sent events: the query runs again only after the refresh interval.
+    for (let t = NOW + 1000; t < NOW + SERIES_REFRESH_MS; t += 1000) operationsStatus(agent, t);
+    expect(calls).toHaveLength(1);
+    operationsStatus(agent, NOW + SERIES_REFRESH_MS);
+    expect(calls).toHaveLength(2);
+    // A clock stepped backwards does not keep a stale series for long.
+    operationsStatus(agent, NOW - 3600_000);
+    expect(calls).toHaveLength(3);
+  });
+});
