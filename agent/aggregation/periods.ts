@@ -11,6 +11,7 @@
  * The fast path assumes the offset is constant across the period and checks that it was; across a
  * transition a binary search finds the boundary instead.
  */
+import { ZonedTime } from '../core/zonedTime.js';
 
 export const PERIOD_KINDS = ['minute', 'hour', 'day'] as const;
 export type PeriodKind = (typeof PERIOD_KINDS)[number];
@@ -43,22 +44,13 @@ interface LocalTime {
 
 export class PeriodCalendar {
   readonly timeZone: string;
-  private readonly fmt: Intl.DateTimeFormat;
+  private readonly zone: ZonedTime;
   /** The last period computed per kind: samples arrive in time order, so most lookups hit it. */
   private readonly cache = new Map<PeriodKind, Period>();
 
   constructor(timeZone: string) {
     this.timeZone = timeZone;
-    this.fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
+    this.zone = ZonedTime.of(timeZone);
   }
 
   /** The period of `kind` containing `ts`. */
@@ -130,16 +122,7 @@ export class PeriodCalendar {
   }
 
   private local(ts: number): LocalTime {
-    const parts: Record<string, number> = {};
-    for (const p of this.fmt.formatToParts(ts)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-    const t = {
-      y: parts.year!,
-      mo: parts.month!,
-      d: parts.day!,
-      h: parts.hour!,
-      mi: parts.minute!,
-      s: parts.second!,
-    };
+    const t = this.zone.parts(ts);
     const wholeSecond = ts - (((ts % 1000) + 1000) % 1000);
     return { ...t, offset: Date.UTC(t.y, t.mo - 1, t.d, t.h, t.mi, t.s) - wholeSecond };
   }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { ZonedTime } from '../core/zonedTime.js';
 
 /**
  * CSV text and station-local time for `station-agent export`. RFC 4180 quoting; CRLF line ends
@@ -23,62 +24,7 @@ function numberText(n: number): string {
   return Number.isFinite(n) ? String(n) : '';
 }
 
-const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-
-/**
- * Wall-clock time in an IANA zone. One Intl formatter per zone, reused for every row: creating
- * one is the expensive part (tens of microseconds), formatting is cheap.
- */
-export class ZonedTime {
-  private readonly fmt: Intl.DateTimeFormat;
-
-  constructor(readonly timeZone: string) {
-    this.fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-  }
-
-  /** Minutes the zone is ahead of UTC at instant `ts` (ms). */
-  offsetMinutes(ts: number): number {
-    const wholeSecond = Math.floor(ts / 1000) * 1000;
-    return Math.round((this.wallAsUtc(wholeSecond) - wholeSecond) / 60_000);
-  }
-
-  /** `2026-11-29T08:00:00.000+08:00`: the local time with its offset, so it is unambiguous in DST folds. */
-  format(ts: number): string {
-    const offset = this.offsetMinutes(ts);
-    const wall = new Date(ts + offset * 60_000);
-    const sign = offset < 0 ? '-' : '+';
-    const abs = Math.abs(offset);
-    return (
-      `${wall.getUTCFullYear()}-${pad(wall.getUTCMonth() + 1)}-${pad(wall.getUTCDate())}` +
-      `T${pad(wall.getUTCHours())}:${pad(wall.getUTCMinutes())}:${pad(wall.getUTCSeconds())}` +
-      `.${pad(wall.getUTCMilliseconds(), 3)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
-    );
-  }
-
-  /** The instant of a local wall time (given as if it were UTC ms); in a DST gap, shifted forward. */
-  fromWall(wallMs: number): number {
-    // Two passes: the offset at the first guess may be the one from the other side of a change.
-    const first = wallMs - this.offsetMinutes(wallMs) * 60_000;
-    return wallMs - this.offsetMinutes(first) * 60_000;
-  }
-
-  private wallAsUtc(ts: number): number {
-    const p: Record<string, number> = {};
-    for (const part of this.fmt.formatToParts(ts)) {
-      if (part.type !== 'literal') p[part.type] = Number(part.value);
-    }
-    return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
-  }
-}
+export { ZonedTime };
 
 const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?$/;
 const WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/i;

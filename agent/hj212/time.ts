@@ -3,35 +3,12 @@
  * no zone on the wire: `yyyyMMddHHmmss`, plus `SSS` in a QN. Chinese platforms assume Beijing time,
  * hence the default; the zone stays a parameter for the rare station configured otherwise.
  */
+import { ZonedTime } from '../core/zonedTime.js';
 export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
 
 /** The local wall time of an instant, as if it were UTC (epoch ms). Whole seconds. */
 function localAsUtc(ms: number, timeZone: string): number {
-  const parts: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(new Date(ms))) {
-    if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  }
-  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  return ZonedTime.of(timeZone).wallAsUtc(ms);
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
