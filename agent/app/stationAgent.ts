@@ -12,7 +12,7 @@ import type { StoredReading } from '../core/reading.js';
 import { MaintenanceSchedule } from '../quality/calibrationWindows.js';
 import { DeviceQuality } from '../quality/deviceQuality.js';
 import { AggregateStore } from '../store/aggregateStore.js';
-import { EventStore, type StoredEvent } from '../store/eventStore.js';
+import { EventStore, type StationEvent, type StoredEvent } from '../store/eventStore.js';
 import { openDatabase } from '../store/openDatabase.js';
 import { Outbox } from '../store/outbox.js';
 import { type MinuteMean, ReadingStore } from '../store/readingStore.js';
@@ -23,6 +23,7 @@ import type { Uplink, UplinkStats } from '../uplink/uplink.js';
 import { createBus, type FieldBus } from './createBus.js';
 import { createPollerFor } from './createPoller.js';
 import { createUplink } from './createUplink.js';
+import { LinkWatch } from './linkWatch.js';
 
 /**
  * The composition root: builds every component from the config and wires
@@ -57,6 +58,7 @@ export class StationAgent {
   private readonly aggregates: AggregateStore;
   private readonly aggregator: Aggregator;
   private readonly events: EventStore;
+  private readonly linkWatch: LinkWatch;
   private readonly schedule: MaintenanceSchedule;
   private readonly qualities = new Map<string, DeviceQuality>();
   private unsubscribeAggregator: (() => void) | null = null;
@@ -75,6 +77,11 @@ export class StationAgent {
     this.aggregates = new AggregateStore({ db: this.db, log });
     const events = new EventStore({ db: this.db });
     this.events = events;
+    this.linkWatch = new LinkWatch({
+      buses: [...this.buses.values()],
+      clock,
+      record: (event) => this.recordEvent(event),
+    });
     this.schedule = new MaintenanceSchedule(config.maintenance, config.station.timezone);
 
     for (const device of config.devices) {
@@ -131,6 +138,8 @@ export class StationAgent {
       { station: config.station.id, devices: this.devices.length, uplinks: this.uplinks.length, configHash },
       'station agent starting',
     );
+    // Operators see in the event log which configuration is running since when (also after a reload).
+    this.recordEvent({ kind: 'config-applied', configHash, devices: this.devices.length });
     this.primeQuality();
     // restore() inside start() replays stored readings; add() must follow with nothing committed between.
     this.aggregator.start();
@@ -146,12 +155,14 @@ export class StationAgent {
         for (const device of devices) device.start();
       });
     }
+    this.linkWatch.start();
   }
 
   /** Stops polling first (a poll in progress is committed), then the uplinks, then the store. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.linkWatch.stop();
     await Promise.allSettled(this.devices.map((d) => d.stop()));
     await Promise.allSettled([...this.buses.values()].map((b) => b.stop()));
     this.unsubscribeAggregator?.();
@@ -190,6 +201,16 @@ export class StationAgent {
 
   get config(): StationConfig {
     return this.deps.config;
+  }
+
+  /** Stores a station event; a failing write is logged, never thrown into the caller's path. */
+  recordEvent<E extends StationEvent>(event: E): void {
+    if (this.stopped) return;
+    try {
+      this.events.record(this.deps.clock.now(), event);
+    } catch (err) {
+      this.deps.log.error({ err, event: event.kind }, 'could not record a station event');
+    }
   }
 
   /** The newest station events, newest first; [] once stopped (the database is closed). */

@@ -273,5 +273,13 @@ describe('Modbus RTU line (real ptys, RTU simulator, in-process agent)', () => {
     expectNoWrongValue(all);
     expect(sim.stats().opens).toBeGreaterThanOrEqual(2);
     expect(agent.status().devices.every((d) => d.polls > 0)).toBe(true);
+    // The event log, as the status page shows it: the configuration applied, the line lost and back.
+    const kinds = agent
+      .recentEvents(20)
+      .map((e) => e.event.kind)
+      .reverse();
+    expect(kinds[0]).toBe('config-applied');
+    expect(kinds.indexOf('link-lost')).toBeGreaterThan(0);
+    expect(kinds.indexOf('link-restored')).toBeGreaterThan(kinds.indexOf('link-lost'));
   });
 });
