@@ -68,7 +68,8 @@ export class ReadingStore {
   private readonly insertChannel: Database.Statement;
   private readonly selectLastSeq: Database.Statement;
   private readonly selectAfter: Database.Statement;
-  private readonly selectCountAfter: Database.Statement;
+  private readonly selectFirstSeqAfter: Database.Statement;
+  private readonly selectMaxSeq: Database.Statement;
   private readonly selectOldestTsAfter: Database.Statement;
   private readonly selectFirstSeqSince: Database.Statement;
   private readonly selectFrom: Database.Statement;
@@ -111,7 +112,11 @@ export class ReadingStore {
         GROUP BY c.device, c.channel, minute
         ORDER BY c.device, c.channel, minute`,
     );
-    this.selectCountAfter = db.prepare('SELECT count(*) FROM readings WHERE seq > ?').pluck();
+    // Two index lookups instead of count(*), which walks every row: see countAfter.
+    this.selectFirstSeqAfter = db
+      .prepare('SELECT seq FROM readings WHERE seq > ? ORDER BY seq LIMIT 1')
+      .pluck();
+    this.selectMaxSeq = db.prepare('SELECT max(seq) FROM readings').pluck();
     this.selectOldestTsAfter = db
       .prepare('SELECT ts FROM readings WHERE seq > ? ORDER BY seq LIMIT 1')
       .pluck();
@@ -232,9 +237,16 @@ export class ReadingStore {
     }));
   }
 
-  /** Number of stored readings with seq > `seq` (a range count on the primary key). */
+  /**
+   * Number of stored readings with seq > `seq`. Status and metrics ask for it every second, and
+   * count(*) over a week-long backlog walks millions of rows each time. Seqs are given without gaps
+   * (AUTOINCREMENT, rolled back with a failed commit) and readings are only ever deleted oldest
+   * first, so the rows after any seq are contiguous: the count follows from the first and last.
+   */
   countAfter(seq: number): number {
-    return this.selectCountAfter.get(seq) as number;
+    const first = this.selectFirstSeqAfter.get(seq) as number | undefined;
+    if (first === undefined) return 0;
+    return (this.selectMaxSeq.get() as number) - first + 1;
   }
 
   /** ts of the first reading (in seq order) after `seq`, or null when there is none. */

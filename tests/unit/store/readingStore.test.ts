@@ -108,6 +108,17 @@ describe('ReadingStore', () => {
     db.close();
   });
 
+  it('counts the readings after a seq when the oldest were deleted (retention), without scanning', () => {
+    const db = open();
+    const store = new ReadingStore({ db });
+    store.append(Array.from({ length: 25 }, (_, i) => reading(i)));
+    db.exec('DELETE FROM readings WHERE seq <= 10');
+    expect(store.countAfter(0)).toBe(15);
+    expect(store.countAfter(12)).toBe(13);
+    expect(store.countAfter(25)).toBe(0);
+    db.close();
+  });
+
   it('reads forward in bounded pages', () => {
     const db = open();
     const store = new ReadingStore({ db });
