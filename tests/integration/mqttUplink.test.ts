@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { connect, type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AggregateRecord } from '../../agent/aggregation/records.js';
 import type { MqttUplinkConfig } from '../../agent/config/schema.js';
 import { systemClock } from '../../agent/core/clock.js';
 import { silentLogger } from '../../agent/core/log.js';
@@ -15,6 +14,7 @@ import { openDatabase } from '../../agent/store/openDatabase.js';
 import { Outbox } from '../../agent/store/outbox.js';
 import { ReadingStore } from '../../agent/store/readingStore.js';
 import { MqttUplink } from '../../agent/uplink/mqttUplink.js';
+import { codMinute } from '../helpers/aggregateFixture.js';
 import { collectReadings, type MosquittoHandle, startMosquitto, until } from '../helpers/mosquitto.js';
 
 const STATION = '320700W001';
@@ -33,25 +33,7 @@ const reading = (i: number): NewReading => ({
   flag: 'N',
 });
 
-const minute = (i: number, over: Partial<AggregateRecord> = {}): AggregateRecord => ({
-  device: 'nutrient',
-  channel: 'cod',
-  code: 'w01018',
-  unit: 'mg/L',
-  period: 'minute',
-  start: T0 + i * 60_000,
-  end: T0 + (i + 1) * 60_000,
-  min: 25,
-  avg: 25.4,
-  max: 26,
-  cou: null,
-  count: 6,
-  valid: 6,
-  expected: 6,
-  flag: 'N',
-  ok: true,
-  ...over,
-});
+const minute = codMinute;
 
 interface AggregateCollector {
   /** Every record received, in arrival order (duplicates included). */

@@ -1,33 +1,16 @@
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AggregateRecord } from '../../../agent/aggregation/records.js';
 import { silentLogger } from '../../../agent/core/log.js';
 import { AggregateStore } from '../../../agent/store/aggregateStore.js';
 import { EventStore } from '../../../agent/store/eventStore.js';
 import { openDatabase } from '../../../agent/store/openDatabase.js';
 import { ReadingStore } from '../../../agent/store/readingStore.js';
+import { codMinute } from '../../helpers/aggregateFixture.js';
 
 const T0 = Date.UTC(2026, 10, 28, 8, 0, 0);
 const cod = { device: 'nutrient', channel: 'cod', code: 'w01018', unit: 'mg/L' };
 
-function rec(i: number, over: Partial<AggregateRecord> = {}): AggregateRecord {
-  return {
-    ...cod,
-    period: 'minute',
-    start: T0 + i * 60_000,
-    end: T0 + (i + 1) * 60_000,
-    min: 25,
-    avg: 25.4,
-    max: 26,
-    cou: null,
-    count: 6,
-    valid: 6,
-    expected: 6,
-    flag: 'N',
-    ok: true,
-    ...over,
-  };
-}
+const rec = codMinute;
 
 describe('AggregateStore', () => {
   let db: Database.Database;

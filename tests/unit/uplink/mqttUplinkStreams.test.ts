@@ -1,7 +1,6 @@
 import type { connect } from 'mqtt';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AggregateRecord } from '../../../agent/aggregation/records.js';
 import type { MqttUplinkConfig } from '../../../agent/config/schema.js';
 import type { NewReading } from '../../../agent/core/reading.js';
 import { AggregateStore } from '../../../agent/store/aggregateStore.js';
@@ -10,6 +9,7 @@ import { Outbox } from '../../../agent/store/outbox.js';
 import { ReadingStore } from '../../../agent/store/readingStore.js';
 import { encodeAggregatesPayload } from '../../../agent/uplink/aggregatesPayload.js';
 import { MqttUplink } from '../../../agent/uplink/mqttUplink.js';
+import { codMinute } from '../../helpers/aggregateFixture.js';
 import { FakeClient, ManualClock, settle } from './fakeMqtt.js';
 
 const config: MqttUplinkConfig = {
@@ -37,25 +37,7 @@ const reading = (i: number): NewReading => ({
   flag: 'N',
 });
 const readings = (n: number) => Array.from({ length: n }, (_, i) => reading(i));
-const minute = (i: number, over: Partial<AggregateRecord> = {}): AggregateRecord => ({
-  device: 'nutrient',
-  channel: 'cod',
-  code: 'w01018',
-  unit: 'mg/L',
-  period: 'minute',
-  start: T0 + i * 60_000,
-  end: T0 + (i + 1) * 60_000,
-  min: 25,
-  avg: 25.4,
-  max: 26,
-  cou: null,
-  count: 6,
-  valid: 6,
-  expected: 6,
-  flag: 'N',
-  ok: true,
-  ...over,
-});
+const minute = codMinute;
 const minutes = (n: number) => Array.from({ length: n }, (_, i) => minute(i));
 
 describe('MqttUplink streams: readings and aggregates on one connection', () => {
