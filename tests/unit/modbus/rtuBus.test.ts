@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SerialBusConfig } from '../../../agent/config/schema.js';
 import { systemClock } from '../../../agent/core/clock.js';
-import { AgentError } from '../../../agent/core/errors.js';
 import { silentLogger } from '../../../agent/core/log.js';
 import { RtuBus } from '../../../drivers/modbus/rtuBus.js';
 import { charTimeMs, lineTiming } from '../../../drivers/serial/lineFromConfig.js';
 import { createControlHandler } from '../../../scripts/simulator/control.js';
 import { type RtuSimulatorHandle, startRtuSimulator } from '../../../scripts/simulator/rtuServer.js';
 import type { SimulatorMapInput } from '../../../scripts/simulator/simulatorConfig.js';
+import { failure } from '../../helpers/busExpectations.js';
 import { createPtyPair } from '../../helpers/pty.js';
 
 const MAP: SimulatorMapInput = {
@@ -88,16 +88,6 @@ async function setup(
   bus.start();
   expect(await bus.ready(2000)).toBe(true);
   return { bus, sim };
-}
-
-async function failure(p: Promise<unknown>): Promise<AgentError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AgentError) return err;
-    throw err;
-  }
-  throw new Error('expected an AgentError');
 }
 
 describe('RtuBus against the RTU simulator on a pty', () => {

@@ -2,9 +2,10 @@ import { ServerTCP } from 'modbus-serial';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RegisterTable, TcpBusConfig } from '../../../agent/config/schema.js';
 import { systemClock } from '../../../agent/core/clock.js';
-import { AgentError, isAgentError } from '../../../agent/core/errors.js';
+import { isAgentError } from '../../../agent/core/errors.js';
 import { silentLogger } from '../../../agent/core/log.js';
 import { ModbusTcpBus } from '../../../drivers/modbus/tcpBus.js';
+import { failure, waitFor } from '../../helpers/busExpectations.js';
 import { freePort } from '../../helpers/freePort.js';
 
 /** What the server does with the next register request; default: answer at once. */
@@ -123,24 +124,6 @@ async function setup(overrides: Partial<TcpBusConfig> = {}, opts: { startServer?
   bus.start();
   if (opts.startServer !== false) await waitFor(() => bus.isConnected());
   return { bus, server, port };
-}
-
-async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-async function failure(p: Promise<unknown>): Promise<AgentError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AgentError) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('ModbusTcpBus', () => {

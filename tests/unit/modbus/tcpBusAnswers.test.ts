@@ -2,9 +2,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TcpBusConfig } from '../../../agent/config/schema.js';
 import { systemClock } from '../../../agent/core/clock.js';
-import { AgentError } from '../../../agent/core/errors.js';
 import { silentLogger } from '../../../agent/core/log.js';
 import { ModbusTcpBus } from '../../../drivers/modbus/tcpBus.js';
+import { failure, waitFor } from '../../helpers/busExpectations.js';
 import { freePort } from '../../helpers/freePort.js';
 
 const buses: ModbusTcpBus[] = [];
@@ -29,24 +29,6 @@ async function endpoint(): Promise<number> {
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   endpoints.push({ server, sockets });
   return port;
-}
-
-async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-async function failure(p: Promise<unknown>): Promise<AgentError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AgentError) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
 }
 
 /**
