@@ -118,6 +118,38 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    description: 'store identity, configuration audit log',
+    up: (db) => {
+      db.exec(`
+        -- Facts about this database file itself. db_id is drawn once when the file is created: seqs
+        -- restart at 1 in a new file (a corrupt one set aside, a replaced disk), so receivers need
+        -- (station, db_id, seq) to tell a new reading from a duplicate. Read by storeIdentity.ts.
+        CREATE TABLE store_meta (
+          key TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO store_meta (key, value) VALUES ('db_id', lower(hex(randomblob(16))));
+        INSERT INTO store_meta (key, value) VALUES ('created_at', CAST(unixepoch('subsec') * 1000 AS INTEGER));
+
+        -- Append-only, hash-chained record of every configuration change (start, reload, remote
+        -- command, CLI). hash = sha256 over prev_hash and this row's fields (agent/audit/auditChain.ts),
+        -- so editing, deleting or reordering a row breaks the chain from that row on.
+        CREATE TABLE audit_log (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          ts INTEGER NOT NULL,        -- wall time, epoch ms
+          source TEXT NOT NULL,       -- start, reload, remote, cli
+          actor TEXT,                 -- who asked, when known (command id, platform, user)
+          before_hash TEXT,           -- sha256 of the config before (NULL for the first entry)
+          after_hash TEXT NOT NULL,   -- sha256 of the config in force after
+          changes TEXT NOT NULL,      -- JSON list of changed settings, secrets redacted
+          config TEXT NOT NULL,       -- JSON of the config after, secrets redacted (next entry diffs against it)
+          prev_hash TEXT NOT NULL,    -- hash of the previous row (64 zeros for the first)
+          hash TEXT NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 /** The schema version this code writes. */
