@@ -2,8 +2,8 @@ import type Database from 'better-sqlite3';
 import type { AggregateFlag } from '../aggregation/flagRule.js';
 import type { PeriodKind } from '../aggregation/periods.js';
 import type { AggregateRecord, ChannelIdentity } from '../aggregation/records.js';
-import { AgentError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/log.js';
+import { storeWriteError } from './storeErrors.js';
 
 /**
  * Minute, hour and day records, mirroring ReadingStore for uplinks: `aseq` plays the part of `seq`
@@ -122,7 +122,7 @@ export class AggregateStore {
 
   /**
    * Stores the records in one transaction and returns those that changed, with their aseq. Throws
-   * AgentError STORE_FAILED when the commit fails; nothing is stored then.
+   * AgentError STORE_FULL (disk full) or STORE_FAILED when the commit fails; nothing is stored then.
    */
   upsert(records: readonly AggregateRecord[]): StoredAggregate[] {
     if (records.length === 0) return [];
@@ -132,12 +132,9 @@ export class AggregateStore {
     } catch (err) {
       // Channel ids cached inside the failed transaction may belong to rolled-back rows.
       this.channelIds.clear();
-      throw new AgentError(
-        'STORE_FAILED',
-        `could not commit ${records.length} aggregate(s): ${String(err)}`,
-        { count: records.length, sqliteCode: (err as { code?: unknown }).code },
-        { cause: err },
-      );
+      throw storeWriteError(err, `could not commit ${records.length} aggregate(s): ${String(err)}`, {
+        count: records.length,
+      });
     }
     if (stored.length > 0) {
       for (const fn of this.listeners) {

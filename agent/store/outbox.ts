@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../core/clock.js';
-import { AgentError } from '../core/errors.js';
+import { storeWriteError } from './storeErrors.js';
 
 /**
  * Per-uplink delivery cursors: the highest seq an uplink has had acknowledged upstream. An uplink resends
@@ -52,12 +52,7 @@ export class Outbox {
     try {
       return fn();
     } catch (err) {
-      throw new AgentError(
-        'STORE_FAILED',
-        `uplink cursor for ${uplinkId}: ${String(err)}`,
-        { uplink: uplinkId },
-        { cause: err },
-      );
+      throw storeWriteError(err, `uplink cursor for ${uplinkId}: ${String(err)}`, { uplink: uplinkId });
     }
   }
 }

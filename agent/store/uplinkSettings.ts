@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../core/clock.js';
-import { AgentError } from '../core/errors.js';
+import { storeWriteError } from './storeErrors.js';
 
 /**
  * Per-uplink persisted state (table uplink_settings): settings a platform changed at run time and
@@ -64,12 +64,7 @@ export class UplinkSettingsStore {
     try {
       return fn();
     } catch (err) {
-      throw new AgentError(
-        'STORE_FAILED',
-        `uplink setting ${key} of ${uplink}: ${String(err)}`,
-        { uplink, key },
-        { cause: err },
-      );
+      throw storeWriteError(err, `uplink setting ${key} of ${uplink}: ${String(err)}`, { uplink, key });
     }
   }
 }

@@ -169,7 +169,7 @@ describe('ReadingStore', () => {
     db.close();
   });
 
-  it('turns a full disk into STORE_FAILED, keeps state intact and recovers once there is room', () => {
+  it('turns a full disk into STORE_FULL, keeps state intact and recovers once there is room', () => {
     const db = open();
     const store = new ReadingStore({ db });
     store.append([reading(0)]);
@@ -183,7 +183,7 @@ describe('ReadingStore', () => {
     } catch (e) {
       err = e;
     }
-    expect(isAgentError(err, 'STORE_FAILED')).toBe(true);
+    expect(isAgentError(err, 'STORE_FULL')).toBe(true);
     expect(store.lastSeq()).toBe(1);
     expect(store.countAfter(0)).toBe(1);
     db.pragma('max_page_count = 1073741823');
