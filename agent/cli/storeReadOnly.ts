@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { SCHEMA_VERSION } from '../store/migrations.js';
+import { corruptionOf, describeSqliteError } from '../store/storeCorruption.js';
 
 /**
  * Opens the station database for the station PC's reporting commands (export, backlog) beside a
@@ -33,6 +34,13 @@ export function openStoreReadOnly(path: string): Database.Database {
     return db;
   } catch (err) {
     db.close();
+    // Only `run` sets a damaged file aside (openStationDatabase.ts); a reporting tool leaves it as it is.
+    const corrupt = corruptionOf(err);
+    if (corrupt !== null) {
+      throw new Error(
+        `${path} is damaged or not a database (${describeSqliteError(corrupt)}); left unchanged: the agent sets it aside at its next start`,
+      );
+    }
     throw err;
   }
 }
