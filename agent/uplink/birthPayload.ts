@@ -9,6 +9,8 @@ export interface BirthInfo {
   agentVersion: string;
   configVersion: number;
   configHash: string;
+  /** The store's db_id (storeIdentity.ts): a new one means a new database, with seqs from 1 again. */
+  db: string;
   devices: {
     id: string;
     bus: string;
@@ -41,11 +43,12 @@ export function agentVersion(): string {
   return cachedVersion;
 }
 
-export function birthInfo(config: StationConfig, configHash: string): BirthInfo {
+export function birthInfo(config: StationConfig, configHash: string, dbId: string): BirthInfo {
   return {
     agentVersion: agentVersion(),
     configVersion: config.version,
     configHash,
+    db: dbId,
     devices: config.devices
       .filter((d) => d.enabled)
       .map((d) => ({
@@ -76,6 +79,7 @@ export function encodeBirthPayload(
     station: stationId,
     ts: new Date(now).toISOString(),
     agentVersion: info.agentVersion,
+    db: info.db,
     config: { version: info.configVersion, hash: info.configHash },
     devices: info.devices,
     uplink: { ...uplink, connected: true },

@@ -1,5 +1,6 @@
 import type { StoredReading } from '../core/reading.js';
 import type { AggregateStore, StoredAggregate } from '../store/aggregateStore.js';
+import type { EventStore, StoredEvent } from '../store/eventStore.js';
 import type { ReadingStore } from '../store/readingStore.js';
 
 /**
@@ -46,5 +47,19 @@ export function aggregateSource(store: AggregateTable): OutboxSource<StoredAggre
     countAfter: (aseq) => store.countAfter(aseq),
     onCommitted: (fn) => store.onCommitted(fn),
     seqOf: (a) => a.aseq,
+  };
+}
+
+type EventTable = Pick<EventStore, 'readAfter' | 'lastId' | 'countAfter' | 'onCommitted'>;
+
+/** Station events by id: few rows, written from several places, forwarded like data. */
+export function eventSource(store: EventTable): OutboxSource<StoredEvent> {
+  return {
+    readAfter: (id, limit) => store.readAfter(id, limit),
+    lastSeq: () => store.lastId(),
+    countAfter: (id) => store.countAfter(id),
+    oldestTsAfter: (id) => store.readAfter(id, 1)[0]?.ts ?? null,
+    onCommitted: (fn) => store.onCommitted(fn),
+    seqOf: (e) => e.id,
   };
 }

@@ -15,6 +15,7 @@ const config: MqttUplinkConfig = {
   type: 'mqtt',
   historicalAfter: 60_000,
   commands: { allow: ['ping', 'status'], resendRate: 5 },
+  payload: { encoding: 'json' },
   url: 'mqtt://broker.example:1883',
   topicPrefix: 'stations',
   qos: 1,
@@ -27,6 +28,7 @@ const birth = {
   agentVersion: '9.9.9',
   configVersion: 1,
   configHash: 'a'.repeat(64),
+  db: 'b'.repeat(32),
   devices: [{ id: 'd', bus: 'b', interval: 1000, channels: [{ id: 'c', code: null, unit: null }] }],
 };
 
