@@ -1,6 +1,6 @@
 import { CN, EXE_RTN, type HistoryCn, isHistoryCn, makeFlag, QN_RTN } from './codes.js';
 import { type Cp, cpField, cpFrom, emptyCp } from './cp.js';
-import type { DataSegment } from './dataSegment.js';
+import { type DataSegment, isHeaderValue } from './dataSegment.js';
 import type { StationIdentity } from './messages.js';
 
 /**
@@ -81,6 +81,12 @@ export type ReadCommand =
   | { kind: 'invalid'; exeRtn: typeof EXE_RTN.badCondition; detail: string };
 
 const TIME = /^\d{14}$/;
+/**
+ * A factor code (`w01018`, `a21026-Cou`): echoed back in the answer, so it must be something a CP can
+ * carry and short enough that the answer fits one frame. Anything else is refused as a bad parameter
+ * rather than failing when the answer is written.
+ */
+const POL_ID = /^[A-Za-z0-9_-]{1,24}$/;
 
 /** Reads a platform frame (not an answer: see `readAnswer`) into a command. */
 export function readCommand(seg: DataSegment): ReadCommand {
@@ -97,6 +103,7 @@ export function readCommand(seg: DataSegment): ReadCommand {
   };
   const polId = cpField(cp, 'PolId');
   const withPol = <T extends object>(c: T) => (polId === undefined ? c : { ...c, polId });
+  const badPolId = polId !== undefined && !POL_ID.test(polId);
 
   if (isHistoryCn(seg.cn)) {
     const beginTime = cpField(cp, 'BeginTime');
@@ -116,8 +123,10 @@ export function readCommand(seg: DataSegment): ReadCommand {
     case CN.stopRealtime:
       return ok({ kind: 'stop-realtime' });
     case CN.getTime:
+      if (badPolId) return invalid('PolId is not a factor code');
       return ok(withPol({ kind: 'get-time' as const }));
     case CN.setTime: {
+      if (badPolId) return invalid('PolId is not a factor code');
       const systemTime = cpField(cp, 'SystemTime');
       if (systemTime === undefined || !TIME.test(systemTime))
         return invalid('SystemTime is not yyyyMMddHHmmss');
@@ -152,6 +161,9 @@ export function readCommand(seg: DataSegment): ReadCommand {
     case CN.setPassword: {
       const newPw = cpField(cp, 'NewPW');
       if (newPw === undefined || newPw.length !== 6) return invalid('NewPW must be 6 characters');
+      // It becomes the PW header field of every later frame: one that cannot be written there
+      // (`;`, `,`, `=`, `&`, blanks) would stop all uploads, and it is persisted across restarts.
+      if (!isHeaderValue(newPw)) return invalid('NewPW must not contain ; , = & or blanks');
       return ok({ kind: 'set-password', newPw });
     }
     case CN.keyExchange: {
