@@ -5,6 +5,7 @@ import type { Clock, TimerHandle } from '../../agent/core/clock.js';
 import { AgentError, type ErrorCode, type ErrorContext } from '../../agent/core/errors.js';
 import type { Logger } from '../../agent/core/log.js';
 import { ReadyWaiters } from '../../agent/core/readyWaiters.js';
+import { MbapFrameWatch } from './mbapWatch.js';
 import { classifyClientError, createModbusClient, issueRead, type ModbusClient } from './modbusClient.js';
 import { invalidReadRequest } from './readRequestLimits.js';
 import { TransactionQueue } from './transactionQueue.js';
@@ -27,6 +28,8 @@ export type { ModbusClient };
  * - The socket is ours (connected here, handed to modbus-serial with linkTCP): modbus-serial's
  *   TcpPort swallows the 'close' of a socket that failed with an error (ECONNRESET), which would
  *   leave us believing a dead connection is open.
+ * - modbus-serial checks neither the MBAP protocol id nor a byte count against the frame length:
+ *   MbapFrameWatch reads along and refuses such an answer before modbus-serial's result reaches us.
  * - Consecutive timeouts across all units (DEAD_AFTER_TIMEOUTS) mean the connection is probably
  *   half-open (gateway rebooted, NAT dropped state): close it and reconnect.
  *
@@ -71,6 +74,8 @@ interface Connection {
 interface InFlight {
   readonly conn: Connection;
   abort(message: string): void;
+  /** A frame arrived that modbus-serial would take but is no Modbus answer (see mbapWatch.ts). */
+  refuse(message: string): void;
 }
 
 export class ModbusTcpBus {
@@ -222,6 +227,7 @@ export class ModbusTcpBus {
       const inFlight: InFlight = {
         conn,
         abort: (message) => settle(this.error('MODBUS_DISCONNECTED', message, ctx)),
+        refuse: (message) => settle(this.error('MODBUS_BAD_RESPONSE', message, ctx)),
       };
       this.inFlight = inFlight;
       const guard = this.clock.setTimeout(
@@ -336,6 +342,12 @@ export class ModbusTcpBus {
         this.log.info({ host: this.config.host, port: this.config.port }, 'bus connected');
         this.readyWaiters.wakeAll(true);
       });
+      // Right after linkTCP attached modbus-serial's reader, so both see the same bytes; ours runs
+      // second but settles first (modbus-serial resolves through a promise, i.e. a microtask later).
+      const watch = new MbapFrameWatch((reason) => {
+        if (this.inFlight?.conn === conn) this.inFlight.refuse(reason);
+      });
+      conn.socket.on('data', (chunk: Buffer) => watch.push(chunk));
     } catch (err) {
       this.log.warn({ err }, 'could not attach the Modbus client');
       conn.socket.destroy();
