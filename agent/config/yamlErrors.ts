@@ -92,6 +92,8 @@ function firstPerLine(problems: ConfigProblem[]): ConfigProblem[] {
 // The parser's wording, where it addresses programmers rather than the person editing the file.
 const YAML_MESSAGES: Partial<Record<YAMLError['code'], string>> = {
   MULTIPLE_DOCS: 'the file contains more than one YAML document',
+  // The parser's own guard against deep nesting ("Maximum call stack size exceeded"), said plainly.
+  RESOURCE_EXHAUSTION: 'the file is nested too deeply to read',
 };
 
 const YAML_HINTS: Partial<Record<YAMLError['code'], string>> = {
@@ -99,6 +101,8 @@ const YAML_HINTS: Partial<Record<YAMLError['code'], string>> = {
   TAB_AS_INDENT: 'indent with spaces; YAML does not allow tabs for indentation',
   DUPLICATE_KEY: 'each setting may appear only once in a mapping',
   MULTIPLE_DOCS: 'the file must hold one document: remove the extra "---"',
+  RESOURCE_EXHAUSTION:
+    'a station config needs a few levels of nesting; look for runaway brackets or indentation',
   MISSING_CHAR: 'a quote or bracket is not closed',
   BLOCK_AS_IMPLICIT_KEY: 'check the indentation, or put a value that contains ": " in quotes',
   MULTILINE_IMPLICIT_KEY: 'check the indentation; a key and its ":" must be on one line',
