@@ -13,6 +13,12 @@ const LF = 0x0a;
 const MAX_FRAME = HEAD_LENGTH + MAX_SEGMENT_LENGTH + TAIL_LENGTH;
 /** Garbage is reported in runs; a run this long is reported without waiting for its end. */
 const GARBAGE_REPORT_BYTES = 4096;
+/**
+ * Most bytes a decoder holds between pushes, whatever a peer sends: less than one longest frame
+ * (a frame still open at MAX_FRAME bytes is refused) plus less than one garbage report. A platform
+ * streaming without end costs no more memory than this.
+ */
+export const MAX_BUFFERED_BYTES = MAX_FRAME + GARBAGE_REPORT_BYTES;
 
 function isDigit(b: number | undefined): boolean {
   return b !== undefined && b >= 0x30 && b <= 0x39;
@@ -42,7 +48,7 @@ export class Hj212StreamDecoder {
     this.lengthOnly = opts.sm4?.ciphertext === 'raw';
   }
 
-  /** Bytes held back waiting for the rest of a frame. */
+  /** Bytes held back waiting for the rest of a frame; never more than MAX_BUFFERED_BYTES after a push. */
   get buffered(): number {
     return this.buf.length + this.garbageBytes;
   }
