@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -32,6 +32,20 @@ export interface MosquittoOptions {
   port?: number;
   /** Keep sessions and retained messages across stop()/restart() (saved on a clean stop). Default false. */
   persistence?: boolean;
+  /** A TLS listener (mqtts://) instead of plain MQTT, with these PEM files. */
+  tls?: MosquittoTls;
+  /** Users the broker accepts (name -> password, via mosquitto_passwd); anonymous clients are refused. */
+  users?: Record<string, string>;
+  /** The text of an ACL file (mosquitto `acl_file`); without it every client may use every topic. */
+  acl?: string;
+}
+
+export interface MosquittoTls {
+  cafile: string;
+  certfile: string;
+  keyfile: string;
+  /** Clients must present a certificate signed by cafile. Default false. */
+  requireCertificate?: boolean;
 }
 
 const INSTALL_HINT = 'sudo apt-get install -y mosquitto';
@@ -44,9 +58,18 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   const confPath = join(dir, 'mosquitto.conf');
   const lines = [
     `listener ${port} 127.0.0.1`,
-    'allow_anonymous true',
+    `allow_anonymous ${opts.users === undefined}`,
     `persistence ${opts.persistence === true}`,
   ];
+  if (opts.tls) {
+    const t = opts.tls;
+    lines.push(`cafile ${t.cafile}`, `certfile ${t.certfile}`, `keyfile ${t.keyfile}`);
+    lines.push(`require_certificate ${t.requireCertificate === true}`);
+  }
+  // Kept as text and written on every launch, like the config: stop() may remove the dir.
+  const passwd = opts.users ? passwordFileText(dir, opts.users) : undefined;
+  if (passwd !== undefined) lines.push(`password_file ${join(dir, 'passwd')}`);
+  if (opts.acl !== undefined) lines.push(`acl_file ${join(dir, 'acl')}`);
   if (opts.persistence) lines.push(`persistence_location ${dir}/`);
   // As root mosquitto drops to user "mosquitto", which cannot write our temp dir (and may not exist).
   if (process.getuid?.() === 0) lines.push('user root');
@@ -62,6 +85,8 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     // Written on every launch: stop() without persistence removes the dir, and restart() must still work.
     mkdirSync(dir, { recursive: true });
     writeFileSync(confPath, config);
+    if (passwd !== undefined) writeFileSync(join(dir, 'passwd'), passwd);
+    if (opts.acl !== undefined) writeFileSync(join(dir, 'acl'), opts.acl);
     const child = spawn(bin, ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();
@@ -91,7 +116,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   await launch();
   const handle: MosquittoHandle = {
     port,
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     stop: async () => {
       await stop();
       if (!opts.persistence) removeDir();
@@ -111,6 +136,25 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     },
   };
   return handle;
+}
+
+/** A mosquitto password file made by mosquitto_passwd (its hash format is mosquitto's business). */
+function passwordFileText(dir: string, users: Record<string, string>): string {
+  const file = join(dir, 'passwd');
+  writeFileSync(file, '');
+  for (const [user, password] of Object.entries(users)) {
+    try {
+      execFileSync('mosquitto_passwd', ['-b', file, user, password], { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new Error(
+          `mosquitto_passwd is needed for password tests but was not found; install it: ${INSTALL_HINT}`,
+        );
+      }
+      throw err;
+    }
+  }
+  return readFileSync(file, 'utf8');
 }
 
 function findMosquitto(): string {
