@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { Outbox } from '../store/outbox.js';
 import { BatchTiming } from './batchTiming.js';
@@ -26,8 +26,14 @@ export interface OutboxStreamOptions<Row> {
   cursors: Pick<Outbox, 'cursor' | 'confirm'>;
   /** A batch is sent when maxRows rows wait, or maxDelay ms after the oldest waiting row was committed. */
   batch: { maxRows: number; maxDelay: number };
-  /** Batches of this stream awaiting confirmation at any time, per connection. */
+  /** Batches of this stream awaiting confirmation at any time, per connection (per lane with liveLane). */
   maxInFlight: number;
+  /**
+   * Send rows committed after the connection came up in a lane of their own, beside the backlog,
+   * instead of behind it: after a week offline the backlog takes minutes to drain, and live data must
+   * not wait for it. The cursor still moves only over a contiguous confirmed prefix (see `cursor`).
+   */
+  liveLane?: boolean;
   clock: Clock;
   log: Logger;
   /**
@@ -81,7 +87,14 @@ export class OutboxStream<Row> implements PumpedStream {
   readonly name: string;
   readonly cursorKey: string;
   private readonly opts: OutboxStreamOptions<Row>;
+  /** The backlog lane; the only lane without liveLane or when the connection started with no backlog. */
   private readonly tracker = new BatchTracker();
+  /** The live lane: rows after `liveFrom`, sent as they become due. */
+  private readonly live = new BatchTracker();
+  /** Last seq committed when the connection came up, while a live lane runs; null for one lane. */
+  private liveFrom: number | null = null;
+  /** The cursor last written, so a confirmation that does not move it writes nothing. */
+  private persisted = 0;
   private readonly timing: BatchTiming;
   private events: StreamEvents | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -100,19 +113,25 @@ export class OutboxStream<Row> implements PumpedStream {
   }
 
   get awaiting(): number {
-    return this.tracker.awaiting;
+    return this.tracker.awaiting + (this.liveFrom === null ? 0 : this.live.awaiting);
   }
 
-  /** Every row up to this seq is confirmed (persisted unless that write failed). */
+  /**
+   * Every row up to this seq is confirmed (persisted unless that write failed). With a live lane the
+   * live lane's confirmations count only once the backlog lane has confirmed everything before it.
+   */
   get cursor(): number {
-    return this.tracker.confirmedUpTo;
+    const backlog = this.tracker.confirmedUpTo;
+    if (this.liveFrom === null || backlog < this.liveFrom) return backlog;
+    return Math.max(backlog, this.live.confirmedUpTo);
   }
 
   /** Loads the persisted cursor and listens for commits. Throws when the cursor cannot be read. */
   start(events: StreamEvents): void {
     const { cursors, source, clock } = this.opts;
     this.events = events;
-    this.tracker.reset(cursors.cursor(this.cursorKey));
+    this.persisted = cursors.cursor(this.cursorKey);
+    this.tracker.reset(this.persisted);
     this.timing.noteExisting(source.lastSeq());
     this.unsubscribe = source.onCommitted((rows) => {
       const first = rows[0];
@@ -133,38 +152,85 @@ export class OutboxStream<Row> implements PumpedStream {
   open(): number {
     const cursor = this.opts.cursors.cursor(this.cursorKey);
     this.epoch++;
+    this.persisted = cursor;
     this.tracker.reset(cursor);
-    this.timing.noteExisting(this.opts.source.lastSeq());
+    const last = this.opts.source.lastSeq();
+    this.timing.noteExisting(last);
+    this.liveFrom = this.opts.liveLane === true && last > cursor ? last : null;
+    this.live.reset(last);
     return cursor;
   }
 
   /** The connection is gone: its confirmations will never come, so in-flight batches are forgotten. */
   close(): void {
     this.epoch++;
-    this.tracker.reset(this.tracker.confirmedUpTo);
+    this.tracker.reset(this.cursor);
+    this.liveFrom = null;
   }
 
-  /** Sends the next batch if one is due and a slot is free. */
+  /** Sends the next batch if one is due and a slot is free; the live lane first. */
   sendNext(now: number): StreamStep {
-    const { source, batch, maxInFlight, log } = this.opts;
-    if (this.tracker.size >= maxInFlight) return 'full';
-    const sentUpTo = this.tracker.publishedUpTo;
+    const liveFrom = this.liveFrom;
+    if (liveFrom === null) return this.sendDue(this.tracker, now);
+    const live = this.sendDue(this.live, now);
+    if (live === 'sent') return live;
+    const backlog = this.sendBacklog(liveFrom);
+    if (backlog === 'sent') return backlog;
+    if (typeof live === 'number' || typeof backlog === 'number') {
+      return Math.min(
+        typeof live === 'number' ? live : Infinity,
+        typeof backlog === 'number' ? backlog : Infinity,
+      );
+    }
+    return live === 'full' || backlog === 'full' ? 'full' : 'idle';
+  }
+
+  /** Rows after the lane's last published seq, when due by the batch timing. */
+  private sendDue(lane: BatchTracker, now: number): StreamStep {
+    const { batch, maxInFlight } = this.opts;
+    if (lane.size >= maxInFlight) return 'full';
+    const sentUpTo = lane.publishedUpTo;
     const dueAt = this.timing.dueAt(sentUpTo);
     if (dueAt === null) return 'idle';
     if (dueAt > now) return dueAt - now;
-    let rows: Row[];
-    try {
-      rows = source.readAfter(sentUpTo, batch.maxRows);
-    } catch (err) {
-      log.error({ err, stream: this.name }, 'uplink could not read the store; retrying');
-      return READ_RETRY_MS;
-    }
+    const rows = this.read(sentUpTo, batch.maxRows);
+    if (rows === null) return READ_RETRY_MS;
     if (rows.length === 0) {
-      this.skipDeleted();
+      this.skipDeleted(lane);
       return 'idle';
     }
-    this.send(rows);
+    this.send(lane, rows);
     return 'sent';
+  }
+
+  /** The backlog lane: full batches back to back, up to the seq committed when the connection came up. */
+  private sendBacklog(liveFrom: number): StreamStep {
+    const lane = this.tracker;
+    const sentUpTo = lane.publishedUpTo;
+    if (sentUpTo >= liveFrom) return 'idle';
+    if (lane.size >= this.opts.maxInFlight) return 'full';
+    const read = this.read(sentUpTo, Math.min(this.opts.batch.maxRows, liveFrom - sentUpTo));
+    if (read === null) return READ_RETRY_MS;
+    const rows = read.filter((r) => this.opts.source.seqOf(r) <= liveFrom);
+    if (rows.length > 0) {
+      this.send(lane, rows);
+      return 'sent';
+    }
+    // The rest of the backlog was deleted (retention): the lane is done once its batches are confirmed.
+    if (lane.size === 0) {
+      lane.reset(liveFrom);
+      this.persistCursor();
+    }
+    return 'idle';
+  }
+
+  private read(after: number, limit: number): Row[] | null {
+    try {
+      return this.opts.source.readAfter(after, limit);
+    } catch (err) {
+      this.opts.log.error({ err, stream: this.name }, 'uplink could not read the store; retrying');
+      return null;
+    }
   }
 
   stats(): StreamStats {
@@ -174,21 +240,21 @@ export class OutboxStream<Row> implements PumpedStream {
       cursor,
       backlog: source.countAfter(cursor),
       oldestUnsentTs: source.oldestTsAfter?.(cursor) ?? null,
-      inFlight: this.tracker.awaiting,
+      inFlight: this.awaiting,
       ...this.counters,
     };
   }
 
   /** The seqs still waiting were deleted from the store (retention): nothing to send, move past them. */
-  private skipDeleted(): void {
-    if (this.tracker.size > 0) return;
-    this.persistCursor(this.timing.lastSeq);
-    this.tracker.reset(this.timing.lastSeq);
+  private skipDeleted(lane: BatchTracker): void {
+    if (lane.size > 0) return;
+    lane.reset(this.timing.lastSeq);
+    this.persistCursor();
   }
 
-  private send(rows: Row[]): void {
+  private send(lane: BatchTracker, rows: Row[]): void {
     const { source } = this.opts;
-    const batch = this.tracker.add(source.seqOf(rows[0]!), source.seqOf(rows.at(-1)!), rows.length);
+    const batch = lane.add(source.seqOf(rows[0]!), source.seqOf(rows.at(-1)!), rows.length);
     this.counters.published += rows.length;
     const epoch = this.epoch;
     let sent: Promise<unknown>;
@@ -198,23 +264,27 @@ export class OutboxStream<Row> implements PumpedStream {
       sent = Promise.reject(err);
     }
     void sent.then(
-      () => this.onConfirmed(epoch, batch),
+      () => this.onConfirmed(epoch, lane, batch),
       (err: unknown) => {
         if (epoch === this.epoch) this.events?.failed(this, batch, err);
       },
     );
   }
 
-  private onConfirmed(epoch: number, batch: Batch): void {
+  private onConfirmed(epoch: number, lane: BatchTracker, batch: Batch): void {
     if (epoch !== this.epoch) return;
-    const advanced = this.tracker.confirm(batch);
+    lane.confirm(batch);
     this.counters.confirmed += batch.count;
     this.counters.lastConfirmAt = this.opts.clock.now();
-    if (advanced !== null) this.persistCursor(advanced);
+    this.persistCursor();
     this.events?.wake();
   }
 
-  private persistCursor(seq: number): void {
+  /** Writes the cursor when it moved. */
+  private persistCursor(): void {
+    const seq = this.cursor;
+    if (seq <= this.persisted) return;
+    this.persisted = seq;
     try {
       this.opts.cursors.confirm(this.cursorKey, seq);
     } catch (err) {
@@ -224,132 +294,5 @@ export class OutboxStream<Row> implements PumpedStream {
   }
 }
 
-export interface OutboxPumpDeps {
-  /** In priority order: in each round the first stream sends first. */
-  streams: readonly PumpedStream[];
-  clock: Clock;
-  /** A batch was lost: the transport drops the connection (and calls close()) so every stream resends. */
-  onFailed(stream: string, batch: Batch, err: unknown): void;
-}
-
-/**
- * Drives the streams of one connection. Sending goes in rounds: each round offers every stream, in
- * priority order, one batch, until a round sends nothing. So when several streams have work due at
- * once the first stream's batch goes on the wire first (live readings before aggregates), yet a
- * backlog in one stream never stops another: each stream has its own in-flight slots.
- */
-export class OutboxPump {
-  private readonly deps: OutboxPumpDeps;
-  private readonly events: StreamEvents;
-  private sending = false;
-  private pumping = false;
-  private flushTimer: TimerHandle | null = null;
-  private drainWaiters: (() => void)[] = [];
-
-  constructor(deps: OutboxPumpDeps) {
-    this.deps = deps;
-    this.events = {
-      wake: () => {
-        if (this.awaiting === 0) this.resolveDrained();
-        this.pump();
-      },
-      failed: (stream, batch, err) => this.deps.onFailed(stream.name, batch, err),
-    };
-  }
-
-  /** Batches of every stream awaiting confirmation. */
-  get awaiting(): number {
-    return this.deps.streams.reduce((n, s) => n + s.awaiting, 0);
-  }
-
-  /** Loads every stream's cursor and listens for commits. Throws when a cursor cannot be read. */
-  start(): void {
-    const started: PumpedStream[] = [];
-    try {
-      for (const s of this.deps.streams) {
-        s.start(this.events);
-        started.push(s);
-      }
-    } catch (err) {
-      // Leave no commit listener behind on a half-started pump.
-      for (const s of started) s.stop();
-      throw err;
-    }
-  }
-
-  /**
-   * A new connection: every stream restarts from its persisted cursor (returned by stream name). Throws
-   * when a cursor cannot be read; the transport then drops the connection. Call pump() to start sending.
-   */
-  open(): Record<string, number> {
-    const cursors: Record<string, number> = {};
-    for (const s of this.deps.streams) cursors[s.name] = s.open();
-    this.sending = true;
-    return cursors;
-  }
-
-  /** The connection is gone: forget what was in flight; nothing is sent until the next open(). */
-  close(): void {
-    this.sending = false;
-    for (const s of this.deps.streams) s.close();
-    this.cancelFlush();
-    this.resolveDrained();
-  }
-
-  /** Shutting down: no new batches and no commit listeners; in-flight batches are still confirmed. */
-  stop(): void {
-    this.sending = false;
-    for (const s of this.deps.streams) s.stop();
-    this.cancelFlush();
-  }
-
-  /** Resolves once no batch awaits confirmation, or the connection is closed. */
-  drained(): Promise<void> {
-    if (this.awaiting === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => this.drainWaiters.push(resolve));
-  }
-
-  /** Sends every due batch while open and slots are free; re-armed by commits, confirmations and a timer. */
-  pump(): void {
-    if (this.pumping || !this.sending) return;
-    this.pumping = true;
-    try {
-      const { streams, clock } = this.deps;
-      let waitMs: number | null;
-      let sent: boolean;
-      do {
-        sent = false;
-        waitMs = null;
-        for (const s of streams) {
-          // The transport may close the connection from inside send() (a client closing synchronously).
-          if (!this.sending) return;
-          const step = s.sendNext(clock.monotonic());
-          if (step === 'sent') sent = true;
-          else if (typeof step === 'number') waitMs = Math.min(waitMs ?? step, step);
-        }
-      } while (sent);
-      if (waitMs !== null && this.sending) this.armFlush(waitMs);
-    } finally {
-      this.pumping = false;
-    }
-  }
-
-  private armFlush(ms: number): void {
-    this.cancelFlush();
-    this.flushTimer = this.deps.clock.setTimeout(() => {
-      this.flushTimer = null;
-      this.pump();
-    }, ms);
-  }
-
-  private cancelFlush(): void {
-    if (this.flushTimer !== null) this.deps.clock.clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-  }
-
-  private resolveDrained(): void {
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const resolve of waiters) resolve();
-  }
-}
+// The pump moved to its own file; importers of outboxStream.js keep working.
+export { OutboxPump, type OutboxPumpDeps } from './outboxPump.js';
