@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isMap, isScalar, parseDocument, visit } from 'yaml';
+import type { ConfigOrigin } from '../audit/configAudit.js';
 import { formatProblems, type LoadResult, loadConfigText } from '../config/load.js';
 import type { StationConfig } from '../config/schema.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
@@ -26,6 +27,8 @@ export interface AgentSupervisorDeps {
   env?: NodeJS.ProcessEnv;
   /** Whether to run the status server of `http:` (tests of the supervisor alone leave it off). */
   http?: boolean;
+  /** A statement met a damaged database file at run time: `run` exits (storeCorruptExit.ts). */
+  onStoreCorrupt?: (err: Error) => void;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
@@ -87,9 +90,10 @@ export class AgentSupervisor implements AgentControl {
   /**
    * SIGHUP: re-reads the config file and applies it through the same path as config/set (without
    * the automatic rollback: there is no previous file to go back to). An invalid file is rejected
-   * with the loader's file:line:column problems and the running config keeps going.
+   * with the loader's file:line:column problems and the running config keeps going. `origin` says
+   * for the audit log who asked: a bare SIGHUP is 'reload', `station-agent reload` is 'cli'.
    */
-  reloadFromFile(): void {
+  reloadFromFile(origin: ConfigOrigin = { source: 'reload' }): void {
     const { configPath, log } = this.deps;
     let text: string;
     try {
@@ -109,7 +113,7 @@ export class AgentSupervisor implements AgentControl {
       return;
     }
     log.info({ hash: result.hash }, 'reload: applying the config file');
-    this.enqueue(() => this.reload(false));
+    this.enqueue(() => this.reload(false, origin));
   }
 
   /** Starts, or restarts when `http:` changed, the status server; it outlives agent reloads. */
@@ -159,7 +163,7 @@ export class AgentSupervisor implements AgentControl {
     return { status: 200, message: 'ok', data: { yaml: redact(text), hash: this.agent?.configHash ?? null } };
   }
 
-  setConfig(text: string): CommandResult {
+  setConfig(text: string, actor?: string): CommandResult {
     const result = this.load(text);
     if (!result.ok) {
       return {
@@ -176,16 +180,16 @@ export class AgentSupervisor implements AgentControl {
       status: 200,
       message: 'config accepted; applying',
       data: { hash: result.hash },
-      after: () => this.enqueue(() => this.reload(true)),
+      after: () => this.enqueue(() => this.reload(true, { source: 'remote', ...(actor ? { actor } : {}) })),
     };
   }
 
-  rollback(): CommandResult {
+  rollback(actor?: string): CommandResult {
     if (!existsSync(this.backupPath)) return { status: 409, message: 'no previous config to roll back to' };
     return {
       status: 200,
       message: 'rolling back to the previous config',
-      after: () => this.enqueue(() => this.restorePrevious('requested by config/rollback', false)),
+      after: () => this.enqueue(() => this.restorePrevious('requested by config/rollback', false, actor)),
     };
   }
 
@@ -203,15 +207,17 @@ export class AgentSupervisor implements AgentControl {
     return out;
   }
 
-  private build(config: StationConfig, hash: string): StationAgent {
+  private build(config: StationConfig, hash: string, origin?: ConfigOrigin): StationAgent {
     const { clock, log } = this.deps;
     return new StationAgent({
       config,
       configHash: hash,
+      ...(origin ? { origin } : {}),
       clock,
       log,
       control: this,
       metrics: this.metrics.sink,
+      ...(this.deps.onStoreCorrupt ? { onStoreCorrupt: this.deps.onStoreCorrupt } : {}),
     });
   }
 
@@ -226,7 +232,7 @@ export class AgentSupervisor implements AgentControl {
   }
 
   /** Stops the agent and starts one from the file; with `watch`, rolls back if every device fails. */
-  private async reload(watch: boolean): Promise<void> {
+  private async reload(watch: boolean, origin: ConfigOrigin): Promise<void> {
     if (this.stopped) return;
     this.cancelWatch();
     const result = this.load(readFileSync(this.deps.configPath, 'utf8'));
@@ -234,7 +240,7 @@ export class AgentSupervisor implements AgentControl {
     await this.agent?.stop();
     this.agent = null;
     try {
-      this.agent = this.build(result.config, result.hash);
+      this.agent = this.build(result.config, result.hash, origin);
       this.agent.start();
     } catch (err) {
       // e.g. a storage path that cannot be opened: no agent at all is the worst outcome, so go back.
@@ -246,14 +252,20 @@ export class AgentSupervisor implements AgentControl {
     if (watch) this.watchDevices(result.config.reload.rollbackAfter);
   }
 
-  /** Copies the backup over the config file and reloads it; `automatic` reports it as an event. */
-  private async restorePrevious(reason: string, automatic: boolean): Promise<void> {
+  /**
+   * Copies the backup over the config file and reloads it; `automatic` reports it as an event. The
+   * audit log's actor is who asked, or the reason for an automatic rollback.
+   */
+  private async restorePrevious(reason: string, automatic: boolean, actor?: string): Promise<void> {
     const { configPath, log, clock } = this.deps;
     const rejected = readFileSync(configPath, 'utf8');
     writeFileSync(`${configPath}.rejected`, rejected);
     copyFileSync(this.backupPath, configPath);
     log.warn({ code: automatic ? 'CONFIG_ROLLED_BACK' : undefined, reason }, 'config rolled back');
-    await this.reload(false);
+    await this.reload(false, {
+      source: 'rollback',
+      actor: actor ?? (automatic ? `automatic: ${reason}` : reason),
+    });
     this.events.push({
       event: 'config/rollback',
       ts: new Date(clock.now()).toISOString(),

@@ -2,10 +2,12 @@ import type { StationConfig, UplinkConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { AggregateStore } from '../store/aggregateStore.js';
+import type { EventStore } from '../store/eventStore.js';
 import type { Outbox } from '../store/outbox.js';
 import type { ReadingStore } from '../store/readingStore.js';
 import type { UplinkSettingsStore } from '../store/uplinkSettings.js';
 import type { AgentControl } from '../uplink/agentControl.js';
+import type { BatchOrigin } from '../uplink/batchOrigin.js';
 import type { BirthInfo } from '../uplink/birthPayload.js';
 import { Hj212Uplink } from '../uplink/hj212/hj212Uplink.js';
 import { MqttUplink } from '../uplink/mqttUplink.js';
@@ -15,6 +17,8 @@ export interface UplinkContext {
   station: StationConfig;
   readings: ReadingStore;
   aggregates: AggregateStore;
+  /** MQTT: station events, forwarded on the events topic (absent in tests). */
+  events?: EventStore;
   cursors: Outbox;
   settings: UplinkSettingsStore;
   clock: Clock;
@@ -22,6 +26,8 @@ export interface UplinkContext {
   /** MQTT: what the birth message says, and the supervisor's remote commands (absent in tests). */
   birth?: BirthInfo;
   control?: AgentControl;
+  /** MQTT: the config hash and db_id every batch carries. */
+  origin?: BatchOrigin;
 }
 
 /** The uplink for one `uplinks` entry, by its type. Each keeps its own cursors in the outbox. */
@@ -37,8 +43,10 @@ export function createUplink(config: UplinkConfig, ctx: UplinkContext): Uplink {
         cursors: ctx.cursors,
         clock: ctx.clock,
         log,
+        ...(ctx.events && ctx.origin ? { events: ctx.events } : {}),
         ...(ctx.birth ? { birth: ctx.birth } : {}),
         ...(ctx.control ? { control: ctx.control } : {}),
+        ...(ctx.origin ? { origin: ctx.origin } : {}),
       });
     case 'hj212':
       return new Hj212Uplink({

@@ -4,6 +4,8 @@ import {
   type DeviceStatus,
 } from '../acquisition/deviceAcquisition.js';
 import { Aggregator, aggregationChannels } from '../aggregation/aggregator.js';
+import { lastAuditEntry } from '../audit/auditChain.js';
+import { auditConfig, type ConfigOrigin } from '../audit/configAudit.js';
 import type { StationConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
@@ -12,10 +14,13 @@ import type { StoredReading } from '../core/reading.js';
 import { MaintenanceSchedule } from '../quality/calibrationWindows.js';
 import { DeviceQuality } from '../quality/deviceQuality.js';
 import { AggregateStore } from '../store/aggregateStore.js';
+import { BufferedAppender, type BufferedAppenderStats } from '../store/bufferedAppender.js';
 import { EventStore, type StationEvent, type StoredEvent } from '../store/eventStore.js';
-import { openDatabase } from '../store/openDatabase.js';
+import { openStationDatabase, type StationDatabase } from '../store/openStationDatabase.js';
 import { Outbox } from '../store/outbox.js';
 import { type MinuteMean, ReadingStore } from '../store/readingStore.js';
+import { StoreBudget, type StoreBudgetStats } from '../store/storeBudget.js';
+import { readStoreIdentity } from '../store/storeIdentity.js';
 import { UplinkSettingsStore } from '../store/uplinkSettings.js';
 import type { AgentControl } from '../uplink/agentControl.js';
 import { birthInfo } from '../uplink/birthPayload.js';
@@ -39,6 +44,10 @@ export interface StationAgentDeps {
   control?: AgentControl;
   /** Counters for /metrics, owned by the supervisor so they survive reloads; optional in tests. */
   metrics?: MetricsSink;
+  /** How this config came in, for the audit log (agent/audit); a plain start when absent. */
+  origin?: ConfigOrigin;
+  /** A statement met a damaged database file at run time (once); `run` exits so the next start sets it aside. */
+  onStoreCorrupt?: (err: Error) => void;
 }
 
 export interface AgentStatus {
@@ -46,6 +55,8 @@ export interface AgentStatus {
   devices: DeviceStatus[];
   uplinks: ({ id: string } & UplinkStats)[];
   lastSeq: number;
+  /** Store size, room left and evictions (storeBudget.ts), readings waiting for room (bufferedAppender.ts). */
+  storage: StoreBudgetStats & BufferedAppenderStats;
 }
 
 export class StationAgent {
@@ -53,11 +64,15 @@ export class StationAgent {
   private readonly buses = new Map<string, FieldBus>();
   private readonly devices: DeviceAcquisition[] = [];
   private readonly uplinks: Uplink[] = [];
-  private readonly db: ReturnType<typeof openDatabase>;
+  private readonly database: StationDatabase;
+  private readonly db: StationDatabase['db'];
   private readonly store: ReadingStore;
   private readonly aggregates: AggregateStore;
   private readonly aggregator: Aggregator;
   private readonly events: EventStore;
+  private readonly budget: StoreBudget;
+  /** Acquisition appends through it: a full store queues readings instead of losing them. */
+  private readonly appender: BufferedAppender;
   private readonly linkWatch: LinkWatch;
   private readonly schedule: MaintenanceSchedule;
   private readonly qualities = new Map<string, DeviceQuality>();
@@ -67,7 +82,16 @@ export class StationAgent {
   constructor(deps: StationAgentDeps) {
     this.deps = deps;
     const { config, clock, log } = deps;
-    this.db = openDatabase({ path: config.storage.path, synchronous: config.storage.synchronous, log });
+    // A damaged or foreign file is set aside and a new one started (a store-set-aside event in it).
+    this.database = openStationDatabase({
+      path: config.storage.path,
+      synchronous: config.storage.synchronous,
+      log,
+      clock,
+      ...(deps.onStoreCorrupt ? { onCorrupt: deps.onStoreCorrupt } : {}),
+    });
+    this.db = this.database.db;
+    if (this.database.setAside !== null) deps.metrics?.storeSetAside?.();
     this.store = new ReadingStore({ db: this.db, log });
     const cursors = new Outbox({ db: this.db });
 
@@ -75,8 +99,24 @@ export class StationAgent {
       this.buses.set(bus.id, createBus(bus, { clock, log: log.child({ bus: bus.id }) }));
     }
     this.aggregates = new AggregateStore({ db: this.db, log });
-    const events = new EventStore({ db: this.db });
+    const events = new EventStore({ db: this.db, log });
     this.events = events;
+    this.budget = new StoreBudget({
+      db: this.db,
+      storage: config.storage,
+      uplinks: config.uplinks,
+      events,
+      clock,
+      log: log.child({ component: 'store-budget' }),
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    });
+    this.appender = new BufferedAppender({
+      store: this.store,
+      budget: this.budget,
+      clock,
+      log: log.child({ component: 'store' }),
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    });
     this.linkWatch = new LinkWatch({
       buses: [...this.buses.values()],
       clock,
@@ -101,7 +141,7 @@ export class StationAgent {
           poller: createPollerFor(device, bus, { clock, log: deviceLog }),
           quality,
           clock,
-          store: this.store,
+          store: this.appender,
           log: deviceLog,
           ...(deps.metrics ? { metrics: deps.metrics } : {}),
         }),
@@ -126,20 +166,24 @@ export class StationAgent {
       settings: new UplinkSettingsStore({ db: this.db, clock }),
       clock,
       log,
-      birth: birthInfo(config, deps.configHash),
+      events,
+      birth: birthInfo(config, deps.configHash, readStoreIdentity(this.db).dbId),
+      origin: { cfg: deps.configHash, db: readStoreIdentity(this.db).dbId },
       ...(deps.control ? { control: deps.control } : {}),
     };
     for (const uplink of config.uplinks) this.uplinks.push(createUplink(uplink, uplinkContext));
   }
 
   start(): void {
-    const { log, config, configHash } = this.deps;
+    const { log, config, configHash, clock } = this.deps;
     log.info(
       { station: config.station.id, devices: this.devices.length, uplinks: this.uplinks.length, configHash },
       'station agent starting',
     );
     // Operators see in the event log which configuration is running since when (also after a reload).
     this.recordEvent({ kind: 'config-applied', configHash, devices: this.devices.length });
+    auditConfig(this.db, { config, configHash, origin: this.deps.origin ?? { source: 'start' }, clock, log });
+    this.budget.start();
     this.primeQuality();
     // restore() inside start() replays stored readings; add() must follow with nothing committed between.
     this.aggregator.start();
@@ -169,7 +213,8 @@ export class StationAgent {
     this.aggregator.stop();
     this.schedule.close();
     await Promise.allSettled(this.uplinks.map((u) => u.stop()));
-    this.db.close();
+    this.budget.stop();
+    this.database.close();
     this.deps.log.info('station agent stopped');
   }
 
@@ -197,6 +242,13 @@ export class StationAgent {
 
   get configHash(): string {
     return this.deps.configHash;
+  }
+
+  /** The config audit log's last row (docs/audit.md): an anchor a platform or inspector can hold. */
+  auditHead(): { id: number; hash: string } | null {
+    if (this.stopped) return null;
+    const last = lastAuditEntry(this.db);
+    return last === null ? null : { id: last.id, hash: last.hash };
   }
 
   get config(): StationConfig {
@@ -229,6 +281,7 @@ export class StationAgent {
       devices: this.devices.map((d) => d.status()),
       uplinks: this.uplinks.map((u) => ({ id: u.id, ...u.stats() })),
       lastSeq: this.store.lastSeq(),
+      storage: { ...this.budget.stats(), ...this.appender.stats() },
     };
   }
 }

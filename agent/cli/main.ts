@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { auditCommandDefinition } from './auditCommand.js';
 import { backlogCommandDefinition } from './backlogCommand.js';
 import { exportCommandDefinition } from './exportCommand.js';
 import { portsCommandDefinition } from './portsCommand.js';
@@ -54,6 +55,9 @@ program.addCommand(backlogCommandDefinition());
 // Operating the running agent: its status server and its config reload.
 program.addCommand(statusCommandDefinition());
 program.addCommand(reloadCommandDefinition());
+
+// Inspection: the hash-chained audit log of configuration changes, read-only on the store.
+program.addCommand(auditCommandDefinition());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Last resort: a bug, not bad input. One line, no stack unless debugging.

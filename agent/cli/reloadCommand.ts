@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { formatProblems, loadConfig } from '../config/load.js';
 import { defaultPidFile, isStationAgent, processAlive, readPid } from './pidFile.js';
+import { cliUser, removeReloadMarker, writeReloadMarker } from './reloadMarker.js';
 
 /**
  * `station-agent reload`: sends SIGHUP to the running agent, found through its pid file. The agent
@@ -40,9 +41,12 @@ export async function reloadCommand(
     io.err.write(`station-agent: process ${pid} of ${pidFile} is not a station-agent (stale pid file)\n`);
     return 1;
   }
+  // Tells the agent this SIGHUP came from the CLI, and from whom, for its config audit log.
+  const marked = writeReloadMarker(pidFile, { pid, user: cliUser(), ts: Date.now() });
   try {
     process.kill(pid, 'SIGHUP');
   } catch (err) {
+    if (marked) removeReloadMarker(pidFile);
     io.err.write(`station-agent: cannot signal process ${pid}: ${(err as Error).message}\n`);
     return 1;
   }

@@ -4,6 +4,8 @@ import { formatProblems, loadConfig } from '../config/load.js';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/log.js';
 import { defaultPidFile, removePidFile, writePidFile } from './pidFile.js';
+import { takeReloadMarker } from './reloadMarker.js';
+import { exitForCorruptStore } from './storeCorruptExit.js';
 
 /** Longest a stop may take before the process exits anyway (the issue's promise: within 5 s). */
 const STOP_DEADLINE_MS = 4500;
@@ -16,7 +18,12 @@ export async function runCommand(configPath: string, pidFileOption?: string): Pr
   // Listening from the first moment: without a listener SIGHUP would terminate the process. One that
   // arrives before the agent runs has nothing to reload (the file is read at start anyway).
   let supervisor: AgentSupervisor | null = null;
-  process.on('SIGHUP', () => supervisor?.reloadFromFile());
+  // Set with the supervisor: where `station-agent reload` leaves its marker (reloadMarker.ts).
+  let markerBeside: string | null = null;
+  process.on('SIGHUP', () => {
+    if (supervisor === null || markerBeside === null) return;
+    supervisor.reloadFromFile(takeReloadMarker(markerBeside, { pid: process.pid, now: Date.now() }));
+  });
   const result = await loadConfig(configPath);
   if (!result.ok) {
     process.stderr.write(`${formatProblems(result.problems)}\n`);
@@ -25,7 +32,14 @@ export async function runCommand(configPath: string, pidFileOption?: string): Pr
   const { config } = result;
   const log = createLogger({ level: config.log.level, pretty: process.stdout.isTTY === true });
   // The supervisor owns the running agent so remote commands can reload it (config/set).
-  const agent = new AgentSupervisor({ configPath, clock: systemClock, log });
+  const agent = new AgentSupervisor({
+    configPath,
+    clock: systemClock,
+    log,
+    // A damaged file met at run time: exit (code 74) so systemd restarts us and the start sets it aside.
+    onStoreCorrupt: (err) =>
+      exitForCorruptStore(log, pidFileOption ?? defaultPidFile(config.storage.path), err),
+  });
   try {
     agent.start(config, result.hash);
   } catch (err) {
@@ -42,6 +56,7 @@ export async function runCommand(configPath: string, pidFileOption?: string): Pr
     log.warn({ err, pidFile }, 'could not write the pid file');
   }
   supervisor = agent;
+  markerBeside = pidFile;
   // Readiness, as Type=notify would report it: the store is open and every bus has been started.
   log.info('station agent ready');
   // The equivalent of WatchdogSec: a stalled agent exits and systemd's Restart=on-failure restarts it.

@@ -69,6 +69,8 @@ export function formatStatus(s: OperationsStatus): string {
   out.push(
     `station ${s.station.id}${s.station.name ? ` (${s.station.name})` : ''}  config ${s.station.configHash.slice(0, 12)}`,
   );
+  const head = s.station.auditHead;
+  if (head) out.push(`audit log: last row ${head.id}, hash ${head.hash}`);
   out.push(`store ${s.store.path}: ${mb(s.store.bytes)}, free disk ${mb(s.store.freeBytes)}`);
   out.push('', 'devices');
   out.push(

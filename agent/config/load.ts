@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { LineCounter, type Node, parseDocument } from 'yaml';
 import type { ErrorCode } from '../core/errors.js';
 import { type ConfigPath, type ConfigProblem, formatPath, sortProblems } from './configErrors.js';
 import { substituteEnv } from './envSubstitution.js';
 import { type Issue, markGeneric, reportIssue } from './issueMessages.js';
+import { credentialProblems, resolveCredentialPaths } from './mqttCredentials.js';
 import { applyProfiles, openProfileLibrary, type ProfileLibrary } from './profiles.js';
 import { referenceProblems, type StationConfig, stationConfigSchema } from './schema.js';
 import { checkYaml } from './yamlErrors.js';
@@ -81,6 +83,24 @@ export function loadConfigText(
   env: NodeJS.ProcessEnv = process.env,
   options: LoadOptions = {},
 ): LoadResult {
+  try {
+    return loadConfigTextUnguarded(text, fileName, env, options);
+  } catch (err) {
+    // Thousands of nesting levels (a runaway indent, a hostile config/set) overflow the stack in the
+    // YAML parser or in the walks after it; the yaml library reports only some of these itself.
+    if (!(err instanceof RangeError && /call stack/i.test(err.message))) throw err;
+    const message = 'YAML syntax error: the file is nested too deeply to read';
+    const hint = 'a station config needs a few levels of nesting; look for runaway brackets or indentation';
+    return invalid([{ file: fileName, line: 1, column: 1, path: '', message, hint }]);
+  }
+}
+
+function loadConfigTextUnguarded(
+  text: string,
+  fileName: string,
+  env: NodeJS.ProcessEnv,
+  options: LoadOptions,
+): LoadResult {
   const hash = createHash('sha256').update(text, 'utf8').digest('hex');
   const lineCounter = new LineCounter();
   // merge: `<<: *anchor` lets several identical analyzers share one definition.
@@ -122,7 +142,11 @@ export function loadConfigText(
   data = profiled.data;
 
   const parsed = stationConfigSchema.safeParse(data, { error: markGeneric });
-  if (parsed.success && problems.length === 0) return { ok: true, config: parsed.data, hash };
+  // TLS and password files are relative to the config file, and must be readable now, not at the first connect.
+  const config = parsed.success ? resolveCredentialPaths(parsed.data, dirname(fileName)) : undefined;
+  for (const p of config ? credentialProblems(config, env) : [])
+    problems.push(at(nodeAt(doc, p.path).node, p.path, p.message));
+  if (config && problems.length === 0) return { ok: true, config, hash };
 
   const ctx = {
     data,

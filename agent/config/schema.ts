@@ -7,6 +7,8 @@ import { deviceProblems } from './deviceProblems.js';
 import { boundedDuration } from './duration.js';
 import { hj212UplinkSchema } from './hj212Schema.js';
 import { httpSchema } from './httpSchema.js';
+import { mqttCredentialFields, mqttSecurityCheck } from './mqttSecuritySchema.js';
+import { payloadSchema } from './payloadSchema.js';
 import {
   aggregationSchema,
   channelQcSchema,
@@ -15,6 +17,7 @@ import {
   maintenanceSchema,
   scheduleDeviceProblems,
 } from './qualitySchema.js';
+import { storageSchema } from './storageSchema.js';
 import { watchdogSchema } from './watchdogSchema.js';
 
 /**
@@ -230,15 +233,14 @@ const deviceSchema = z.strictObject(deviceFields).superRefine(
   { when: (payload) => isRecord(payload.value) },
 );
 
-const mqttUplinkSchema = z.strictObject({
+const mqttUplinkFields = z.strictObject({
   id,
   type: z.literal('mqtt'),
   url: z.string().regex(/^mqtts?:\/\/[^\s]+$/, { message: 'expected an mqtt:// or mqtts:// URL' }),
   topicPrefix: z.string().min(1).default('stations'),
   qos: z.union([z.literal(1), z.literal(2)]).default(1),
   clientId: z.string().min(1).optional(),
-  username: z.string().optional(),
-  password: z.string().optional(),
+  ...mqttCredentialFields,
   keepalive: boundedDuration(1000, 3_600_000).default(30_000),
   batch: z
     .strictObject({
@@ -252,7 +254,9 @@ const mqttUplinkSchema = z.strictObject({
     .default(300_000)
     .meta({ description: 'A batch whose first reading is older than this is marked historical' }),
   commands: commandsSchema.prefault({}),
+  payload: payloadSchema.prefault({}),
 });
+const mqttUplinkSchema = mqttUplinkFields.superRefine(...mqttSecurityCheck);
 
 export const uplinkSchema = z.discriminatedUnion('type', [mqttUplinkSchema, hj212UplinkSchema]);
 
@@ -271,12 +275,7 @@ export const stationConfigSchema = z
         .refine(isTimeZone, { message: 'expected an IANA time zone such as Asia/Shanghai' })
         .default('Asia/Shanghai'),
     }),
-    storage: z.strictObject({
-      path: z.string().min(1),
-      synchronous: z.enum(['full', 'normal']).default('full').meta({
-        description: 'SQLite durability: full survives power cuts (default); normal survives crashes only',
-      }),
-    }),
+    storage: storageSchema,
     log: z
       .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
       .prefault({}),

@@ -12,10 +12,22 @@ export const ERROR_CODES = {
   ASCII_DISCONNECTED: 'the line to the text-protocol analyzer was lost or could not be opened',
   ASCII_BAD_RESPONSE: 'the text answer was garbage, did not match the pattern, or failed its checksum',
   STORE_FAILED: 'the local SQLite store could not commit',
+  STORE_CORRUPT:
+    'the database file is damaged or not a station database: set aside at start, or the agent exits with code 74',
+  STORE_FULL:
+    'the local store could not write: disk or database full (SQLITE_FULL, ENOSPC, write I/O error); space is freed by eviction (docs/storage.md) and the write retried',
   UPLINK_PUBLISH_FAILED: 'a batch could not be published upstream',
+  UPLINK_TLS_FAILED:
+    'the TLS connection to the MQTT broker failed (unknown CA, name mismatch, expired or refused certificate)',
+  UPLINK_AUTH_FAILED: 'the MQTT broker refused the user name or password, or did not authorise the station',
+  UPLINK_CREDENTIALS_UNREADABLE:
+    'a TLS file or the password of an MQTT uplink could not be read when connecting',
+  PAYLOAD_INVALID:
+    'a received readings payload could not be decoded (unknown encoding, corrupt or inconsistent)',
   HJ212_REQUEST_REFUSED: 'an HJ 212 platform request was refused (wrong MN/password, CRC, CN or parameter)',
   COMMAND_REFUSED: "a remote MQTT command was refused: not in the uplink's commands.allow",
   CONFIG_ROLLED_BACK: 'a config applied by config/set left every device failing and was rolled back',
+  AUDIT_FAILED: 'a configuration change could not be written to the audit log',
   WATCHDOG_STALL:
     'the self-watchdog found the event loop or acquisition stalled; the agent exits with code 70',
 } as const;

@@ -8,9 +8,20 @@ export interface MetricsSink {
   pollDone(p: { device: string; bus: string; ok: boolean; durationMs: number; errorCodes: string[] }): void;
   /** Readings committed to the store for `device`. */
   readingsStored(device: string, count: number): void;
+  /**
+   * Rows the store budget deleted (docs/storage.md): `retention` and `confirmed` lose nothing,
+   * `unconfirmed` is data loss recorded as data-loss events, `dropped` readings never reached the store.
+   */
+  storeEvicted(p: { table: 'readings' | 'aggregates'; kind: EvictionKind; count: number }): void;
+  /** A damaged or foreign database file was set aside at open and a new one started (optional: rare, and sinks in tests need not count it). */
+  storeSetAside?(): void;
 }
+
+export type EvictionKind = 'retention' | 'confirmed' | 'unconfirmed' | 'dropped';
 
 export const noMetrics: MetricsSink = {
   pollDone: () => {},
   readingsStored: () => {},
+  storeEvicted: () => {},
+  storeSetAside: () => {},
 };

@@ -47,6 +47,17 @@ export function createAgentMetrics(currentStatus: () => OperationsStatus | null)
     labelNames: ['device'],
     registers,
   });
+  const evicted = new Counter({
+    name: 'station_agent_store_evicted_total',
+    help: 'Rows deleted by the store budget (docs/storage.md); kind unconfirmed or dropped is data loss',
+    labelNames: ['table', 'kind'],
+    registers,
+  });
+  const setAside = new Counter({
+    name: 'station_agent_store_set_aside_total',
+    help: 'Damaged or foreign database files set aside (renamed, kept) and replaced by a new one',
+    registers,
+  });
 
   // Scrape-time figures: each collect() resets the gauge so a removed uplink or device disappears.
   new Gauge({
@@ -114,6 +125,12 @@ export function createAgentMetrics(currentStatus: () => OperationsStatus | null)
     },
     readingsStored: (device, count) => {
       stored.inc({ device }, count);
+    },
+    storeEvicted: (p) => {
+      evicted.inc({ table: p.table, kind: p.kind }, p.count);
+    },
+    storeSetAside: () => {
+      setAside.inc();
     },
   };
 

@@ -1,7 +1,7 @@
 import { statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ChannelValue } from '../acquisition/deviceAcquisition.js';
-import type { StationAgent } from '../app/stationAgent.js';
+import type { AgentStatus, StationAgent } from '../app/stationAgent.js';
 import type { MinuteMean } from '../store/readingStore.js';
 
 /**
@@ -13,7 +13,14 @@ import type { MinuteMean } from '../store/readingStore.js';
 export type LinkState = 'ok' | 'failing' | 'isolated' | 'waiting';
 
 export interface OperationsStatus {
-  station: { id: string; name: string; configHash: string; now: number };
+  station: {
+    id: string;
+    name: string;
+    configHash: string;
+    now: number;
+    /** The config audit log's last row (docs/audit.md), so a platform can hold an anchor; null: empty. */
+    auditHead?: { id: number; hash: string } | null;
+  };
   devices: {
     id: string;
     bus: string;
@@ -40,7 +47,13 @@ export interface OperationsStatus {
     confirmed: number;
     lastConfirmAt: number | null;
   }[];
-  store: { path: string; bytes: number; freeBytes: number | null };
+  store: {
+    path: string;
+    bytes: number;
+    freeBytes: number | null;
+    /** The store budget's view (docs/storage.md): used/available bytes, evictions, readings queued in memory. */
+    budget?: AgentStatus['storage'];
+  };
   events: { id: number; ts: number; kind: string; event: unknown }[];
 }
 
@@ -97,7 +110,13 @@ export function operationsStatus(agent: StationAgent, now: number): OperationsSt
   const series = cachedSeries(agent, now);
   const empty = new Array<number | null>(SERIES_MINUTES).fill(null);
   return {
-    station: { id: config.station.id, name: config.station.name, configHash: agent.configHash, now },
+    station: {
+      id: config.station.id,
+      name: config.station.name,
+      configHash: agent.configHash,
+      now,
+      auditHead: agent.auditHead(),
+    },
     devices: status.devices.map((d) => ({
       id: d.id,
       bus: d.bus,
@@ -127,6 +146,7 @@ export function operationsStatus(agent: StationAgent, now: number): OperationsSt
       path: config.storage.path,
       bytes: storeBytes(config.storage.path),
       freeBytes: freeBytes(config.storage.path),
+      budget: status.storage,
     },
     events: agent.recentEvents(RECENT_EVENTS).map((e) => ({
       id: e.id,

@@ -28,10 +28,13 @@ export interface AgentControl {
   status(): unknown;
   /** The config file text, secrets redacted, with its hash. */
   getConfig(): CommandResult;
-  /** Validates, backs up, writes and applies a complete YAML config. */
-  setConfig(yaml: string): CommandResult;
-  /** Restores the previous config file and applies it. */
-  rollback(): CommandResult;
+  /**
+   * Validates, backs up, writes and applies a complete YAML config. `actor` (the command's topic and
+   * id) is recorded in the config audit log.
+   */
+  setConfig(yaml: string, actor?: string): CommandResult;
+  /** Restores the previous config file and applies it; `actor` as for setConfig. */
+  rollback(actor?: string): CommandResult;
   setLogLevel(level: string): CommandResult;
   /** Events not yet published; the caller takes them (each is published once, by one uplink). */
   takeEvents(): ControlEvent[];

@@ -1,4 +1,5 @@
 import type { AggregateRecord } from '../aggregation/records.js';
+import type { BatchOrigin } from './batchOrigin.js';
 
 /** Version of the aggregates payload (the `v` field). */
 export const AGGREGATES_PAYLOAD_VERSION = 1;
@@ -16,10 +17,16 @@ export function aggregatesTopic(topicPrefix: string, stationId: string): string 
  * same identity replaces the earlier one. Objects are built field by field so the key order is fixed
  * and nothing else leaks into the contract.
  */
-export function encodeAggregatesPayload(stationId: string, aggregates: readonly AggregateRecord[]): string {
+export function encodeAggregatesPayload(
+  stationId: string,
+  aggregates: readonly AggregateRecord[],
+  origin?: BatchOrigin,
+): string {
   return JSON.stringify({
     v: AGGREGATES_PAYLOAD_VERSION,
     station: stationId,
+    // The config the records were computed under and the database they come from (batchOrigin.ts).
+    ...(origin ? { cfg: origin.cfg, db: origin.db } : {}),
     aggregates: aggregates.map((a) => ({
       device: a.device,
       channel: a.channel,

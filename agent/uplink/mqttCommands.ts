@@ -84,13 +84,21 @@ export class MqttCommands {
       case 'config/set':
         if (typeof body.yaml !== 'string')
           return { status: 400, message: 'expected "yaml": the complete config text' };
-        return control.setConfig(body.yaml);
+        return control.setConfig(body.yaml, this.actor(name, body.id));
       case 'config/rollback':
-        return control.rollback();
+        return control.rollback(this.actor(name, body.id));
       case 'log-level':
         if (typeof body.level !== 'string') return { status: 400, message: 'expected "level"' };
         return control.setLogLevel(body.level);
     }
+  }
+
+  /** Who asked, for the config audit log: the command topic and the request's id when it has one. */
+  private actor(name: string, id: unknown): string {
+    const topic = `${this.prefix}cmd/${name}`;
+    if (id === undefined || id === null) return topic;
+    // The id is the peer's JSON: String() throws on an object like {"toString":1}; JSON never does.
+    return `${topic} id=${typeof id === 'string' ? id : JSON.stringify(id)}`;
   }
 
   private async reply(

@@ -6,17 +6,22 @@ import { AgentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { StoredReading } from '../core/reading.js';
 import type { AggregateStore, StoredAggregate } from '../store/aggregateStore.js';
+import type { EventStore, StoredEvent } from '../store/eventStore.js';
 import type { Outbox } from '../store/outbox.js';
 import type { ReadingStore } from '../store/readingStore.js';
 import type { AgentControl } from './agentControl.js';
 import { aggregatesTopic, encodeAggregatesPayload } from './aggregatesPayload.js';
+import type { BatchOrigin } from './batchOrigin.js';
 import type { Batch } from './batchTracker.js';
 import { type BirthInfo, encodeBirthPayload } from './birthPayload.js';
+import { encodeEventsPayload, eventsTopic } from './eventsPayload.js';
 import type { MqttCommands } from './mqttCommands.js';
+import { ConnectFailureLog, secureConnectOptions } from './mqttSecurity.js';
 import { uplinkCommands } from './mqttUplinkCommands.js';
-import { aggregateSource, readingSource } from './outboxSource.js';
+import { aggregateSource, eventSource, readingSource } from './outboxSource.js';
 import { OutboxPump, OutboxStream } from './outboxStream.js';
-import { birthTopic, encodeReadingsPayload, readingsTopic, statusTopic } from './readingsPayload.js';
+import { encodeReadingsBatch, type WirePayload } from './payloadEncoding.js';
+import { birthTopic, readingsBatch, readingsTopic, statusTopic } from './readingsPayload.js';
 
 export interface MqttUplinkDeps {
   config: MqttUplinkConfig;
@@ -24,6 +29,8 @@ export interface MqttUplinkDeps {
   store: ReadingStore;
   /** Minute/hour/day records to forward on the aggregates topic; without it only readings are sent. */
   aggregates?: AggregateStore;
+  /** Station events to forward on the events topic (needs `origin`: the payload names the db). */
+  events?: EventStore;
   cursors: Outbox;
   clock: Clock;
   log: Logger;
@@ -33,8 +40,12 @@ export interface MqttUplinkDeps {
   random?: () => number;
   /** What the retained birth message says; without it no birth is published. */
   birth?: BirthInfo;
+  /** The config hash and db_id every batch carries (`cfg`, `db`); absent in tests that do not check them. */
+  origin?: BatchOrigin;
   /** The supervisor's commands (status, config…); without it only ping and resend are served. */
   control?: AgentControl;
+  /** Where `passwordEnv` is looked up; default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface MqttUplinkStats {
@@ -75,6 +86,7 @@ export class MqttUplink {
   private readonly statusTopic: string;
   private readonly readings: OutboxStream<StoredReading>;
   private readonly aggregates: OutboxStream<StoredAggregate> | null;
+  private readonly events: OutboxStream<StoredEvent> | null;
   private readonly pump: OutboxPump;
   private readonly backoff: Backoff;
   private state: State = 'idle';
@@ -87,12 +99,14 @@ export class MqttUplink {
   private readonly commands: MqttCommands;
   /** Last seq committed when the current connection came up: rows up to it are backlog (historical). */
   private liveFromSeq = 0;
+  private readonly failureLog: ConnectFailureLog;
 
   constructor(deps: MqttUplinkDeps) {
     const { config, stationId, clock, log, cursors } = deps;
     this.deps = deps;
     this.id = config.id;
     this.connectFn = deps.connect ?? mqttConnect;
+    this.failureLog = new ConnectFailureLog({ log, uplink: config.id, url: config.url, tls: config.tls });
     this.statusTopic = statusTopic(config.topicPrefix, stationId);
     const common = {
       cursors,
@@ -108,10 +122,15 @@ export class MqttUplink {
       // The bare uplink id: the key the readings cursor had before there were several streams.
       cursorKey: config.id,
       source: readingSource(deps.store),
+      // Readings committed after connecting go beside a backlog, not behind it (docs/mqtt-contract.md).
+      liveLane: true,
       send: (rows) =>
         this.publish(
           readingsAt,
-          encodeReadingsPayload(stationId, rows, { historical: this.isHistorical(rows) }),
+          encodeReadingsBatch(
+            config.payload.encoding,
+            readingsBatch(stationId, rows, { historical: this.isHistorical(rows), origin: deps.origin }),
+          ),
         ),
     });
     this.birthTopic = this.checkTopic(birthTopic(config.topicPrefix, stationId));
@@ -125,12 +144,28 @@ export class MqttUplink {
         // "#" cannot occur in an uplink id (config schema), so no uplink's key collides with this one.
         cursorKey: `${config.id}#aggregates`,
         source: aggregateSource(deps.aggregates),
-        send: (rows) => this.publish(aggregatesAt, encodeAggregatesPayload(stationId, rows)),
+        send: (rows) => this.publish(aggregatesAt, encodeAggregatesPayload(stationId, rows, deps.origin)),
+      });
+    }
+    this.events = null;
+    if (deps.events !== undefined) {
+      const origin = deps.origin;
+      // A wiring bug, not bad input: an event batch without the db_id could not be deduplicated.
+      if (origin === undefined)
+        throw new Error(`uplink ${config.id}: an events stream needs the origin (db_id)`);
+      const eventsAt = this.checkTopic(eventsTopic(config.topicPrefix, stationId));
+      this.events = new OutboxStream({
+        ...common,
+        name: 'events',
+        cursorKey: `${config.id}#events`,
+        source: eventSource(deps.events),
+        send: (rows) => this.publish(eventsAt, encodeEventsPayload(stationId, origin.db, rows)),
       });
     }
     this.pump = new OutboxPump({
-      // Readings first: live data keeps priority over the records derived from it.
-      streams: this.aggregates ? [this.readings, this.aggregates] : [this.readings],
+      // Readings first: live data keeps priority over the records derived from it. Events (rare, and
+      // alarms such as data-loss among them) go before aggregates, so a records backlog never delays one.
+      streams: [this.readings, this.events, this.aggregates].filter((s) => s !== null),
       clock,
       onFailed: (stream, batch, err) => this.onPublishFailed(stream, batch, err),
     });
@@ -178,20 +213,34 @@ export class MqttUplink {
     return topic;
   }
 
-  /** Publishes on the current connection; the promise settles with the PUBACK (or PUBCOMP). */
-  private publish(topic: string, payload: string): Promise<unknown> {
+  /**
+   * Publishes on the current connection; the promise settles with the PUBACK (or PUBCOMP). A readings
+   * batch carries its encoding in the MQTT 5 content type and payload format indicator.
+   */
+  private publish(topic: string, payload: string | WirePayload): Promise<unknown> {
     const client = this.client;
     if (client === null) return Promise.reject(new Error('not connected'));
-    return client.publishAsync(topic, payload, { qos: this.deps.config.qos });
+    const { qos } = this.deps.config;
+    if (typeof payload === 'string') return client.publishAsync(topic, payload, { qos });
+    return client.publishAsync(topic, payload.body, { qos, properties: payload.properties });
   }
 
   private connect(): void {
     this.reconnectTimer = null;
     const { config, stationId, log } = this.deps;
+    const secure = secureConnectOptions(config, this.deps.env ?? process.env);
+    if (!secure.ok) {
+      const problems = secure.problems.map((p) => `${p.path.join('.')}: ${p.message}`);
+      log.error(
+        { code: 'UPLINK_CREDENTIALS_UNREADABLE', uplink: this.id, problems },
+        'uplink cannot read its credentials',
+      );
+      this.scheduleReconnect();
+      return;
+    }
     const options: IClientOptions = {
       clientId: config.clientId ?? `station-agent-${stationId}-${config.id}`,
-      username: config.username,
-      password: config.password,
+      ...secure.options,
       keepalive: Math.max(1, Math.round(config.keepalive / 1000)),
       clean: true,
       reconnectPeriod: 0,
@@ -216,7 +265,7 @@ export class MqttUplink {
     });
     client.on('close', () => this.dropConnection(client, 'connection closed'));
     // Without an 'error' listener an EventEmitter error would crash the process; 'close' follows it.
-    client.on('error', (err) => log.debug({ err, uplink: this.id }, 'uplink MQTT client error'));
+    client.on('error', (err) => this.failureLog.report(err));
   }
 
   private onConnect(client: MqttClient): void {
@@ -233,6 +282,7 @@ export class MqttUplink {
     this.connected = true;
     this.liveFromSeq = this.deps.store.lastSeq();
     this.failures = 0;
+    this.failureLog.reset();
     this.backoff.reset();
     log.info({ uplink: this.id, broker: brokerHost(this.deps.config.url), cursors }, 'uplink connected');
     void client
@@ -345,7 +395,11 @@ export class MqttUplink {
       client.end(true);
     }
     this.state = 'stopped';
-    const cursors = { readings: this.readings.cursor, aggregates: this.aggregates?.cursor };
+    const cursors = {
+      readings: this.readings.cursor,
+      aggregates: this.aggregates?.cursor,
+      events: this.events?.cursor,
+    };
     log.info({ uplink: this.id, cursors }, 'uplink stopped');
   }
 

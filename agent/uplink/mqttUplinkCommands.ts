@@ -2,7 +2,8 @@ import { aggregatesTopic, encodeAggregatesPayload } from './aggregatesPayload.js
 import { MqttCommands } from './mqttCommands.js';
 import { resend } from './mqttResend.js';
 import type { MqttUplinkDeps } from './mqttUplink.js';
-import { encodeReadingsPayload } from './readingsPayload.js';
+import { encodeReadingsBatch, type WirePayload } from './payloadEncoding.js';
+import { readingsBatch } from './readingsPayload.js';
 
 /**
  * The command handler of one MQTT uplink: its allow-list, the supervisor's control, and `resend`
@@ -11,7 +12,7 @@ import { encodeReadingsPayload } from './readingsPayload.js';
 export function uplinkCommands(
   deps: MqttUplinkDeps,
   readingsAt: string,
-  publish: (topic: string, payload: string) => Promise<unknown>,
+  publish: (topic: string, payload: string | WirePayload) => Promise<unknown>,
 ): MqttCommands {
   const { config, stationId, clock, log } = deps;
   const aggregatesAt = aggregatesTopic(config.topicPrefix, stationId);
@@ -30,8 +31,15 @@ export function uplinkCommands(
         clock,
         // Resent rows are historical by definition: they were committed before the request.
         publishReadings: (rows) =>
-          publish(readingsAt, encodeReadingsPayload(stationId, rows, { historical: true })),
-        publishAggregates: (rows) => publish(aggregatesAt, encodeAggregatesPayload(stationId, rows)),
+          publish(
+            readingsAt,
+            encodeReadingsBatch(
+              config.payload.encoding,
+              readingsBatch(stationId, rows, { historical: true, origin: deps.origin }),
+            ),
+          ),
+        publishAggregates: (rows) =>
+          publish(aggregatesAt, encodeAggregatesPayload(stationId, rows, deps.origin)),
       }),
   });
 }

@@ -1,5 +1,6 @@
 import type { StoredReading } from '../core/reading.js';
 import { qcPayload } from '../quality/qcCodes.js';
+import type { BatchOrigin } from './batchOrigin.js';
 
 /**
  * Version of the readings payload (the `v` field); see docs/mqtt-contract.md. Fields added before the
@@ -28,18 +29,32 @@ export function statusTopic(topicPrefix: string, stationId: string): string {
 export function encodeReadingsPayload(
   stationId: string,
   readings: readonly StoredReading[],
-  opts: { historical?: boolean } = {},
+  opts: { historical?: boolean; origin?: BatchOrigin } = {},
 ): string {
+  return JSON.stringify(readingsBatch(stationId, readings, opts));
+}
+
+/**
+ * The batch as an object, before serialisation: the compressed encodings (payloadEncoding.ts) start
+ * from it, so every header field added here travels in them too.
+ */
+export function readingsBatch(
+  stationId: string,
+  readings: readonly StoredReading[],
+  opts: { historical?: boolean; origin?: BatchOrigin } = {},
+): { readings: Record<string, unknown>[] } & Record<string, unknown> {
   // seqFrom/seqTo let a receiver see a gap without scanning the array (v2); `historical` marks a
   // backlog or resend batch so dashboards can tell late data from live data.
-  return JSON.stringify({
+  return {
     v: READINGS_PAYLOAD_VERSION,
     station: stationId,
+    // The config the values were produced under and the database of their seqs (batchOrigin.ts).
+    ...(opts.origin ? { cfg: opts.origin.cfg, db: opts.origin.db } : {}),
     seqFrom: readings[0]?.seq ?? 0,
     seqTo: readings.at(-1)?.seq ?? 0,
     historical: opts.historical === true,
     readings: readings.map(encodeReading),
-  });
+  };
 }
 
 function encodeReading(r: StoredReading): Record<string, unknown> {

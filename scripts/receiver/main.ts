@@ -32,10 +32,14 @@ const receiver = new Receiver({
   onReadings: (station, readings) => {
     for (const r of readings) process.stdout.write(`${JSON.stringify({ station, ...r })}\n`);
   },
+  // Events as JSON lines too, told apart from readings by their `event` key.
+  onEvents: (station, db, events) => {
+    for (const event of events) process.stdout.write(`${JSON.stringify({ station, db, event })}\n`);
+  },
   log: (message) => process.stderr.write(`${new Date().toISOString()} ${message}\n`),
 });
 await receiver.start();
-process.stderr.write(`receiving ${values.prefix}/${values.station}/readings\n`);
+process.stderr.write(`receiving ${values.prefix}/${values.station}/readings and /events\n`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     void receiver.stop().then(() => process.exit(0));

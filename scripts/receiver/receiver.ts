@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type MqttClient } from 'mqtt';
+import { decodeReadingsPayload } from '../../agent/uplink/payloadEncoding.js';
 import { DedupeState } from './dedupeState.js';
+import { ALARM_KINDS, describeAlarm, EventLog, type StationEventMessage } from './eventLog.js';
 import type { Gap } from './seqRanges.js';
 
 /**
  * Reference receiver for the station-agent MQTT contract (docs/mqtt-contract.md): subscribes to a
  * station's readings, drops duplicates by (station, seq), reports gaps (seqFrom/seqTo make them
- * visible per batch) and closes them with the agent's `resend` command. Meant to be read and copied
+ * visible per batch) and closes them with the agent's `resend` command; logs and keeps the station's
+ * events (eventLog.ts), loudly for data loss and a replaced database. Meant to be read and copied
  * as much as run.
  */
 
@@ -39,6 +42,8 @@ export interface ReceiverOptions {
   onReadings?(station: string, readings: Reading[], historical: boolean): void;
   onGap?(station: string, gap: Gap): void;
   onReply?(reply: unknown): void;
+  /** New station events (duplicates dropped by (station, db, id)); alarms are also logged as ALARM lines. */
+  onEvents?(station: string, db: string, events: StationEventMessage[]): void;
   log?(message: string): void;
 }
 
@@ -55,6 +60,8 @@ export class Receiver {
   readonly accepted: Reading[] = [];
   duplicates = 0;
   readonly gapsSeen: Gap[] = [];
+  /** The station's events topic: what happened to the station (eventLog.ts). */
+  readonly events = new EventLog();
   private readonly opts: ReceiverOptions;
   private readonly state: DedupeState;
   private readonly prefix: string;
@@ -85,10 +92,16 @@ export class Receiver {
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
     const readings = `${this.prefix}/readings`;
     const subscription = share ? `$share/${share}/${readings}` : readings;
+    const events = `${this.prefix}/events`;
+    const eventsSubscription = share ? `$share/${share}/${events}` : events;
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => {
         client
-          .subscribeAsync({ [subscription]: { qos: 1 }, [`${this.prefix}/reply/resend`]: { qos: 1 } })
+          .subscribeAsync({
+            [subscription]: { qos: 1 },
+            [eventsSubscription]: { qos: 1 },
+            [`${this.prefix}/reply/resend`]: { qos: 1 },
+          })
           .then(() => resolve(), reject);
       });
     });
@@ -113,9 +126,17 @@ export class Receiver {
       this.opts.onReply?.(reply);
       return;
     }
-    const batch = safeJson(payload) as Batch | null;
-    if (batch === null || !Array.isArray(batch.readings)) {
-      this.log(`ignored a malformed message on ${topic}`);
+    if (topic.endsWith('/events')) {
+      this.onEvents(topic, payload);
+      return;
+    }
+    // JSON or columnar-deflate alike (docs/mqtt-contract.md, "Payload encodings"): the decoder tells
+    // them apart by their first bytes, so MQTT 5 properties lost by a bridge do not matter.
+    let batch: Batch;
+    try {
+      batch = decodeReadingsPayload(payload) as unknown as Batch;
+    } catch (err) {
+      this.log(`ignored a malformed message on ${topic}: ${String(err)}`);
       return;
     }
     const ranges = this.state.of(batch.station);
@@ -131,12 +152,27 @@ export class Receiver {
     }
   }
 
+  private onEvents(topic: string, payload: Buffer): void {
+    const got = this.events.accept(safeJson(payload));
+    if (got === null) {
+      this.log(`ignored a malformed message on ${topic}`);
+      return;
+    }
+    for (const e of got.fresh) {
+      // Loud on purpose: data lost on the station, or a new database (seqs from 1), needs a person.
+      if (ALARM_KINDS.has(e.kind)) this.log(describeAlarm(got.station, e));
+    }
+    if (got.fresh.length > 0) this.opts.onEvents?.(got.station, got.db, got.fresh);
+  }
+
   private checkGaps(): void {
     const now = Date.now();
     const grace = this.opts.gapGraceMs ?? 2000;
     const retry = this.opts.resendRetryMs ?? 30_000;
     const current = new Set<string>();
     for (const gap of this.gaps()) {
+      // A gap is keyed by its bounds: while a backlog drains below live readings (the live lane,
+      // docs/mqtt-contract.md) its lower end moves with every batch, so it never outlives the grace.
       const key = `${gap.from}-${gap.to}`;
       current.add(key);
       let entry = this.open.get(key);

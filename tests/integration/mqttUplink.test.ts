@@ -84,6 +84,7 @@ describe('MqttUplink against a real mosquitto', () => {
         type: 'mqtt',
         historicalAfter: 300_000,
         commands: { allow: ['ping', 'status'], resendRate: 5 },
+        payload: { encoding: 'json' },
         url: broker!.url,
         topicPrefix: 'stations',
         qos: 1,

@@ -40,6 +40,7 @@ function fakeAgent(means: MinuteMean[]) {
   const agent = {
     config: { station: { id: 's1', name: 'test' }, storage: { path: '' } },
     configHash: 'abc',
+    auditHead: () => ({ id: 3, hash: 'f'.repeat(64) }),
     status: () => ({ station: 's1', devices: [device], uplinks: [], lastSeq: 0 }),
     recentEvents: () => [],
     minuteMeans: (since: number) => {

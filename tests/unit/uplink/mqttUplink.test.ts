@@ -14,6 +14,7 @@ const config: MqttUplinkConfig = {
   type: 'mqtt',
   historicalAfter: 300_000,
   commands: { allow: ['ping', 'status'], resendRate: 5 },
+  payload: { encoding: 'json' },
   url: 'mqtt://user:secret@broker.example:1883',
   topicPrefix: 'stations',
   qos: 1,
@@ -98,7 +99,11 @@ describe('MqttUplink (fake client, manual clock)', () => {
     expect(client().readings()).toHaveLength(0);
     store.append(readings(2));
     expect(client().seqs(0)).toEqual([1, 2, 3]);
-    expect(client().readings()[0]!.opts).toEqual({ qos: 1 });
+    // The encoding travels in the MQTT 5 properties too (payloadEncoding.ts).
+    expect(client().readings()[0]!.opts).toEqual({
+      qos: 1,
+      properties: { contentType: 'application/json', payloadFormatIndicator: true },
+    });
     await clock.advance(999);
     expect(client().readings()).toHaveLength(1);
     await clock.advance(1);

@@ -17,6 +17,7 @@ const config: MqttUplinkConfig = {
   type: 'mqtt',
   historicalAfter: 300_000,
   commands: { allow: ['ping', 'status'], resendRate: 5 },
+  payload: { encoding: 'json' },
   url: 'mqtt://broker.example:1883',
   topicPrefix: 'stations',
   qos: 1,
