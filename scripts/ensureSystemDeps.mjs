@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Pretest: integration tests need the real mosquitto broker, socat (pseudo-terminals) and Debian's
-// chromium (the status page test drives it headless through playwright-core).
+// Pretest: integration tests need the real mosquitto broker, socat (pseudo-terminals), Debian's
+// chromium (the status page test drives it headless through playwright-core) and libfaketime (the
+// chaos suite steps the agent's wall clock with it).
 // As root with apt-get available, missing packages are installed; otherwise we fail loudly
 // with the exact command to run. A missing dependency must never turn into skipped tests.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -8,6 +9,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 const needed = [
   { bin: 'mosquitto', pkg: 'mosquitto', paths: ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'] },
   { bin: 'socat', pkg: 'socat', paths: ['/usr/bin/socat'] },
+  // The chaos suite preloads the library (scripts/chaos/scenarios/clockStep.ts); the package ships both.
+  { bin: 'faketime', pkg: 'faketime', paths: ['/usr/bin/faketime'] },
   // The status page test launches exactly /usr/bin/chromium: another chromium on the PATH does not count.
   { bin: 'chromium', pkg: 'chromium', paths: ['/usr/bin/chromium'], pathOnly: true },
 ];
