@@ -1,0 +1,17 @@
+import type { Workload } from '../benchTypes.js';
+import { backlogDrain } from './backlogDrain.js';
+import { bytesOnWire } from './bytesOnWire.js';
+import { footprint } from './footprint.js';
+import { lineEfficiency } from './lineEfficiency.js';
+import { pipelineOverhead } from './pipelineOverhead.js';
+import { storeIngest } from './storeIngest.js';
+
+/** Every workload of issue 9's table; the runner sorts them by id. */
+export const WORKLOADS: readonly Workload[] = [
+  pipelineOverhead,
+  lineEfficiency,
+  storeIngest,
+  backlogDrain,
+  bytesOnWire,
+  footprint,
+];
