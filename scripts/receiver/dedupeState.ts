@@ -2,11 +2,12 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { type SeqRange, SeqRanges } from './seqRanges.js';
 
 /**
- * Which (station, seq) pairs a receiver has, persisted to a small JSON file so a restarted receiver
+ * Which (station, db, seq) triples a receiver has (keyed "station#db", or "station" for payloads
+ * without a db), persisted to a small JSON file so a restarted receiver
  * still drops what it already had. Written after a short delay (many batches, one write) and on
  * close; write-then-rename so a crash leaves the old or the new file. A crash between accepting a
  * reading and the next write means those readings are accepted again after the restart: the
- * consumer's own store must still upsert on (station, seq) — this file narrows duplicates, it cannot
+ * consumer's own store must still upsert on (station, db, seq) — this file narrows duplicates, it cannot
  * make delivery exactly-once.
  */
 export class DedupeState {

@@ -7,7 +7,7 @@ import type { Gap } from './seqRanges.js';
 
 /**
  * Reference receiver for the station-agent MQTT contract (docs/mqtt-contract.md): subscribes to a
- * station's readings, drops duplicates by (station, seq), reports gaps (seqFrom/seqTo make them
+ * station's readings, drops duplicates by (station, db, seq), reports gaps (seqFrom/seqTo make them
  * visible per batch) and closes them with the agent's `resend` command; logs and keeps the station's
  * events (eventLog.ts), loudly for data loss and a replaced database. Meant to be read and copied
  * as much as run.
@@ -50,6 +50,8 @@ export interface ReceiverOptions {
 interface Batch {
   v: number;
   station: string;
+  /** The store's id: seqs restart at 1 in a new database file (docs/mqtt-contract.md, "Store identity"). */
+  db?: string;
   seqFrom: number;
   seqTo: number;
   historical: boolean;
@@ -67,6 +69,8 @@ export class Receiver {
   private readonly prefix: string;
   private client: MqttClient | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** The db of the newest batch seen: gaps are looked for in that store's seqs. */
+  private currentDb: string | undefined;
   /** Gap key -> when first seen and when last asked for. */
   private readonly open = new Map<string, { since: number; askedAt: number | null }>();
 
@@ -116,7 +120,7 @@ export class Receiver {
 
   /** Open gaps of the station right now. */
   gaps(): Gap[] {
-    return this.state.of(this.opts.station).gaps();
+    return this.state.of(dedupeKey(this.opts.station, this.currentDb)).gaps();
   }
 
   private onMessage(topic: string, payload: Buffer): void {
@@ -139,7 +143,10 @@ export class Receiver {
       this.log(`ignored a malformed message on ${topic}: ${String(err)}`);
       return;
     }
-    const ranges = this.state.of(batch.station);
+    // Seqs are unique per database file: a set-aside or replaced store starts again at 1, and its
+    // readings are new data, not repeats of the old store's.
+    if (typeof batch.db === 'string') this.currentDb = batch.db;
+    const ranges = this.state.of(dedupeKey(batch.station, batch.db));
     const fresh: Reading[] = [];
     for (const r of batch.readings) {
       if (ranges.add(r.seq, Date.parse(r.ts))) fresh.push(r);
@@ -213,6 +220,11 @@ export class Receiver {
   private log(message: string): void {
     this.opts.log?.(message);
   }
+}
+
+/** Dedupe state key: (station, db); payloads from agents without `db` key by station alone. */
+function dedupeKey(station: string, db: unknown): string {
+  return typeof db === 'string' && db !== '' ? `${station}#${db}` : station;
 }
 
 function safeJson(payload: Buffer): unknown {

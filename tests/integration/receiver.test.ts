@@ -5,6 +5,7 @@
  * together get everything.
  */
 import { join } from 'node:path';
+import { connect } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DedupeState } from '../../scripts/receiver/dedupeState.js';
 import { Receiver } from '../../scripts/receiver/receiver.js';
@@ -108,5 +109,55 @@ describe('reference receiver', () => {
     // Each message went to one of the group only, and both took a share.
     expect(all().length).toBe(new Set(all()).size);
     for (const r of receivers) expect(r.accepted.length).toBeGreaterThan(0);
+  });
+
+  it('keys duplicates by (station, db, seq): a new store restarting at seq 1 is new data', async () => {
+    const b = await broker();
+    const got: { seq: number; value: unknown }[] = [];
+    const receiver = new Receiver({
+      url: b.url,
+      station: STATION,
+      topicPrefix: PREFIX,
+      gapCheck: false,
+      onReadings: (_s, readings) => got.push(...readings.map((r) => ({ seq: r.seq, value: r.value }))),
+    });
+    await receiver.start();
+    cleanups.push(() => receiver.stop());
+    const publisher = connect(b.url, { protocolVersion: 5 });
+    cleanups.push(() => publisher.endAsync());
+    const batch = (db: string, value: number) =>
+      JSON.stringify({
+        v: 1,
+        station: STATION,
+        db,
+        seqFrom: 1,
+        seqTo: 2,
+        historical: false,
+        readings: [1, 2].map((seq) => ({
+          seq,
+          ts: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(),
+          device: 'd',
+          channel: 'c',
+          code: null,
+          value,
+          unit: null,
+          flag: 'N',
+        })),
+      });
+    const topic = `${PREFIX}/${STATION}/readings`;
+    await publisher.publishAsync(topic, batch('a'.repeat(32), 1), { qos: 1 });
+    await publisher.publishAsync(topic, batch('a'.repeat(32), 1), { qos: 1 }); // a repeat
+    await publisher.publishAsync(topic, batch('b'.repeat(32), 2), { qos: 1 }); // the set-aside store's successor
+    await until(
+      () => got.length === 4 && receiver.duplicates === 2,
+      10_000,
+      'four new readings, two repeats',
+    );
+    expect(got).toEqual([
+      { seq: 1, value: 1 },
+      { seq: 2, value: 1 },
+      { seq: 1, value: 2 },
+      { seq: 2, value: 2 },
+    ]);
   });
 });
