@@ -4,8 +4,7 @@ import { readFileSync } from 'node:fs';
  * Just enough JSON Schema 2020-12 to check our payloads against the published documents in
  * docs/schemas without a validator dependency: type, const, enum, minimum, min/maxLength, pattern,
  * minItems, items, required, properties, additionalProperties: false, $ref (within the document),
- * allOf and if/then. Returns the list of violations ([] = valid). (readingsPayload.test.ts keeps an
- * older copy of the same idea without allOf/if/then.)
+ * allOf and if/then. Returns the list of violations ([] = valid).
  */
 export type Schema = Record<string, unknown>;
 

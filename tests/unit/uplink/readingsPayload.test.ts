@@ -1,87 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DATA_FLAGS, QC_TESTS, type StoredReading } from '../../../agent/core/reading.js';
 import { encodeReadingsPayload, readingsTopic, statusTopic } from '../../../agent/uplink/readingsPayload.js';
+import { loadSchema, validateAgainst as validate } from '../../helpers/jsonSchemaCheck.js';
 
-type Schema = Record<string, unknown>;
-
-const root = JSON.parse(
-  readFileSync(new URL('../../../docs/schemas/readings.schema.json', import.meta.url), 'utf8'),
-) as Schema;
-
-/**
- * Just enough JSON Schema (the keywords readings.schema.json uses) to check our payloads against the
- * published document without adding a validator dependency. Returns the list of violations.
- */
-function validate(schema: Schema, value: unknown, path = '$'): string[] {
-  if (typeof schema.$ref === 'string') {
-    const target = schema.$ref
-      .replace(/^#\//, '')
-      .split('/')
-      .reduce<unknown>((node, key) => (node as Schema)[key], root) as Schema;
-    return validate(target, value, path);
-  }
-  const errors: string[] = [];
-  const types = schema.type === undefined ? undefined : ([] as unknown[]).concat(schema.type);
-  if (types && !types.some((t) => hasType(value, t as string))) {
-    return [`${path}: expected ${types.join('|')}, got ${JSON.stringify(value)}`];
-  }
-  if ('const' in schema && value !== schema.const) errors.push(`${path}: expected ${String(schema.const)}`);
-  if (Array.isArray(schema.enum) && !schema.enum.includes(value)) errors.push(`${path}: not in enum`);
-  if (typeof value === 'number' && typeof schema.minimum === 'number' && value < schema.minimum) {
-    errors.push(`${path}: below minimum`);
-  }
-  if (typeof value === 'string') {
-    if (typeof schema.minLength === 'number' && value.length < schema.minLength)
-      errors.push(`${path}: too short`);
-    if (typeof schema.maxLength === 'number' && value.length > schema.maxLength)
-      errors.push(`${path}: too long`);
-    if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value)) {
-      errors.push(`${path}: does not match ${schema.pattern}`);
-    }
-  }
-  if (Array.isArray(value)) {
-    if (typeof schema.minItems === 'number' && value.length < schema.minItems) {
-      errors.push(`${path}: too few items`);
-    }
-    if (schema.items) {
-      for (const [i, v] of value.entries())
-        errors.push(...validate(schema.items as Schema, v, `${path}[${i}]`));
-    }
-  }
-  if (isObject(value)) {
-    for (const key of (schema.required as string[] | undefined) ?? []) {
-      if (!(key in value)) errors.push(`${path}: missing ${key}`);
-    }
-    const props = (schema.properties as Record<string, Schema> | undefined) ?? {};
-    for (const [key, v] of Object.entries(value)) {
-      if (props[key]) errors.push(...validate(props[key], v, `${path}.${key}`));
-      else if (schema.additionalProperties === false) errors.push(`${path}: unexpected ${key}`);
-    }
-  }
-  return errors;
-}
-
-function hasType(value: unknown, type: string): boolean {
-  switch (type) {
-    case 'null':
-      return value === null;
-    case 'integer':
-      return Number.isInteger(value);
-    case 'number':
-      return typeof value === 'number' && Number.isFinite(value);
-    case 'array':
-      return Array.isArray(value);
-    case 'object':
-      return isObject(value);
-    default:
-      return typeof value === type;
-  }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+const root = loadSchema('readings.schema.json');
 
 const sample: StoredReading = {
   seq: 1042,
