@@ -4,7 +4,7 @@ import { AgentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { type MetricsSink, noMetrics } from '../core/metricsSink.js';
 import type { DeviceQuality } from '../quality/deviceQuality.js';
-import type { ReadingStore } from '../store/readingStore.js';
+import type { ReadingSink } from '../store/commitCoalescer.js';
 import type { PollResult } from './devicePoller.js';
 import { channelReading } from './pollOutcome.js';
 import { createPollScheduler } from './pollScheduler.js';
@@ -57,7 +57,8 @@ export interface DeviceAcquisitionDeps {
   /** Checks, maintenance windows and the resolved flag; readings pass unchanged without it. */
   quality?: Pick<DeviceQuality, 'apply'>;
   clock: Clock;
-  store: Pick<ReadingStore, 'append'>;
+  /** The group commit (agent/store/commitCoalescer.ts): the promise settles when the readings are committed. */
+  store: ReadingSink;
   log: Logger;
   metrics?: MetricsSink;
 }
@@ -86,6 +87,31 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
     }
     lastProbeAt = now;
     return { ...(await poller.poll()), probed: true };
+  }
+
+  /**
+   * Committed before anything else happens to them: uplinks learn of readings only from the store.
+   * Not awaited: the commit may wait for other devices' polls (group commit), the schedule must not.
+   * Counters and last values change only once the readings are durable.
+   */
+  function commit(readings: PollResult['readings'], acquired: number): void {
+    void store.append(readings).then(
+      () => {
+        metrics.readingsStored(device.id, readings.length);
+        values = readings.map((r) => ({
+          channel: r.channel,
+          value: r.value,
+          unit: r.unit,
+          flag: r.flag,
+          ts: r.ts,
+        }));
+      },
+      (err: unknown) => {
+        counters.storeErrors++;
+        const code = err instanceof AgentError ? err.code : 'STORE_FAILED';
+        log.error({ err, code, readings: acquired }, 'could not commit readings');
+      },
+    );
   }
 
   const scheduler = createPollScheduler({
@@ -122,22 +148,7 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
           log.error({ err }, 'quality control failed; storing the readings without checks');
         }
       }
-      try {
-        // Committed before anything else happens to them: uplinks learn of readings only from the store.
-        store.append(readings);
-        metrics.readingsStored(device.id, readings.length);
-        values = readings.map((r) => ({
-          channel: r.channel,
-          value: r.value,
-          unit: r.unit,
-          flag: r.flag,
-          ts: r.ts,
-        }));
-      } catch (err) {
-        counters.storeErrors++;
-        const code = err instanceof AgentError ? err.code : 'STORE_FAILED';
-        log.error({ err, code, readings: result.readings.length }, 'could not commit readings');
-      }
+      commit(readings, result.readings.length);
       if (result.probed) isolation.record(pollVerdict(result));
     },
   });

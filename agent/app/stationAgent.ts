@@ -15,6 +15,7 @@ import { MaintenanceSchedule } from '../quality/calibrationWindows.js';
 import { DeviceQuality } from '../quality/deviceQuality.js';
 import { AggregateStore } from '../store/aggregateStore.js';
 import { BufferedAppender, type BufferedAppenderStats } from '../store/bufferedAppender.js';
+import { CommitCoalescer } from '../store/commitCoalescer.js';
 import { EventStore, type StationEvent, type StoredEvent } from '../store/eventStore.js';
 import { openStationDatabase, type StationDatabase } from '../store/openStationDatabase.js';
 import { Outbox } from '../store/outbox.js';
@@ -73,6 +74,8 @@ export class StationAgent {
   private readonly budget: StoreBudget;
   /** Acquisition appends through it: a full store queues readings instead of losing them. */
   private readonly appender: BufferedAppender;
+  /** Group commit in front of the appender: polls that end close together share one transaction. */
+  private readonly coalescer: CommitCoalescer;
   private readonly linkWatch: LinkWatch;
   private readonly schedule: MaintenanceSchedule;
   private readonly qualities = new Map<string, DeviceQuality>();
@@ -117,6 +120,12 @@ export class StationAgent {
       log: log.child({ component: 'store' }),
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
     });
+    this.coalescer = new CommitCoalescer({
+      sink: this.appender,
+      clock,
+      windowMs: config.storage.commitWindow,
+      log: log.child({ component: 'store' }),
+    });
     this.linkWatch = new LinkWatch({
       buses: [...this.buses.values()],
       clock,
@@ -141,7 +150,7 @@ export class StationAgent {
           poller: createPollerFor(device, bus, { clock, log: deviceLog }),
           quality,
           clock,
-          store: this.appender,
+          store: this.coalescer,
           log: deviceLog,
           ...(deps.metrics ? { metrics: deps.metrics } : {}),
         }),
@@ -208,6 +217,8 @@ export class StationAgent {
     this.stopped = true;
     this.linkWatch.stop();
     await Promise.allSettled(this.devices.map((d) => d.stop()));
+    // The last polls' readings are committed while the aggregator still listens and the store is open.
+    this.coalescer.stop();
     await Promise.allSettled([...this.buses.values()].map((b) => b.stop()));
     this.unsubscribeAggregator?.();
     this.aggregator.stop();
@@ -276,6 +287,8 @@ export class StationAgent {
   }
 
   status(): AgentStatus {
+    // Every completed poll is committed before the figures are read (lastSeq, backlogs agree with poll counts).
+    this.coalescer.flush();
     return {
       station: this.deps.config.station.id,
       devices: this.devices.map((d) => d.status()),

@@ -31,6 +31,8 @@ function boundedSize(minBytes: number, maxBytes: number) {
 }
 
 const DAY_MS = 86_400_000;
+/** Measured in docs/performance.md (workload 1): long enough to gather a cycle's polls, short next to a poll. */
+const DEFAULT_COMMIT_WINDOW_MS = 100;
 const MAX_RETENTION_DAYS = 36_500;
 
 /** Retention durations: at least a day (shorter would delete what a platform may still ask for). */
@@ -55,6 +57,12 @@ export const storageSchema = z
     path: z.string().min(1),
     synchronous: z.enum(['full', 'normal']).default('full').meta({
       description: 'SQLite durability: full survives power cuts (default); normal survives crashes only',
+    }),
+    // Group commit (agent/store/commitCoalescer.ts): one transaction, one fsync, for the polls that end
+    // within this window. Capped at 1s: it is how long a completed poll may wait to become durable.
+    commitWindow: boundedDuration(0, 1000).default(DEFAULT_COMMIT_WINDOW_MS).meta({
+      description:
+        'Polls completing within this window are committed together, one fsync for all (default 100ms); a reading is durable at most this long after its poll; 0 commits every poll at once',
     }),
     // 2GB: a station PC has a 32-128GB SSD shared with the OS and logs; at ~50 bytes per reading
     // this holds some 40 million readings, i.e. years of a typical station's 1 s to 1 min data.

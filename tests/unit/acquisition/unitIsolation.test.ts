@@ -107,7 +107,11 @@ describe('device acquisition with isolation', () => {
       device: device(),
       poller: createDevicePoller({ device: device(), bus, clock, log }),
       clock,
-      store: { append: (r: readonly NewReading[]) => stored.push(...r) } as never,
+      store: {
+        append: async (r: readonly NewReading[]) => {
+          stored.push(...r);
+        },
+      },
       log,
     });
     const t0 = clock.monotonic();
@@ -147,7 +151,7 @@ describe('device acquisition with isolation', () => {
       device: device(),
       poller: createDevicePoller({ device: device(), bus, clock, log }),
       clock,
-      store: { append: () => [] } as never,
+      store: { append: () => Promise.resolve() },
       log,
     });
     acq.start();

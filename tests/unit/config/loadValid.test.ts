@@ -227,7 +227,7 @@ devices:
         column: 12,
         path: 'storage.color',
         message: 'unknown setting "color"',
-        hint: 'settings allowed here: path, synchronous, maxSize, minFreeDisk, retention, checkInterval',
+        hint: 'settings allowed here: path, synchronous, commitWindow, maxSize, minFreeDisk, retention, checkInterval',
       },
     ]);
   });

@@ -16,6 +16,7 @@ describe('storage settings', () => {
     expect(r.config.storage).toEqual({
       path: './agent.db',
       synchronous: 'full',
+      commitWindow: 100,
       maxSize: 2 * 1024 ** 3,
       minFreeDisk: 256 * 1024 ** 2,
       retention: { readings: 90 * DAY, aggregates: 1095 * DAY },
@@ -49,6 +50,17 @@ describe('storage settings', () => {
     expect(r.problems.map((p) => `${p.line} ${p.path}: ${p.message}`)).toEqual([
       '6 storage.maxSize: expected a size such as "64KB", "500MB" or "2GB", or bytes (got "2 gigs")',
       '9 storage.retention.readings: expected a duration between 1d and 36500d (got "1h")',
+    ]);
+  });
+
+  it('takes a commit window from 0 (every poll at once) up to 1s', () => {
+    const zero = load('  commitWindow: 0ms\n');
+    const quarter = load('  commitWindow: 250ms\n');
+    if (!zero.ok || !quarter.ok) throw new Error('expected both to load');
+    expect([zero.config.storage.commitWindow, quarter.config.storage.commitWindow]).toEqual([0, 250]);
+    const long = load('  commitWindow: 2s\n');
+    expect(long.ok ? [] : long.problems.map((p) => `${p.line} ${p.path}: ${p.message}`)).toEqual([
+      '6 storage.commitWindow: expected a duration between 0s and 1s (got "2s")',
     ]);
   });
 
