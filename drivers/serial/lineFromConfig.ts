@@ -49,8 +49,9 @@ export function lineTiming(config: LineBusConfig): LineTiming {
   }
   const char = charTimeMs(config);
   return {
-    // RTU frames are separated by at least 3.5 character times of silence.
-    pauseBetweenRequestsMs: w.pauseBetweenRequests ?? Math.max(MIN_PAUSE_MS, Math.ceil(3.5 * char)),
+    // RTU frames are separated by at least 3.5 character times of silence. Not rounded up: the line
+    // waits only what remains of it and rounds that (SerialLine.pause), so no whole ms is lost per exchange.
+    pauseBetweenRequestsMs: w.pauseBetweenRequests ?? Math.max(MIN_PAUSE_MS, 3.5 * char),
     pauseAfterOpenMs: w.pauseAfterOpen,
     guardTimeMs: w.guardTime ?? Math.max(MIN_GUARD_MS, Math.ceil(7 * char), Math.ceil(config.timeout / 4)),
   };

@@ -199,8 +199,24 @@ export class SerialLine {
       this.counters.guards++;
       await this.link?.conn?.discardInput();
     }
-    const wait = Math.max(this.lastExchangeEndAt, this.lastRxAt) + this.pauseMs - this.clock.monotonic();
-    if (this.pauseMs > 0 && wait > 0 && this.state !== 'stopped') await sleep(this.clock, wait);
+    await this.pause();
+  }
+
+  /**
+   * Waits only what remains of the pause since the line was last busy (the monotonic clock), so the
+   * pause can be the exact requirement (RTU: 3.5 characters, 4.01 ms at 9600 8E1) instead of a whole
+   * number of ms above it. Timers count whole ms and may fire a fraction of one early, so the
+   * remainder is rounded up and checked again after each sleep: the gap is never shorter than the
+   * pause and, timers permitting, less than a ms longer (a pause rounded up to whole ms lost up to one more).
+   */
+  private async pause(): Promise<void> {
+    if (this.pauseMs <= 0) return;
+    for (;;) {
+      if (this.state === 'stopped') return;
+      const wait = Math.max(this.lastExchangeEndAt, this.lastRxAt) + this.pauseMs - this.clock.monotonic();
+      if (wait <= 0) return;
+      await sleep(this.clock, Math.ceil(wait));
+    }
   }
 
   private onData(link: Link, chunk: Buffer): void {

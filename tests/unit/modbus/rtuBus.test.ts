@@ -162,11 +162,10 @@ describe('serial line timing defaults', () => {
     const cfg = busConfig('/dev/x', { baudRate: 9600, parity: 'even' });
     expect(charTimeMs(cfg)).toBeCloseTo((11 * 1000) / 9600);
     const noGuard = { pauseAfterOpen: 0 };
-    expect(lineTiming({ ...cfg, workarounds: noGuard })).toEqual({
-      pauseBetweenRequestsMs: 5,
-      pauseAfterOpenMs: 0,
-      guardTimeMs: 50,
-    });
+    // Exactly 3.5 characters (4.01 ms), not rounded up to 5: SerialLine rounds only what remains to wait.
+    const timing = lineTiming({ ...cfg, workarounds: noGuard });
+    expect(timing).toMatchObject({ pauseAfterOpenMs: 0, guardTimeMs: 50 });
+    expect(timing.pauseBetweenRequestsMs).toBeCloseTo(4.0104, 4);
     expect(lineTiming(busConfig('/dev/x', { baudRate: 300, workarounds: noGuard })).guardTimeMs).toBe(234);
     expect(lineTiming(busConfig('/dev/x', { timeout: 1000, workarounds: noGuard })).guardTimeMs).toBe(250);
     const tuned = busConfig('/dev/x', {
