@@ -18,6 +18,14 @@ export interface OpenDatabaseOptions {
 /** Caps the WAL file after checkpoints: flash storage on a station is small. */
 const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
+/**
+ * SQLite's page cache per connection, in KiB (a negative cache_size). better-sqlite3 builds SQLite with
+ * 16 MB, and one scan over a large store fills it for good: +16 MB RSS (docs/performance.md, workload
+ * 4). The agent appends at the end of its b-trees and reads the backlog once in order, so SQLite's own
+ * default of 2 MB keeps the hot pages; everything else comes from the OS page cache.
+ */
+export const PAGE_CACHE_KIB = 2048;
+
 /** Opens (creating if needed) the station database with durable settings and the current schema. */
 export function openDatabase(opts: OpenDatabaseOptions): Database.Database {
   const { path, log } = opts;
@@ -35,6 +43,7 @@ export function openDatabase(opts: OpenDatabaseOptions): Database.Database {
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000))}`);
     db.pragma('foreign_keys = ON');
     db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
+    db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     migrate(db, log, path);
     log.debug({ path, synchronous }, 'store opened');
     return db;

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { AgentError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/log.js';
 import type { DataFlag, NewReading, StoredReading } from '../core/reading.js';
+import { FirstSeqLookup } from './firstSeqSince.js';
 import { QC_CHANGES_JOIN, QcChangeLog } from './qcChanges.js';
 import { isQcResults, packQc, unpackQc } from './qcPacking.js';
 import { ReadingRangeReader } from './readingRange.js';
@@ -74,7 +75,7 @@ export class ReadingStore {
   private readonly selectFirstSeqAfter: Database.Statement;
   private readonly selectMaxSeq: Database.Statement;
   private readonly selectOldestTsAfter: Database.Statement;
-  private readonly selectFirstSeqSince: Database.Statement;
+  private readonly firstSeq: FirstSeqLookup;
   private readonly selectFrom: Database.Statement;
   private readonly selectLastValueBefore: Database.Statement;
   private readonly selectMinuteMeans: Database.Statement;
@@ -99,7 +100,7 @@ export class ReadingStore {
     this.range = new ReadingRangeReader(db);
     // One read transaction: the scan and the change points it resolves see the same snapshot.
     this.readRange = db.transaction((seq: number, limit: number) => this.range.rows(seq, limit));
-    this.selectFirstSeqSince = db.prepare('SELECT min(seq) FROM readings WHERE ts >= ?').pluck();
+    this.firstSeq = new FirstSeqLookup(db);
     this.selectFrom = db.prepare(`${READINGS_FROM} WHERE r.seq >= ? ORDER BY r.seq`);
     this.selectLastValueBefore = db
       .prepare(
@@ -216,10 +217,9 @@ export class ReadingStore {
     return rows.map(toReading);
   }
 
-  /** Lowest seq of a reading stamped at or after `ts`, or null (a range scan of the ts index). */
+  /** Lowest seq of a reading stamped at or after `ts`, or null (firstSeqSince.ts: the cheaper plan). */
   firstSeqSince(ts: number): number | null {
-    const seq = this.selectFirstSeqSince.get(ts) as number | null | undefined;
-    return seq ?? null;
+    return this.firstSeq.get(ts);
   }
 
   /** Every reading with seq >= `seq`, in seq order, read lazily (restoring state after a restart). */

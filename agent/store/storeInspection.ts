@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { PAGE_CACHE_KIB } from './openDatabase.js';
 import { corruptionOf, describeSqliteError, sqliteCodeOf } from './storeCorruption.js';
 
 export interface Inspection {
@@ -43,6 +44,8 @@ function findProblem(
     db = new Database(path, { fileMustExist: true });
     opened(db);
     db.pragma('busy_timeout = 5000');
+    // quick_check reads every page: bounded like the agent's own connection.
+    db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     const version = db.pragma('user_version', { simple: true }) as number;
     const tables = db
       .prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
