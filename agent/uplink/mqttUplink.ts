@@ -246,6 +246,9 @@ export class MqttUplink {
       reconnectPeriod: 0,
       resubscribe: false,
       queueQoSZero: false,
+      // mqtt-packet's default pre-builds 65 536 two-byte Buffers (~6 MB of heap, docs/performance.md
+      // workload 6) to save one tiny allocation per packet: not worth it at a station's packet rate.
+      writeCache: false,
       // MQTT 5 for commands: response topic and correlation data. mosquitto 2, EMQX, HiveMQ have it.
       protocolVersion: 5,
       will: { topic: this.statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
