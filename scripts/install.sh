@@ -101,6 +101,21 @@ case "$NODE_BIN" in
     ;;
 esac
 
+# The agent's node flags (docs/performance.md, workloads 6 and 4; the benchmark reads them from here):
+# --max-semi-space-size=2 (MB): V8 otherwise grows the young generation to 16 MB semi-spaces while the
+#   modules load and keeps them; the agent allocates little afterwards: ~15 MB of RSS for no measurable CPU.
+# --v8-pool-size=1: one V8 helper thread instead of four; each kept its own malloc arena (~10 MB of RSS).
+# --heap-growing-percent=50: after a full GC the old generation may grow to 1.5x what survived, instead
+#   of V8's up to 4x, so a backlog drain (~24 MB live, hundreds of MB/s of garbage) stays near 110 MB
+#   RSS instead of 170-260 MB. A soft bound, not a cap: the heaviest start (a 2-day aggregate catch-up,
+#   ~90 MB live) still grows as it needs, where --max-old-space-size would end in an out-of-memory restart.
+NODE_FLAGS="--max-semi-space-size=2 --v8-pool-size=1 --heap-growing-percent=50"
+# A V8 flag this node does not know stops it at every start ("bad option"): refuse now instead.
+if ! "$NODE_BIN" $NODE_FLAGS -e '' >/dev/null 2>&1; then
+  echo "install.sh: $NODE_BIN does not accept the agent's node flags ($NODE_FLAGS): Node.js 20 is needed" >&2
+  exit 1
+fi
+
 # --- user --------------------------------------------------------------------------------------
 # A system user without a login shell; dialout gives it the serial ports (/dev/ttyUSB*, ttyS*).
 if [ "$REAL" = 1 ]; then
@@ -143,13 +158,10 @@ mv "$STAGE" "$P$APP_DIR"
 rm -rf "$P$APP_DIR.old"
 
 # The wrapper names node by absolute path: the service's PATH is systemd's default, not the shell's.
-# --max-semi-space-size=2 (MB): V8 otherwise grows the young generation to 16 MB semi-spaces while
-# the modules load and keeps them; the agent allocates little afterwards, so this is ~15 MB of RSS
-# for no measurable CPU (docs/performance.md, workload 6; the benchmark reads the flags from here).
 cat >"$P$BIN.tmp" <<EOF
 #!/bin/sh
 # Installed by station-agent scripts/install.sh
-exec "$NODE_BIN" --max-semi-space-size=2 "$APP_DIR/dist/agent/cli/main.js" "\$@"
+exec "$NODE_BIN" $NODE_FLAGS "$APP_DIR/dist/agent/cli/main.js" "\$@"
 EOF
 chmod 0755 "$P$BIN.tmp"
 mv "$P$BIN.tmp" "$P$BIN"

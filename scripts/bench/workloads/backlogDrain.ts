@@ -12,6 +12,7 @@ import type { BenchOptions, Figure, Workload, WorkloadResult } from '../benchTyp
 import { figure, ratio, round } from '../figures.js';
 import { publishFromMemory } from '../memoryPublisher.js';
 import { referenceStationConfig } from '../referenceStation.js';
+import { wrapperNodeFlags } from './footprint.js';
 
 /**
  * Workload 4, backlog drain: a store holding 7 days × 20 channels × 1 Hz (≈ 12 M readings) unsent; the
@@ -35,7 +36,8 @@ const PROFILING_NOTES = [
   'Before: 1 M-reading backlog drained at ~57 k readings/s (JSON) and ~49 k/s (columnar); --cpu-prof of the agent: ~45 % of its busy time in SQLite under ReadingStore.readAfter (a JOIN on channels and a correlated max(seq) subquery into qc_changes per row: 10.5 µs/reading against 2.4 µs for the plain range scan), then JSON encoding (3 µs/reading) and columnar encoding (4.8 µs/reading, a Date.parse and a JSON.stringify per field per reading).',
   "Fix: ReadingRangeReader (agent/store/readingRange.ts): one range scan, cached channel rows, qc/state change points fetched per channel per batch: 1.0–1.7 µs/reading; columnar encoding parses a shared ts once and compares primitive runs without JSON: 1.7 µs/reading. After: the same 1 M backlog drained at 100–260 k readings/s depending on the machine's load (JSON and columnar alike).",
   'Live latency before: live readings queued behind the whole backlog (one cursor, seq order): p50 3.8 s, max 8.8 s on a 1 M backlog, i.e. about the drain time, ≈ 2 min for 12 M at 100 k/s. Fix: a live lane (outboxStream.ts liveLane): rows committed after the connection came up go beside the backlog with their own in-flight slots; after: max ≈ maxDelay + 0.1 s.',
-  'Peak RSS is mostly V8 holding garbage: ~125 MB after start-up, 180 MB (columnar) to 256 MB (JSON) during the 12 M drain with default heap flags. With node --max-old-space-size=64 a 1 M drain peaked at 145–147 MB at the same rate; --max-semi-space-size=2 alone did not help (~200 MB). The shipped service sets no heap flag (BENCH_AGENT_NODE_FLAGS tries them).',
+  "Memory before (2026-11-29): ~125 MB RSS after start-up, 160 MB (columnar) to 257 MB (JSON) peak during the drain, node without flags. Start-up: ReadingStore.firstSeqSince (quality priming, aggregator restore) ran `min(seq) … WHERE ts >= ?` as a walk of the whole table in seq order (SQLite picked it over the ts index): 350 ms and better-sqlite3's 16 MB page cache filled for good. Fix: firstSeqSince.ts picks the ts index for recent times (0.4 ms), and the page cache is 2 MB (openDatabase.ts): ready in 0.43 s instead of 2.4 s, ~90 MB before the broker comes up.",
+  "Drain: the live heap stays ≤ 24 MB (heapUsed after each mark-compact, JSON), but V8 let the old generation grow to ~4× that before collecting: heapUsed peaks of 85–88 MB, RSS 160–166 MB. A cap (--max-old-space-size=64) would hold the drain but is below the heaviest legitimate start (a 2-day aggregate catch-up on a store without records: ~90 MB live), which would then end in an out-of-memory restart, again at every start. Shipped instead (scripts/install.sh, measured here as installed): --heap-growing-percent=50 (the old generation grows to 1.5× what survived, no cap; the catch-up peaked at 204 MB instead of 346 MB) and --v8-pool-size=1: JSON drain peak heapUsed 34 MB, RSS 113 MB at an unchanged rate (366 k readings/s). BENCH_AGENT_NODE_FLAGS adds flags after the wrapper's (later flags win).",
   'First start on a store without aggregates (the store is built in bulk): the aggregator replays up to 2 days of readings at start (~3.5 M) — 327 MB RSS before the broker came up, and one live reading 55 s late in that run. An agent that ran through the outage has its records already, so the workload warms the store with one start first.',
 ];
 
@@ -192,9 +194,11 @@ async function drainOnce(
 ): Promise<DrainResult> {
   const brokerPort = await freePort();
   const configPath = writeDrainConfig(opts.workDir, store.path, simPort, brokerPort, encoding);
+  // The agent runs with the installed wrapper's node flags (scripts/install.sh), as on a station.
   // BENCH_CPU_PROF=dir profiles the agent; BENCH_AGENT_NODE_FLAGS adds node flags (heap experiments).
   const profDir = process.env.BENCH_CPU_PROF;
   const nodeFlags = [
+    ...wrapperNodeFlags(),
     ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
     ...(process.env.BENCH_AGENT_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
   ];
