@@ -118,6 +118,11 @@ export class Receiver {
     await this.client?.endAsync();
   }
 
+  /** The store id (`db`) of the newest batch; undefined before the first or from an agent without one. */
+  get db(): string | undefined {
+    return this.currentDb;
+  }
+
   /** Open gaps of the station right now. */
   gaps(): Gap[] {
     return this.state.of(dedupeKey(this.opts.station, this.currentDb)).gaps();
@@ -223,7 +228,7 @@ export class Receiver {
 }
 
 /** Dedupe state key: (station, db); payloads from agents without `db` key by station alone. */
-function dedupeKey(station: string, db: unknown): string {
+export function dedupeKey(station: string, db: unknown): string {
   return typeof db === 'string' && db !== '' ? `${station}#${db}` : station;
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { connect } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DedupeState } from '../../scripts/receiver/dedupeState.js';
-import { Receiver } from '../../scripts/receiver/receiver.js';
+import { dedupeKey, Receiver } from '../../scripts/receiver/receiver.js';
 import { type MosquittoHandle, startMosquitto, until } from '../helpers/mosquitto.js';
 import { startDropProxy } from '../helpers/mqttDropProxy.js';
 import { tempStation } from '../helpers/stationFixture.js';
@@ -82,7 +82,8 @@ describe('reference receiver', () => {
 
     // The dedupe state survives a restart of the receiver.
     await receiver.stop();
-    const restored = new DedupeState(statePath).of(STATION);
+    expect(receiver.db).toMatch(/^[0-9a-f]{32}$/);
+    const restored = new DedupeState(statePath).of(dedupeKey(STATION, receiver.db));
     expect(restored.ranges).toHaveLength(1);
     expect(restored.ranges[0]).toMatchObject({ from: 1, to: max });
   });
