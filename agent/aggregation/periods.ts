@@ -22,6 +22,9 @@ export interface Period {
   end: number;
 }
 
+/** Periods remembered per kind (PeriodCalendar.periodOf): the open one, the closing one, and a spare. */
+const RECENT_PERIODS = 3;
+
 const NOMINAL_MS: Record<PeriodKind, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
 /** The next smaller period: an hour is made of minutes, a day of hours. */
@@ -45,8 +48,12 @@ interface LocalTime {
 export class PeriodCalendar {
   readonly timeZone: string;
   private readonly zone: ZonedTime;
-  /** The last period computed per kind: samples arrive in time order, so most lookups hit it. */
-  private readonly cache = new Map<PeriodKind, Period>();
+  /**
+   * The last few periods computed per kind, newest first. Samples arrive in time order, so most
+   * lookups hit the newest; at each minute's close the aggregator asks for the closing minute and the
+   * open one channel after channel, which a single entry answered with ~7 Intl calls every time.
+   */
+  private readonly recent = new Map<PeriodKind, Period[]>();
 
   constructor(timeZone: string) {
     this.timeZone = timeZone;
@@ -55,11 +62,16 @@ export class PeriodCalendar {
 
   /** The period of `kind` containing `ts`. */
   periodOf(kind: PeriodKind, ts: number): Period {
-    const cached = this.cache.get(kind);
-    if (cached && cached.start <= ts && ts < cached.end) return cached;
+    let recent = this.recent.get(kind);
+    if (recent === undefined) {
+      recent = [];
+      this.recent.set(kind, recent);
+    }
+    for (const p of recent) if (p.start <= ts && ts < p.end) return p;
     const start = this.startOf(kind, ts);
     const period = { kind, start, end: this.endOf(kind, start) };
-    this.cache.set(kind, period);
+    recent.unshift(period);
+    if (recent.length > RECENT_PERIODS) recent.pop();
     return period;
   }
 

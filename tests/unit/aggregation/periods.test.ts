@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PERIOD_KINDS, PeriodCalendar, type PeriodKind } from '../../../agent/aggregation/periods.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -126,5 +126,34 @@ describe('PeriodCalendar', () => {
       ),
       { numRuns: 500 },
     );
+  });
+
+  it('the closing minute and the open one, asked alternately, are computed once each (aggregator tick)', () => {
+    const cal = new PeriodCalendar('Asia/Shanghai');
+    const closing = z('2026-11-28T08:00:30Z');
+    const open = z('2026-11-28T08:01:00.200Z');
+    const spy = vi.spyOn(Intl.DateTimeFormat.prototype, 'formatToParts');
+    try {
+      const first = [cal.periodOf('minute', closing), cal.periodOf('minute', open)];
+      const computed = spy.mock.calls.length;
+      expect(computed).toBeGreaterThan(0);
+      for (let channel = 0; channel < 40; channel++) {
+        expect(cal.periodOf('minute', closing)).toEqual(first[0]);
+        expect(cal.periodOf('minute', open)).toEqual(first[1]);
+      }
+      expect(spy.mock.calls.length).toBe(computed);
+      expect([iso(first[0]!.start), iso(first[0]!.end), iso(first[1]!.end)]).toEqual([
+        '2026-11-28T08:00:00.000Z',
+        '2026-11-28T08:01:00.000Z',
+        '2026-11-28T08:02:00.000Z',
+      ]);
+      // Remembering a few periods never answers for an instant outside them.
+      expect(iso(cal.periodOf('minute', z('2026-11-28T08:05:00Z')).start)).toBe('2026-11-28T08:05:00.000Z');
+      expect(iso(cal.periodOf('minute', z('2026-11-28T07:59:59.999Z')).start)).toBe(
+        '2026-11-28T07:59:00.000Z',
+      );
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
