@@ -7,22 +7,9 @@ import { openDatabase } from '../../../agent/store/openDatabase.js';
 import { Outbox } from '../../../agent/store/outbox.js';
 import { ReadingStore } from '../../../agent/store/readingStore.js';
 import { MqttUplink } from '../../../agent/uplink/mqttUplink.js';
-import { FakeClient, ManualClock, settle } from './fakeMqtt.js';
+import { FakeClient, ManualClock, settle, uplinkConfig } from './fakeMqtt.js';
 
-const config: MqttUplinkConfig = {
-  id: 'cloud',
-  type: 'mqtt',
-  historicalAfter: 300_000,
-  commands: { allow: ['ping', 'status'], resendRate: 5 },
-  payload: { encoding: 'json' },
-  url: 'mqtt://user:secret@broker.example:1883',
-  topicPrefix: 'stations',
-  qos: 1,
-  keepalive: 30_000,
-  batch: { maxReadings: 3, maxDelay: 1000 },
-  maxInFlight: 2,
-  reconnect: { min: 500, max: 30_000 },
-};
+const config = uplinkConfig({ url: 'mqtt://user:secret@broker.example:1883' });
 
 const reading = (i: number): NewReading => ({
   ts: Date.UTC(2026, 10, 28, 8) + i,

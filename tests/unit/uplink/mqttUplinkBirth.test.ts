@@ -1,29 +1,19 @@
 import type { connect } from 'mqtt';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { MqttUplinkConfig } from '../../../agent/config/schema.js';
 import type { NewReading } from '../../../agent/core/reading.js';
 import { openDatabase } from '../../../agent/store/openDatabase.js';
 import { Outbox } from '../../../agent/store/outbox.js';
 import { ReadingStore } from '../../../agent/store/readingStore.js';
 import type { AgentControl } from '../../../agent/uplink/agentControl.js';
 import { MqttUplink } from '../../../agent/uplink/mqttUplink.js';
-import { FakeClient, ManualClock } from './fakeMqtt.js';
+import { FakeClient, ManualClock, uplinkConfig } from './fakeMqtt.js';
 
-const config: MqttUplinkConfig = {
-  id: 'cloud',
-  type: 'mqtt',
+const config = uplinkConfig({
   historicalAfter: 60_000,
-  commands: { allow: ['ping', 'status'], resendRate: 5 },
-  payload: { encoding: 'json' },
-  url: 'mqtt://broker.example:1883',
-  topicPrefix: 'stations',
-  qos: 1,
-  keepalive: 30_000,
   batch: { maxReadings: 2, maxDelay: 1000 },
   maxInFlight: 4,
-  reconnect: { min: 500, max: 30_000 },
-};
+});
 const birth = {
   agentVersion: '9.9.9',
   configVersion: 1,

@@ -1,7 +1,6 @@
 import type { connect } from 'mqtt';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { MqttUplinkConfig } from '../../../agent/config/schema.js';
 import { EventStore } from '../../../agent/store/eventStore.js';
 import { openDatabase } from '../../../agent/store/openDatabase.js';
 import { Outbox } from '../../../agent/store/outbox.js';
@@ -9,22 +8,9 @@ import { ReadingStore } from '../../../agent/store/readingStore.js';
 import { readStoreIdentity } from '../../../agent/store/storeIdentity.js';
 import { MqttUplink } from '../../../agent/uplink/mqttUplink.js';
 import { loadSchema, validateAgainst } from '../../helpers/jsonSchemaCheck.js';
-import { FakeClient, ManualClock, settle } from './fakeMqtt.js';
+import { FakeClient, ManualClock, settle, uplinkConfig } from './fakeMqtt.js';
 
-const config: MqttUplinkConfig = {
-  id: 'cloud',
-  type: 'mqtt',
-  historicalAfter: 300_000,
-  commands: { allow: ['ping', 'status'], resendRate: 5 },
-  payload: { encoding: 'json' },
-  url: 'mqtt://broker.example:1883',
-  topicPrefix: 'stations',
-  qos: 1,
-  keepalive: 30_000,
-  batch: { maxReadings: 3, maxDelay: 1000 },
-  maxInFlight: 2,
-  reconnect: { min: 500, max: 30_000 },
-} as MqttUplinkConfig;
+const config = uplinkConfig();
 
 const schema = loadSchema('events.schema.json');
 

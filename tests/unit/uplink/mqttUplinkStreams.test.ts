@@ -1,7 +1,6 @@
 import type { connect } from 'mqtt';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { MqttUplinkConfig } from '../../../agent/config/schema.js';
 import type { NewReading } from '../../../agent/core/reading.js';
 import { AggregateStore } from '../../../agent/store/aggregateStore.js';
 import { openDatabase } from '../../../agent/store/openDatabase.js';
@@ -10,22 +9,9 @@ import { ReadingStore } from '../../../agent/store/readingStore.js';
 import { encodeAggregatesPayload } from '../../../agent/uplink/aggregatesPayload.js';
 import { MqttUplink } from '../../../agent/uplink/mqttUplink.js';
 import { codMinute } from '../../helpers/aggregateFixture.js';
-import { FakeClient, ManualClock, settle } from './fakeMqtt.js';
+import { FakeClient, ManualClock, settle, uplinkConfig } from './fakeMqtt.js';
 
-const config: MqttUplinkConfig = {
-  id: 'cloud',
-  type: 'mqtt',
-  historicalAfter: 300_000,
-  commands: { allow: ['ping', 'status'], resendRate: 5 },
-  payload: { encoding: 'json' },
-  url: 'mqtt://broker.example:1883',
-  topicPrefix: 'stations',
-  qos: 1,
-  keepalive: 30_000,
-  batch: { maxReadings: 3, maxDelay: 1000 },
-  maxInFlight: 2,
-  reconnect: { min: 500, max: 30_000 },
-};
+const config = uplinkConfig();
 
 const T0 = Date.UTC(2026, 10, 28, 8);
 const reading = (i: number): NewReading => ({
