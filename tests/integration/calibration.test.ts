@@ -35,6 +35,8 @@ interface UpReading {
   value: number | null;
   flag: string;
   qc?: Record<string, unknown>;
+  /** The status register: 1 = calibration in the simulator's map. */
+  state?: number | null;
 }
 interface UpAggregate {
   device: string;
@@ -134,8 +136,12 @@ describe('calibration for 3 minutes, then settling, seen upstream', () => {
       const cod = readings.filter((r) => r.channel === 'cod').map((r) => ({ ...r, t: Date.parse(r.ts) }));
       // A poll stamped within 5 s of a switch may have read either state: judge only clear-cut readings.
       const during = cod.filter((r) => r.t > calFrom + 5000 && r.t < calTo);
-      const settlingReadings = cod.filter((r) => r.t > calTo + 5000 && r.t < calTo + settling);
-      const after = cod.filter((r) => r.t > calTo + settling + 1000 && r.t < hourStart);
+      // Settling runs for `settling` after the last reading acquired in calibration, which is within
+      // one interval of calTo either way (a poll stamped just before the switch may read either state).
+      const lastCal = Math.max(...cod.filter((r) => r.state === 1).map((r) => r.t));
+      expect(Math.abs(lastCal - calTo)).toBeLessThanOrEqual(10_000);
+      const settlingReadings = cod.filter((r) => r.t > lastCal && r.t <= lastCal + settling);
+      const after = cod.filter((r) => r.t > lastCal + settling && r.t < hourStart);
       const before = cod.filter((r) => r.t < calFrom);
 
       expect(during.length).toBeGreaterThanOrEqual(25); // ~35 polls at 5 s; slack for a loaded machine
