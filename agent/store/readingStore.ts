@@ -5,7 +5,7 @@ import type { DataFlag, NewReading, StoredReading } from '../core/reading.js';
 import { FirstSeqLookup } from './firstSeqSince.js';
 import { QC_CHANGES_JOIN, QcChangeLog } from './qcChanges.js';
 import { isQcResults, packQc, unpackQc } from './qcPacking.js';
-import { ReadingRangeReader } from './readingRange.js';
+import { ReadingRangeReader, type ResolvedRow } from './readingRange.js';
 import { storeWriteError } from './storeErrors.js';
 
 /**
@@ -20,18 +20,8 @@ const CODE_TO_FLAG = new Map<number, DataFlag>(
 /** Called after a commit with the readings it made durable, in seq order. */
 export type CommitListener = (readings: readonly StoredReading[]) => void;
 
-interface ReadingRow {
-  seq: number;
-  ts: number;
-  device: string;
-  channel: string;
-  code: string | null;
-  unit: string | null;
-  value: number | null;
-  flag: number;
-  qc: number | null;
-  state: number | null;
-}
+/** A reading row with its channel and qc/state resolved (readingRange.ts defines it for both readers). */
+type ReadingRow = ResolvedRow;
 
 /** A reading with its channel and the check results/state in effect for it (qcChanges.ts). */
 const READINGS_FROM = `SELECT r.seq, r.ts, c.device, c.channel, c.code, c.unit, r.value, r.flag, m.qc, m.state
