@@ -2,7 +2,6 @@ import { type IClientOptions, type MqttClient, connect as mqttConnect } from 'mq
 import type { MqttUplinkConfig } from '../config/schema.js';
 import { type Backoff, createBackoff } from '../core/backoff.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
-import { AgentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { StoredReading } from '../core/reading.js';
 import type { AggregateStore, StoredAggregate } from '../store/aggregateStore.js';
@@ -10,18 +9,16 @@ import type { EventStore, StoredEvent } from '../store/eventStore.js';
 import type { Outbox } from '../store/outbox.js';
 import type { ReadingStore } from '../store/readingStore.js';
 import type { AgentControl } from './agentControl.js';
-import { aggregatesTopic, encodeAggregatesPayload } from './aggregatesPayload.js';
 import type { BatchOrigin } from './batchOrigin.js';
 import type { Batch } from './batchTracker.js';
 import { type BirthInfo, encodeBirthPayload } from './birthPayload.js';
-import { encodeEventsPayload, eventsTopic } from './eventsPayload.js';
 import type { MqttCommands } from './mqttCommands.js';
 import { ConnectFailureLog, secureConnectOptions } from './mqttSecurity.js';
+import { mqttStreams, publishTopic } from './mqttStreams.js';
 import { uplinkCommands } from './mqttUplinkCommands.js';
-import { aggregateSource, eventSource, readingSource } from './outboxSource.js';
-import { OutboxPump, OutboxStream } from './outboxStream.js';
-import { encodeReadingsBatch, type WirePayload } from './payloadEncoding.js';
-import { birthTopic, readingsBatch, readingsTopic, statusTopic } from './readingsPayload.js';
+import { OutboxPump, type OutboxStream } from './outboxStream.js';
+import type { WirePayload } from './payloadEncoding.js';
+import { birthTopic, statusTopic } from './readingsPayload.js';
 
 export interface MqttUplinkDeps {
   config: MqttUplinkConfig;
@@ -102,66 +99,24 @@ export class MqttUplink {
   private readonly failureLog: ConnectFailureLog;
 
   constructor(deps: MqttUplinkDeps) {
-    const { config, stationId, clock, log, cursors } = deps;
+    const { config, stationId, clock, log } = deps;
     this.deps = deps;
     this.id = config.id;
     this.connectFn = deps.connect ?? mqttConnect;
     this.failureLog = new ConnectFailureLog({ log, uplink: config.id, url: config.url, tls: config.tls });
     this.statusTopic = statusTopic(config.topicPrefix, stationId);
-    const common = {
-      cursors,
-      clock,
-      log,
-      batch: { maxRows: config.batch.maxReadings, maxDelay: config.batch.maxDelay },
-      maxInFlight: config.maxInFlight,
-    };
-    const readingsAt = this.checkTopic(readingsTopic(config.topicPrefix, stationId));
-    this.readings = new OutboxStream({
-      ...common,
-      name: 'readings',
-      // The bare uplink id: the key the readings cursor had before there were several streams.
-      cursorKey: config.id,
-      source: readingSource(deps.store),
-      // Readings committed after connecting go beside a backlog, not behind it (docs/mqtt-contract.md).
-      liveLane: true,
-      send: (rows) =>
-        this.publish(
-          readingsAt,
-          encodeReadingsBatch(
-            config.payload.encoding,
-            readingsBatch(stationId, rows, { historical: this.isHistorical(rows), origin: deps.origin }),
-          ),
-        ),
-    });
-    this.birthTopic = this.checkTopic(birthTopic(config.topicPrefix, stationId));
-    this.commands = uplinkCommands(deps, readingsAt, (topic, payload) => this.publish(topic, payload));
-    this.aggregates = null;
-    if (deps.aggregates !== undefined) {
-      const aggregatesAt = this.checkTopic(aggregatesTopic(config.topicPrefix, stationId));
-      this.aggregates = new OutboxStream({
-        ...common,
-        name: 'aggregates',
-        // "#" cannot occur in an uplink id (config schema), so no uplink's key collides with this one.
-        cursorKey: `${config.id}#aggregates`,
-        source: aggregateSource(deps.aggregates),
-        send: (rows) => this.publish(aggregatesAt, encodeAggregatesPayload(stationId, rows, deps.origin)),
-      });
-    }
-    this.events = null;
-    if (deps.events !== undefined) {
-      const origin = deps.origin;
-      // A wiring bug, not bad input: an event batch without the db_id could not be deduplicated.
-      if (origin === undefined)
-        throw new Error(`uplink ${config.id}: an events stream needs the origin (db_id)`);
-      const eventsAt = this.checkTopic(eventsTopic(config.topicPrefix, stationId));
-      this.events = new OutboxStream({
-        ...common,
-        name: 'events',
-        cursorKey: `${config.id}#events`,
-        source: eventSource(deps.events),
-        send: (rows) => this.publish(eventsAt, encodeEventsPayload(stationId, origin.db, rows)),
-      });
-    }
+    const streams = mqttStreams(
+      deps,
+      (topic, payload) => this.publish(topic, payload),
+      (rows) => this.isHistorical(rows),
+    );
+    this.readings = streams.readings;
+    this.events = streams.events;
+    this.aggregates = streams.aggregates;
+    this.birthTopic = publishTopic(config.id, birthTopic(config.topicPrefix, stationId));
+    this.commands = uplinkCommands(deps, streams.readingsTopic, (topic, payload) =>
+      this.publish(topic, payload),
+    );
     this.pump = new OutboxPump({
       // Readings first: live data keeps priority over the records derived from it. Events (rare, and
       // alarms such as data-loss among them) go before aggregates, so a records backlog never delays one.
@@ -199,18 +154,6 @@ export class MqttUplink {
       ...readings,
       aggregatesBacklog: this.aggregates?.stats().backlog ?? 0,
     };
-  }
-
-  /** A wildcard in a publish topic is a protocol error: the broker would drop the connection on every batch. */
-  private checkTopic(topic: string): string {
-    if (/[+#\0]/.test(topic)) {
-      throw new AgentError(
-        'CONFIG_INVALID',
-        `uplink ${this.id}: topic "${topic}" contains +, # or NUL (check station.id and topicPrefix)`,
-        { uplink: this.id },
-      );
-    }
-    return topic;
   }
 
   /**
