@@ -1,6 +1,7 @@
 import type { StationConfig, UplinkConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
+import type { MetricsSink } from '../core/metricsSink.js';
 import type { AggregateStore } from '../store/aggregateStore.js';
 import type { EventStore } from '../store/eventStore.js';
 import type { Outbox } from '../store/outbox.js';
@@ -28,6 +29,8 @@ export interface UplinkContext {
   control?: AgentControl;
   /** MQTT: the config hash and db_id every batch carries. */
   origin?: BatchOrigin;
+  /** HJ 212: counts the variants of platform frames received. */
+  metrics?: MetricsSink;
 }
 
 /** The uplink for one `uplinks` entry, by its type. Each keeps its own cursors in the outbox. */
@@ -62,6 +65,7 @@ export function createUplink(config: UplinkConfig, ctx: UplinkContext): Uplink {
         settings: ctx.settings,
         clock: ctx.clock,
         log,
+        ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
       });
   }
 }

@@ -179,6 +179,7 @@ export class StationAgent {
       birth: birthInfo(config, deps.configHash, readStoreIdentity(this.db).dbId),
       origin: { cfg: deps.configHash, db: readStoreIdentity(this.db).dbId },
       ...(deps.control ? { control: deps.control } : {}),
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
     };
     for (const uplink of config.uplinks) this.uplinks.push(createUplink(uplink, uplinkContext));
   }

@@ -1,5 +1,16 @@
 import { z } from 'zod';
 import { DATA_FLAGS } from '../core/reading.js';
+import { isSm4KeyText } from '../hj212/sm4.js';
+import {
+  resolveLayout,
+  SM4_CRCS,
+  SM4_ENCODINGS,
+  SM4_PADDINGS,
+  SM4_PRESETS,
+  SM4_TAILS,
+  type Sm4Layout,
+  type Sm4Preset,
+} from '../hj212/sm4Layout.js';
 import { boundedDuration } from './duration.js';
 
 /**
@@ -29,20 +40,48 @@ function quoted(what: string, example: string) {
   return z.string({ error: `expected ${what} as a quoted string, e.g. ${example}` });
 }
 
+const SM4_PRESET_ENUM = Object.keys(SM4_PRESETS) as [Sm4Preset, ...Sm4Preset[]];
+
+/**
+ * SM4 encryption: a key, and how frames lay out the ciphertext (sm4Layout.ts). A preset names a
+ * platform family's layout; `crc`, `encoding`, `padding` and `tail` override its parts. Received
+ * frames are read in any layout; the setting decides what is sent.
+ */
 const encryptionSchema = z
   .strictObject({
     type: z.literal('sm4'),
     key: z
       .string()
-      .refine((k) => Buffer.byteLength(k, 'utf8') === 16, {
-        message: 'expected a 16-byte SM4 key (16 ASCII characters)',
-      })
+      .refine(isSm4KeyText, { message: 'expected a 16-byte SM4 key (16 ASCII characters) or 32 hex digits' })
       .meta({
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: the file's ${ENV_VAR} syntax, quoted for users
-        description: 'The SM4 key as the platform hands it out, 16 characters; e.g. "${HJ212_KEY}"',
+        description:
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the file's ${ENV_VAR} syntax, quoted for users
+          'The SM4 key as the platform hands it out, 16 characters (or 32 hex digits); e.g. "${HJ212_KEY}"',
       }),
-    ciphertext: z.enum(['raw', 'hex']).default('raw').meta({
-      description: 'How ciphertext travels: raw bytes (length unchanged, default) or hex text',
+    preset: z
+      .enum(SM4_PRESET_ENUM)
+      .default('standard')
+      .meta({
+        description:
+          'Ciphertext layout of a platform family (docs/hj212.md): standard (the HJ 212-2025 text: raw ' +
+          'bytes, CRC of the plaintext), printed-example, crc-as-sent, crc-as-sent-raw, hex-pkcs7',
+      }),
+    crc: z.enum(SM4_CRCS).optional().meta({
+      description: 'CRC over the plaintext (the standard) or over the data segment as sent (ciphertext)',
+    }),
+    encoding: z.enum(SM4_ENCODINGS).optional().meta({
+      description:
+        'Ciphertext as raw bytes, hex digits, base64, or braces ({0xE4,0x3E,...}, as appendix A.2 prints it)',
+    }),
+    padding: z.enum(SM4_PADDINGS).optional().meta({
+      description: 'none (the standard: a tail under 16 bytes stays plain), or pad the whole CP: pkcs7, zero',
+    }),
+    tail: z.enum(SM4_TAILS).optional().meta({
+      description: 'Text encodings without padding: the plain tail follows as text (plain) or is encoded too',
+    }),
+    ciphertext: z.enum(['raw', 'hex']).optional().meta({
+      description: 'Former name of encoding (raw or hex), still read',
+      deprecated: true,
     }),
     rotate: boundedDuration(0, 3650 * DAY_MS)
       .default(90 * DAY_MS)
@@ -50,6 +89,23 @@ const encryptionSchema = z
         description:
           'Ask the platform for a new key (CN 1014) once the key is this old (default 90d; 0s = never)',
       }),
+  })
+  .superRefine((e, ctx) => {
+    if (e.ciphertext !== undefined && e.encoding !== undefined && e.ciphertext !== e.encoding) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ciphertext'],
+        message: `ciphertext is the former name of encoding: give one (encoding: ${e.encoding})`,
+      });
+    }
+  })
+  .transform(({ ciphertext, preset, crc, encoding, padding, tail, ...rest }) => {
+    const parts: Partial<Sm4Layout> = { ...SM4_PRESETS[preset] };
+    if (crc !== undefined) parts.crc = crc;
+    if ((encoding ?? ciphertext) !== undefined) parts.encoding = encoding ?? ciphertext;
+    if (padding !== undefined) parts.padding = padding;
+    if (tail !== undefined) parts.tail = tail;
+    return { ...rest, preset, layout: resolveLayout(parts) };
   })
   .meta({ description: 'HJ 212-2025 SM4 encryption of uploads (CN 2000-2999, 1014, 3020)' });
 

@@ -15,6 +15,11 @@ export interface MetricsSink {
   storeEvicted(p: { table: 'readings' | 'aggregates'; kind: EvictionKind; count: number }): void;
   /** A damaged or foreign database file was set aside at open and a new one started (optional: rare, and sinks in tests need not count it). */
   storeSetAside?(): void;
+  /**
+   * An HJ 212 platform frame was received in an SM4 layout (`sm4-raw-crc-plaintext`…) or needed a
+   * tolerance (`no-qn`, `length-in-chars`…: agent/hj212/tolerance.ts). Optional, as storeSetAside.
+   */
+  hj212FrameVariant?(p: { uplink: string; variant: string }): void;
 }
 
 export type EvictionKind = 'retention' | 'confirmed' | 'unconfirmed' | 'dropped';
@@ -24,4 +29,5 @@ export const noMetrics: MetricsSink = {
   readingsStored: () => {},
   storeEvicted: () => {},
   storeSetAside: () => {},
+  hj212FrameVariant: () => {},
 };

@@ -1,21 +1,16 @@
 import { isEncryptedCn } from './codes.js';
-import { formatCrc, hj212Crc } from './crc.js';
-import {
-  type DataSegment,
-  formatDataSegment,
-  headerHint,
-  locateCp,
-  parseDataSegment,
-  parseHeader,
-} from './dataSegment.js';
-import { unwrapFrame, wrapFrame } from './frame.js';
-import { type Rejection, reject } from './rejection.js';
-import { cipherContentLength, decryptCp, encryptCp, type Sm4Setting } from './sm4.js';
+import { hj212Crc } from './crc.js';
+import { type DataSegment, formatDataSegment, locateCp } from './dataSegment.js';
+import { wrapFrame } from './frame.js';
+import type { Sm4Setting } from './sm4.js';
+import { encodeContent, encodedContentLength, resolveLayout, type Sm4Layout } from './sm4Layout.js';
 import { splitSegment } from './split.js';
+
+export { type DecodedFrame, decodeFrame } from './receive.js';
 
 /** What both directions of one link agree on: encryption, and which CNs it applies to. */
 export interface CodecOptions {
-  /** HJ 212-2025 SM4; absent = plaintext. */
+  /** HJ 212-2025 SM4 key and the layout frames are sent in; absent = plaintext. */
   sm4?: Sm4Setting;
   /** CNs whose CP is encrypted when sm4 is set. Default: 2000–2999, 1014, 3020 (`isEncryptedCn`). */
   encrypts?: (cn: string) => boolean;
@@ -26,24 +21,31 @@ export interface EncodeOptions extends CodecOptions {
   nextQn?: () => string;
 }
 
-export interface DecodedFrame {
-  ok: true;
-  segment: DataSegment;
-  /** The CP arrived SM4-encrypted and was decrypted. */
-  encrypted: boolean;
+function encrypting(opts: CodecOptions, cn: string): { key: Uint8Array; layout: Sm4Layout } | undefined {
+  const sm4 = opts.sm4;
+  if (sm4 === undefined || !(opts.encrypts ?? isEncryptedCn)(cn)) return undefined;
+  return { key: sm4.key, layout: resolveLayout(sm4) };
 }
 
-function encrypting(opts: CodecOptions, cn: string): Sm4Setting | undefined {
-  return opts.sm4 !== undefined && (opts.encrypts ?? isEncryptedCn)(cn) ? opts.sm4 : undefined;
+/** The data segment with its CP content encrypted and laid out per `layout` (sm4Layout.ts). */
+function encryptSegment(plain: Buffer, key: Uint8Array, layout: Sm4Layout): Buffer {
+  const loc = locateCp(plain.toString('latin1'));
+  if (loc === undefined) return plain;
+  return Buffer.concat([
+    plain.subarray(0, loc.contentStart),
+    encodeContent(plain.subarray(loc.contentStart, loc.contentEnd), key, layout),
+    plain.subarray(loc.contentEnd),
+  ]);
 }
 
 /** One frame for one data segment, as is (no splitting; see `encodeMessage`). */
 export function encodeFrame(seg: DataSegment, opts: CodecOptions = {}): Buffer {
   const plain = Buffer.from(formatDataSegment(seg), 'utf8');
-  // CRC over the plaintext, then encrypt (HJ 212-2025): the receiver decrypts before checking.
-  const crc = hj212Crc(plain);
   const sm4 = encrypting(opts, seg.cn);
-  return wrapFrame(sm4 === undefined ? plain : encryptCp(plain, sm4), crc);
+  if (sm4 === undefined) return wrapFrame(plain, hj212Crc(plain));
+  const wire = encryptSegment(plain, sm4.key, sm4.layout);
+  // The standard's order: CRC over the plaintext, then encrypt; some platforms check what is sent.
+  return wrapFrame(wire, hj212Crc(sm4.layout.crc === 'plaintext' ? plain : wire));
 }
 
 /** Wire sizes of a segment after encryption: what the 1024/950 limits are checked against. */
@@ -53,8 +55,7 @@ function measure(opts: CodecOptions) {
     const loc = locateCp(text)!; // formatDataSegment always emits CP=&&…&&
     const content = Buffer.byteLength(text.slice(loc.contentStart, loc.contentEnd), 'utf8');
     const sm4 = encrypting(opts, seg.cn);
-    const cp =
-      'CP=&&&&'.length + (sm4 === undefined ? content : cipherContentLength(content, sm4.ciphertext));
+    const cp = 'CP=&&&&'.length + (sm4 === undefined ? content : encodedContentLength(content, sm4.layout));
     return { segment: Buffer.byteLength(loc.header, 'utf8') + cp, cp };
   };
 }
@@ -71,46 +72,4 @@ export function encodeMessage(seg: DataSegment, opts: EncodeOptions = {}): Buffe
       throw new Error('HJ 212: this message must be split, and no nextQn was given for the parts');
     });
   return splitSegment(seg, { measure: measure(opts), nextQn }).map((part) => encodeFrame(part, opts));
-}
-
-/**
- * Decodes one complete frame. Never throws: anything wrong comes back as a Rejection naming the reason,
- * with whatever header fields could be read so the sender can still be answered.
- */
-export function decodeFrame(frame: Uint8Array, opts: CodecOptions = {}): DecodedFrame | Rejection {
-  const unwrapped = unwrapFrame(frame);
-  if (!unwrapped.ok) return unwrapped;
-  const { segment: wire, crc } = unwrapped.value;
-
-  // The header is plain even when the CP is not: read it first to learn the CN (and QN, for answers).
-  const wireText = wire.toString('latin1');
-  const loc = locateCp(wireText);
-  const fields = parseHeader(Buffer.from(loc?.header ?? wireText, 'latin1').toString('utf8'));
-  const header = fields.ok ? headerHint(fields.value) : {};
-
-  const sm4 = header.cn === undefined ? undefined : encrypting(opts, header.cn);
-  let plain = wire;
-  if (sm4 !== undefined) {
-    const decrypted = decryptCp(wire, sm4);
-    if (!decrypted.ok) return { ...decrypted, header };
-    plain = decrypted.value;
-  }
-
-  const actual = hj212Crc(plain);
-  if (actual !== crc) {
-    const what = sm4 === undefined ? 'data segment' : 'decrypted data segment (is the SM4 key right?)';
-    return reject('bad-crc', `CRC field ${formatCrc(crc)}, CRC of the ${what} ${formatCrc(actual)}`, {
-      header,
-    });
-  }
-
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(plain);
-  } catch {
-    return reject('bad-encoding', 'data segment is not valid UTF-8', { header });
-  }
-  const parsed = parseDataSegment(text);
-  if (!parsed.ok) return parsed;
-  return { ok: true, segment: parsed.value, encrypted: sm4 !== undefined };
 }

@@ -2,6 +2,8 @@ import { CN, EXE_RTN, type HistoryCn, isHistoryCn, makeFlag, QN_RTN } from './co
 import { type Cp, cpField, cpFrom, emptyCp } from './cp.js';
 import { type DataSegment, isHeaderValue } from './dataSegment.js';
 import type { StationIdentity } from './messages.js';
+import { isSm4KeyText } from './sm4.js';
+import { sameMn } from './tolerance.js';
 
 /**
  * The commands a platform sends a station, as data: the platform simulator builds frames from them
@@ -169,8 +171,8 @@ export function readCommand(seg: DataSegment): ReadCommand {
     case CN.keyExchange: {
       const newSk = cpField(cp, 'NewSK');
       const skCreateTime = cpField(cp, 'SKCreateTime');
-      if (newSk === undefined || Buffer.byteLength(newSk) !== 16)
-        return invalid('NewSK must be 16 characters');
+      if (newSk === undefined || !isSm4KeyText(newSk))
+        return invalid('NewSK must be 16 characters (or 32 hex digits)');
       if (skCreateTime === undefined || !TIME.test(skCreateTime))
         return invalid('SKCreateTime is not yyyyMMddHHmmss');
       return ok({ kind: 'key-exchange', skCreateTime, newSk });
@@ -183,9 +185,11 @@ export function readCommand(seg: DataSegment): ReadCommand {
 /**
  * 9011 QnRtn for the addressing of a frame: 4 when the MN is not ours, 3 when the password is wrong,
  * undefined when both match. MN first: a frame for another station says nothing about our password.
+ * An empty MN names no other station (the connection says who it is), and blanks or letter case do
+ * not make an MN another one (tolerance.ts counts both).
  */
 export function checkAddressing(seg: DataSegment, expected: { mn?: string; pw?: string }): 3 | 4 | undefined {
-  if (expected.mn !== undefined && seg.mn !== expected.mn) return QN_RTN.wrongMn;
+  if (expected.mn !== undefined && seg.mn !== '' && !sameMn(seg.mn, expected.mn)) return QN_RTN.wrongMn;
   if (expected.pw !== undefined && seg.pw !== expected.pw) return QN_RTN.wrongPassword;
   return undefined;
 }

@@ -29,3 +29,21 @@ const PLAUSIBLE_LOW_BYTES = new Set([0x00, 0x01, 0x40, 0x41, 0x80, 0x81, 0xc0, 0
 export function isPlausibleCrc(crc: number): boolean {
   return crc >= 0 && crc <= 0xffff && PLAUSIBLE_LOW_BYTES.has(crc & 0xff);
 }
+
+/**
+ * The same routine run over UTF-16 characters instead of UTF-8 bytes, as Java and C# ports do
+ * (`char[] msg = text.toCharArray()`; `crc = (crc >> 8) ^ msg[i]`). Equal to `hj212Crc` for ASCII;
+ * on receipt it explains a CRC that fails only because the frame holds Chinese text.
+ */
+export function hj212CrcOfChars(text: string): number {
+  let reg = 0xffff;
+  for (let i = 0; i < text.length; i++) {
+    reg = (reg >> 8) ^ text.charCodeAt(i);
+    for (let j = 0; j < 8; j++) {
+      const lsb = reg & 1;
+      reg >>= 1;
+      if (lsb) reg ^= 0xa001;
+    }
+  }
+  return reg;
+}

@@ -7,11 +7,15 @@ import { type HeaderHint, type Rejection, type Result, reject } from './rejectio
  * `QN=…;ST=…;CN=…;PW=…;MN=…;Flag=…;[PNUM=…;PNO=…;][RF=…;]CP=&&…&&`
  */
 export interface DataSegment {
-  /** Request id `yyyyMMddHHmmssSSS`; an answer repeats the request's QN. */
+  /**
+   * Request id `yyyyMMddHHmmssSSS`; an answer repeats the request's QN. Empty when a received frame
+   * had none (several real uploads omit it): whoever replies to it generates one (tolerance.ts).
+   */
   qn: string;
   st: string;
   cn: string;
   pw: string;
+  /** Station id; may be empty or odd in a received frame (accepted, see tolerance.ts). */
   mn: string;
   /** Bit 0 answer wanted, bit 1 split, bits 2–7 version. A frame without Flag (2005 style) reads as 0. */
   flag: number;
@@ -112,7 +116,8 @@ export function isHeaderValue(value: string): boolean {
   return HEADER_VALUE.test(value);
 }
 
-const REQUIRED: readonly HeaderField[] = ['QN', 'ST', 'CN', 'PW', 'MN'];
+/** QN and MN are not among them: a frame without is accepted and the gap reported (tolerance.ts). */
+const REQUIRED: readonly HeaderField[] = ['ST', 'CN', 'PW'];
 
 /** Parses a whole plaintext data segment. Every refusal names the field and what was wrong. */
 export function parseDataSegment(text: string): Result<DataSegment> {
@@ -129,16 +134,15 @@ export function parseDataSegment(text: string): Result<DataSegment> {
   }
   if (loc === undefined) return reject('missing-field', 'CP=&& is missing', { field: 'CP', header });
 
-  const qn = fields.get('QN')!;
+  const qn = fields.get('QN') ?? '';
   const st = fields.get('ST')!;
   const cn = fields.get('CN')!;
-  if (!/^\d+$/.test(qn)) return bad('QN', `QN '${qn}' is not digits`);
+  if (qn !== '' && !/^\d+$/.test(qn)) return bad('QN', `QN '${qn}' is not digits`);
   if (!/^\d{2}$/.test(st)) return bad('ST', `ST '${st}' is not 2 digits`);
   if (!/^\d{4}$/.test(cn)) return bad('CN', `CN '${cn}' is not 4 digits`);
-  // PW and MN are echoed in every answer: refuse what could not be emitted back.
+  // PW is echoed in every answer: refuse what could not be emitted back. An odd MN is replaced in
+  // replies instead (replyMn), as the station is known by its connection anyway.
   if (!isHeaderValue(fields.get('PW')!)) return bad('PW', 'PW contains blanks or separators');
-  if (fields.get('MN') === '' || !isHeaderValue(fields.get('MN')!))
-    return bad('MN', 'MN is empty or has blanks');
 
   const flag = fields.get('Flag');
   if (flag !== undefined && !(/^\d{1,3}$/.test(flag) && Number(flag) <= 255)) {
@@ -163,7 +167,7 @@ export function parseDataSegment(text: string): Result<DataSegment> {
     st,
     cn,
     pw: fields.get('PW')!,
-    mn: fields.get('MN')!,
+    mn: fields.get('MN') ?? '',
     flag: flag === undefined ? 0 : Number(flag),
     cp: cp.value,
   };
@@ -188,7 +192,8 @@ export function formatDataSegment(seg: DataSegment): string {
   check('ST', seg.st, /^\d{2}$/);
   check('CN', seg.cn, /^\d{4}$/);
   check('PW', seg.pw, HEADER_VALUE);
-  check('MN', seg.mn, /^[^;,=&\r\n \t]+$/);
+  // An empty MN is written back as received (a reply echoes it); blanks or separators never are.
+  check('MN', seg.mn, HEADER_VALUE);
   if (!Number.isInteger(seg.flag) || seg.flag < 0 || seg.flag > 255) {
     throw new Error(`HJ 212: Flag ${seg.flag} is not 0..255`);
   }

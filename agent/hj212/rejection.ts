@@ -9,13 +9,11 @@ export type RejectReason =
   | 'garbage'
   /** Not shaped like a frame: no `##`, a CRC field that is not 4 hex digits, no end found. */
   | 'bad-frame'
-  /** The length field is not 4 digits or does not match the data segment's byte count. */
+  /** The length field is not 4 digits, or counts neither the bytes nor the characters of the segment. */
   | 'bad-length'
   | 'bad-crc'
   /** The data segment is not valid UTF-8. */
   | 'bad-encoding'
-  /** SM4 hex ciphertext that is not hex, or of an impossible length. */
-  | 'bad-ciphertext'
   | 'missing-field'
   /** A header field with an impossible value (CN not 4 digits, Flag not a number, PNO > PNUM…). */
   | 'bad-field'
@@ -75,7 +73,6 @@ export function qnRtnFor(rejection: Rejection): QnRtn | undefined {
     case 'bad-field':
       return QN_RTN_BY_FIELD[rejection.field ?? ''] ?? QN_RTN.unknown;
     case 'bad-encoding':
-    case 'bad-ciphertext':
     case 'bad-cp':
       return QN_RTN.unknown;
     case 'garbage':

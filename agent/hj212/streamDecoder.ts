@@ -1,11 +1,28 @@
-import { type CodecOptions, decodeFrame } from './codec.js';
+import type { CodecOptions } from './codec.js';
 import type { DataSegment } from './dataSegment.js';
-import { HEAD_LENGTH, lengthMismatch, MAX_SEGMENT_LENGTH, TAIL_LENGTH } from './frame.js';
+import { HEAD_LENGTH, MAX_SEGMENT_LENGTH, TAIL_LENGTH } from './frame.js';
+import { decodeFrame } from './receive.js';
 import { type Rejection, reject } from './rejection.js';
+import type { Tolerance } from './tolerance.js';
 
 export type StreamEvent =
-  | { kind: 'frame'; segment: DataSegment; encrypted: boolean; raw: Buffer }
+  | {
+      kind: 'frame';
+      segment: DataSegment;
+      encrypted: boolean;
+      /** The SM4 layout it arrived in (`layoutLabel`), when encrypted. */
+      variant?: string;
+      /** What it did differently from the strict form (tolerance.ts). */
+      tolerated: Tolerance[];
+      raw: Buffer;
+    }
   | { kind: 'rejected'; rejection: Rejection; raw: Buffer };
+
+/** Where a frame may end before or after its declared length: after CCCC + CRLF, or at the next `##dddd`. */
+interface Boundary {
+  at: number;
+  kind: 'crlf' | 'next';
+}
 
 const HASH = 0x23;
 const CR = 0x0d;
@@ -30,23 +47,24 @@ function isHex(b: number | undefined): boolean {
 
 /**
  * Cuts a TCP byte stream into HJ 212 frames. Bytes arrive in any chunks; a frame is found by `##` and
- * its 4-digit length, and is complete when CCCC + CRLF sit exactly where the length says. Anything
- * else becomes a rejection event and the decoder resynchronises on the next `##`, so one bad frame
- * never costs the ones after it. Never throws.
+ * its 4-digit length, and is complete when CCCC + CRLF sit where the length says. Anything else
+ * becomes a rejection event and the decoder resynchronises on the next `##`, so one bad frame never
+ * costs the ones after it. The events never depend on how the bytes were chunked. Never throws.
  *
- * With raw SM4 ciphertext (`sm4.ciphertext === 'raw'`) the bytes of a frame may contain CRLF and `##`,
- * so the length is the only delimiter. Otherwise a frame whose CRLF comes early, or whose CRC/CRLF is
- * not at the declared end, is cut at its actual CRLF and reported as `bad-length` with both lengths.
+ * A frame also ends earlier or later than its length says at a CRC followed by CRLF, or at the next
+ * `##dddd`: plaintext holds neither, so a wrong length never swallows the next frame, and a length
+ * counted in characters (or a missing CRLF before the next frame) still finds its end; decodeFrame
+ * then judges the length. Raw SM4 ciphertext may hold any byte, but 4 hex digits + CRLF, or `##` and
+ * 4 digits, only by a chance of about 1 in 10 million per frame; a CRLF without a CRC before it is
+ * never taken as an end, so ciphertext is delimited by its length.
  */
 export class Hj212StreamDecoder {
   private buf: Buffer = Buffer.alloc(0);
   private garbage: Buffer[] = [];
   private garbageBytes = 0;
-  private readonly lengthOnly: boolean;
 
-  constructor(private readonly opts: CodecOptions = {}) {
-    this.lengthOnly = opts.sm4?.ciphertext === 'raw';
-  }
+  /** `opts` is read at each frame: a key changed in place (1014) applies to the next frame. */
+  constructor(private readonly opts: CodecOptions = {}) {}
 
   /** Bytes held back waiting for the rest of a frame; never more than MAX_BUFFERED_BYTES after a push. */
   get buffered(): number {
@@ -63,21 +81,28 @@ export class Hj212StreamDecoder {
     return events;
   }
 
-  /** The connection ended: whatever is held back is reported (a partial frame as `truncated`). */
+  /**
+   * The connection ended: whatever is held back is reported. A last frame that only lacks its CRLF
+   * is a frame; anything else begun is `truncated`.
+   */
   end(): StreamEvent[] {
     const events: StreamEvent[] = [];
-    if (this.buf.length >= 2 && this.buf[0] === HASH && this.buf[1] === HASH) {
-      this.flushGarbage(events);
-      events.push(
-        rejected(reject('truncated', `connection ended ${this.buf.length} bytes into a frame`), this.buf),
-      );
-    } else if (this.buf.length > 0) {
-      this.addGarbage(this.buf);
-      this.flushGarbage(events);
-    } else {
-      this.flushGarbage(events);
-    }
+    const buf = this.buf;
     this.buf = Buffer.alloc(0);
+    if (buf.length >= 2 && buf[0] === HASH && buf[1] === HASH) {
+      this.flushGarbage(events);
+      const last = buf.length >= HEAD_LENGTH + 4 ? decodeFrame(buf, this.opts) : undefined;
+      if (last?.ok) {
+        events.push(frameEvent(last, buf));
+      } else if (last !== undefined && last.reason !== 'bad-length' && last.reason !== 'bad-frame') {
+        events.push(rejected(last, buf));
+      } else {
+        events.push(rejected(reject('truncated', `connection ended ${buf.length} bytes into a frame`), buf));
+      }
+      return events;
+    }
+    this.addGarbage(buf);
+    this.flushGarbage(events);
     return events;
   }
 
@@ -103,51 +128,14 @@ export class Hj212StreamDecoder {
 
     const declared = Number(buf.subarray(2, HEAD_LENGTH).toString('latin1'));
     const end = HEAD_LENGTH + declared + TAIL_LENGTH;
-    return this.lengthOnly
-      ? this.byLength(buf, declared, end, events)
-      : this.byLengthOrCrlf(buf, declared, end, events);
-  }
-
-  /** Raw ciphertext may hold any byte: the length is the only delimiter to trust. */
-  private byLength(buf: Buffer, declared: number, end: number, events: StreamEvent[]): boolean {
-    if (buf.length < end) return false;
-    if (this.tailAt(buf, end - TAIL_LENGTH)) return this.emitFrame(buf, end, events);
-    // Drop the declared span, or up to a frame start inside it. Only the first `end` bytes are
-    // looked at, so the outcome does not depend on how the bytes were chunked.
-    const next = this.findStart(buf.subarray(0, end), 2, false);
-    const cut = next === -1 ? end : next;
-    const why = `no CRC and CRLF after the ${declared} bytes the length field gives`;
-    return this.emitRejection(buf, cut, reject('bad-length', why), events);
-  }
-
-  /**
-   * Plaintext never holds CRLF or `##`+digits: the first of them before the declared end ends this
-   * frame early (a wrong length, or a frame cut short by the next one). Applied the same way however
-   * the bytes were chunked, so the events never depend on chunking.
-   */
-  private byLengthOrCrlf(buf: Buffer, declared: number, end: number, events: StreamEvent[]): boolean {
-    const crlf = buf.indexOf('\r\n', HEAD_LENGTH, 'latin1');
-    const next = this.findStart(buf, 2, true);
-    const atCrlf = crlf === -1 ? Number.POSITIVE_INFINITY : crlf + 2;
-    const atNext = next === -1 ? Number.POSITIVE_INFINITY : next;
-    const boundary = Math.min(atCrlf, atNext);
-    if (boundary >= end && buf.length >= end && this.tailAt(buf, end - TAIL_LENGTH)) {
-      return this.emitFrame(buf, end, events);
-    }
-    if (boundary < end || (buf.length >= end && boundary !== Number.POSITIVE_INFINITY)) {
-      if (atNext < atCrlf) {
-        return this.emitRejection(
-          buf,
-          next,
-          reject('bad-frame', 'next frame starts before this one ended'),
-          events,
-        );
-      }
-      const hasCrc = crlf - 4 >= HEAD_LENGTH && [0, 1, 2, 3].every((i) => isHex(buf[crlf - 4 + i]));
-      const why = hasCrc
-        ? reject('bad-length', lengthMismatch(declared, buf.subarray(HEAD_LENGTH, crlf - 4)))
-        : reject('bad-frame', 'frame ends without a 4-digit CRC');
-      return this.emitRejection(buf, crlf + 2, why, events);
+    const boundary = this.boundary(buf);
+    // An end before the declared one: a wrong length, or a frame cut short by the next.
+    if (boundary !== undefined && boundary.at < end) return this.cutAt(buf, boundary, events);
+    if (buf.length >= end) {
+      // The declared end (raw ciphertext included).
+      if (this.tailAt(buf, end - TAIL_LENGTH)) return this.emitFrame(buf, end, events);
+      // A later end: a length in characters, or of the plaintext of an encrypted segment.
+      if (boundary !== undefined) return this.cutAt(buf, boundary, events);
     }
     if (buf.length >= MAX_FRAME) {
       return this.emitRejection(
@@ -160,15 +148,54 @@ export class Hj212StreamDecoder {
     return false;
   }
 
+  /** The first CRC + CRLF, or the first complete `##dddd` after this frame's own. */
+  private boundary(buf: Buffer): Boundary | undefined {
+    let crlf = -1;
+    for (
+      let i = buf.indexOf('\r\n', HEAD_LENGTH, 'latin1');
+      i !== -1;
+      i = buf.indexOf('\r\n', i + 1, 'latin1')
+    ) {
+      if (i - 4 >= HEAD_LENGTH && [1, 2, 3, 4].every((k) => isHex(buf[i - k]))) {
+        crlf = i + 2;
+        break;
+      }
+    }
+    const next = this.findStart(buf, 2, true);
+    if (crlf === -1 && next === -1) return undefined;
+    if (next !== -1 && (crlf === -1 || next < crlf)) return { at: next, kind: 'next' };
+    return { at: crlf, kind: 'crlf' };
+  }
+
+  /** A frame ends at `boundary`; decodeFrame judges its length. */
+  private cutAt(buf: Buffer, boundary: Boundary, events: StreamEvent[]): boolean {
+    if (boundary.kind === 'crlf') return this.emitFrame(buf, boundary.at, events);
+    // The next frame starts: this one is complete only if it ends in a CRC (and lacks its CRLF).
+    const decoded =
+      boundary.at - 4 >= HEAD_LENGTH && [1, 2, 3, 4].every((k) => isHex(buf[boundary.at - k]))
+        ? decodeFrame(buf.subarray(0, boundary.at), this.opts)
+        : undefined;
+    if (decoded?.ok) return this.emitDecoded(buf, boundary.at, decoded, events);
+    const why =
+      decoded === undefined || decoded.reason === 'bad-length' || decoded.reason === 'bad-frame'
+        ? reject('bad-frame', 'next frame starts before this one ended')
+        : decoded;
+    return this.emitRejection(buf, boundary.at, why, events);
+  }
+
   private emitFrame(buf: Buffer, end: number, events: StreamEvent[]): boolean {
+    return this.emitDecoded(buf, end, decodeFrame(buf.subarray(0, end), this.opts), events);
+  }
+
+  private emitDecoded(
+    buf: Buffer,
+    end: number,
+    decoded: ReturnType<typeof decodeFrame>,
+    events: StreamEvent[],
+  ): boolean {
     const raw = buf.subarray(0, end);
     this.buf = buf.subarray(end);
-    const decoded = decodeFrame(raw, this.opts);
-    events.push(
-      decoded.ok
-        ? { kind: 'frame', segment: decoded.segment, encrypted: decoded.encrypted, raw: Buffer.from(raw) }
-        : rejected(decoded, raw),
-    );
+    events.push(decoded.ok ? frameEvent(decoded, raw) : rejected(decoded, raw));
     return true;
   }
 
@@ -213,4 +240,19 @@ export class Hj212StreamDecoder {
 
 function rejected(rejection: Rejection, raw: Buffer): StreamEvent {
   return { kind: 'rejected', rejection, raw: Buffer.from(raw) };
+}
+
+function frameEvent(
+  decoded: Extract<ReturnType<typeof decodeFrame>, { ok: true }>,
+  raw: Buffer,
+): StreamEvent {
+  const ev: StreamEvent = {
+    kind: 'frame',
+    segment: decoded.segment,
+    encrypted: decoded.encrypted,
+    tolerated: decoded.tolerated,
+    raw: Buffer.from(raw),
+  };
+  if (decoded.variant !== undefined) ev.variant = decoded.variant;
+  return ev;
 }

@@ -53,6 +53,12 @@ export function createAgentMetrics(currentStatus: () => OperationsStatus | null)
     labelNames: ['table', 'kind'],
     registers,
   });
+  const hj212Variants = new Counter({
+    name: 'station_agent_hj212_frame_variants_total',
+    help: 'HJ 212 platform frames by SM4 layout, and frames accepted despite a deviation (docs/hj212.md)',
+    labelNames: ['uplink', 'variant'],
+    registers,
+  });
   const setAside = new Counter({
     name: 'station_agent_store_set_aside_total',
     help: 'Damaged or foreign database files set aside (renamed, kept) and replaced by a new one',
@@ -131,6 +137,9 @@ export function createAgentMetrics(currentStatus: () => OperationsStatus | null)
     },
     storeSetAside: () => {
       setAside.inc();
+    },
+    hj212FrameVariant: (p) => {
+      hj212Variants.inc({ uplink: p.uplink, variant: p.variant });
     },
   };
 

@@ -1,7 +1,17 @@
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type Hj212Version, makeFlag } from '../../agent/hj212/codes.js';
-import { formatDataSegment } from '../../agent/hj212/dataSegment.js';
+import { type DataSegment, formatDataSegment } from '../../agent/hj212/dataSegment.js';
+import {
+  resolveLayout,
+  SM4_CRCS,
+  SM4_ENCODINGS,
+  SM4_PADDINGS,
+  SM4_PRESETS,
+  SM4_TAILS,
+  type Sm4Layout,
+  type Sm4Preset,
+} from '../../agent/hj212/sm4Layout.js';
 import { formatHjTime } from '../../agent/hj212/time.js';
 import { CONSOLE_HELP, parseConsoleLine } from './consoleCommands.js';
 import { type PlatformHandle, randomSm4Key, startPlatform } from './platformServer.js';
@@ -33,8 +43,46 @@ const program = new Command('platform')
   .option('--no-ack', 'never answer 9013/9014 (a platform that swallows data)')
   .option('--sm4-key <key>', 'SM4 key, 16 characters (HJ 212-2025 encryption)')
   .addOption(
-    new Option('--ciphertext <form>', 'how SM4 ciphertext travels').choices(['raw', 'hex']).default('raw'),
-  );
+    new Option('--sm4-preset <name>', 'SM4 layout sent, by platform family (docs/hj212.md)')
+      .choices(Object.keys(SM4_PRESETS))
+      .default('standard'),
+  )
+  .addOption(new Option('--sm4-crc <over>', 'CRC over the plaintext or as sent').choices(SM4_CRCS))
+  .addOption(new Option('--sm4-encoding <encoding>', 'how ciphertext travels').choices(SM4_ENCODINGS))
+  .addOption(
+    new Option('--sm4-padding <padding>', 'padding of the CP before encrypting').choices(SM4_PADDINGS),
+  )
+  .addOption(
+    new Option('--sm4-tail <tail>', 'a text encoding’s plain tail: as text or encoded').choices(SM4_TAILS),
+  )
+  .addOption(new Option('--ciphertext <form>', 'former name of --sm4-encoding').choices(['raw', 'hex']));
+
+/** The layout the options ask for: the preset, with the parts given on the command line. */
+function layoutOf(o: {
+  sm4Preset: Sm4Preset;
+  sm4Crc?: Sm4Layout['crc'];
+  sm4Encoding?: Sm4Layout['encoding'];
+  sm4Padding?: Sm4Layout['padding'];
+  sm4Tail?: Sm4Layout['tail'];
+  ciphertext?: 'raw' | 'hex';
+}): Sm4Layout {
+  const parts: Partial<Sm4Layout> = { ...SM4_PRESETS[o.sm4Preset] };
+  if (o.sm4Crc !== undefined) parts.crc = o.sm4Crc;
+  const encoding = o.sm4Encoding ?? o.ciphertext;
+  if (encoding !== undefined) parts.encoding = encoding;
+  if (o.sm4Padding !== undefined) parts.padding = o.sm4Padding;
+  if (o.sm4Tail !== undefined) parts.tail = o.sm4Tail;
+  return resolveLayout(parts);
+}
+
+/** A received segment as text; one our formatter refuses (no QN, an MN with blanks) as it came. */
+function shown(seg: DataSegment, raw: Buffer): string {
+  try {
+    return formatDataSegment(seg);
+  } catch {
+    return raw.toString('utf8').trimEnd();
+  }
+}
 
 function describe(e: PlatformEvent): string {
   switch (e.kind) {
@@ -43,11 +91,13 @@ function describe(e: PlatformEvent): string {
     case 'closed':
       return `- station ${e.station.id} (${e.station.mn ?? 'no MN'}) closed`;
     case 'received':
-      return `< [${e.frame.station}]${e.frame.encrypted ? ' (sm4)' : ''} ${formatDataSegment(e.frame.segment)}`;
+      return `< [${e.frame.station}]${e.frame.encrypted ? ' (sm4)' : ''} ${shown(e.frame.segment, e.frame.raw)}`;
     case 'rejected':
       return `! [${e.rejection.station}] ${e.rejection.rejection.reason}: ${e.rejection.rejection.detail}`;
     case 'sent':
       return `> [${e.frame.station}] ${formatDataSegment(e.frame.segment)}`;
+    case 'variant':
+      return `~ [${e.station.id}] ${e.variant}: ${e.detail}`;
   }
 }
 
@@ -117,7 +167,12 @@ async function main(): Promise<void> {
     pw?: string;
     ack: boolean;
     sm4Key?: string;
-    ciphertext: 'raw' | 'hex';
+    sm4Preset: Sm4Preset;
+    sm4Crc?: Sm4Layout['crc'];
+    sm4Encoding?: Sm4Layout['encoding'];
+    sm4Padding?: Sm4Layout['padding'];
+    sm4Tail?: Sm4Layout['tail'];
+    ciphertext?: 'raw' | 'hex';
   }>();
   let platform: PlatformHandle;
   try {
@@ -126,7 +181,7 @@ async function main(): Promise<void> {
       host: o.host,
       version: o.version,
       ack: o.ack,
-      ciphertext: o.ciphertext,
+      layout: layoutOf(o),
       ...(o.mn === undefined ? {} : { mn: o.mn }),
       ...(o.pw === undefined ? {} : { pw: o.pw }),
       ...(o.sm4Key === undefined ? {} : { sm4Key: o.sm4Key }),

@@ -6,7 +6,8 @@ import { buildCommand, type PlatformCommand } from '../../agent/hj212/commands.j
 import type { DataSegment } from '../../agent/hj212/dataSegment.js';
 import type { StationIdentity } from '../../agent/hj212/messages.js';
 import { createQnGenerator } from '../../agent/hj212/qn.js';
-import { type CiphertextForm, sm4KeyFromText } from '../../agent/hj212/sm4.js';
+import { type Sm4Setting, sm4KeyFromText } from '../../agent/hj212/sm4.js';
+import type { Sm4Layout } from '../../agent/hj212/sm4Layout.js';
 import { DEFAULT_TIME_ZONE } from '../../agent/hj212/time.js';
 import { type ExchangeResult, Exchanges, executed } from './exchanges.js';
 import {
@@ -35,7 +36,11 @@ export interface PlatformOptions {
   ack: boolean;
   /** SM4 key (16 characters) for HJ 212-2025 encryption; absent: plaintext. */
   sm4Key?: string;
-  ciphertext?: CiphertextForm;
+  /**
+   * The SM4 layout this platform sends in (sm4Layout.ts; default the standard's). Stations' frames
+   * are read in any layout, and each frame records the one it came in (`ReceivedFrame.variant`).
+   */
+  layout?: Partial<Sm4Layout>;
   /** Wall clock for QNs and recorded times. */
   clock?: { now(): number };
   timeZone?: string;
@@ -52,6 +57,8 @@ export interface PlatformHandle {
   readonly stations: readonly StationConnection[];
   /** Errors while handling frames: a test should expect none. */
   readonly faults: readonly Error[];
+  /** Frames received per SM4 layout (`sm4-hex-crc-ciphertext`…) and per tolerance (`no-qn`…). */
+  readonly variants: ReadonlyMap<string, number>;
   /** The password now expected (changes after an executed 1072). */
   readonly password: string | undefined;
   /** The SM4 key now in use (changes after an executed 1014). */
@@ -99,10 +106,11 @@ export function randomSm4Key(): string {
 export async function startPlatform(opts: PlatformOptions): Promise<PlatformHandle> {
   const host = opts.host ?? '127.0.0.1';
   const clock = opts.clock ?? { now: () => Date.now() };
-  const ciphertext = opts.ciphertext ?? 'raw';
+  const sm4 = (key: string): Sm4Setting => ({ key: sm4KeyFromText(key), ...opts.layout });
   const codec: CodecOptions = {};
   let sm4Key = opts.sm4Key;
-  if (sm4Key !== undefined) codec.sm4 = { key: sm4KeyFromText(sm4Key), ciphertext };
+  if (sm4Key !== undefined) codec.sm4 = sm4(sm4Key);
+  const variants = new Map<string, number>();
   let password = opts.pw;
   let ack = opts.ack;
 
@@ -119,7 +127,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<PlatformHand
     if (r.command.kind === 'set-password') password = r.command.newPw;
     if (r.command.kind === 'key-exchange') {
       sm4Key = r.command.newSk;
-      codec.sm4 = { key: sm4KeyFromText(sm4Key), ciphertext };
+      codec.sm4 = sm4(sm4Key);
     }
   });
 
@@ -140,6 +148,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<PlatformHand
     rejections,
     sent,
     exchanges,
+    variants,
     emit: (e) => opts.onEvent?.(e),
     fault: (err) => faults.push(err),
   };
@@ -197,6 +206,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<PlatformHand
     sent: sent.items,
     stations: connections.items,
     faults,
+    variants,
     get password() {
       return password;
     },

@@ -1,5 +1,6 @@
 import type { DataSegment } from '../../agent/hj212/dataSegment.js';
 import type { Rejection } from '../../agent/hj212/rejection.js';
+import type { Tolerance } from '../../agent/hj212/tolerance.js';
 
 /** What the platform keeps of each connection, open or closed, for test assertions. */
 export interface StationConnection {
@@ -20,6 +21,10 @@ export interface ReceivedFrame {
   segment: DataSegment;
   /** The CP arrived SM4-encrypted. */
   encrypted: boolean;
+  /** The SM4 layout it arrived in (`sm4-raw-crc-plaintext`…), when encrypted. */
+  variant?: string;
+  /** What the frame did differently from the strict form, accepted all the same (tolerance.ts). */
+  tolerated: Tolerance[];
   raw: Buffer;
 }
 
@@ -44,7 +49,9 @@ export type PlatformEvent =
   | { kind: 'closed'; station: StationConnection }
   | { kind: 'received'; frame: ReceivedFrame }
   | { kind: 'rejected'; rejection: ReceivedRejection }
-  | { kind: 'sent'; frame: SentFrame };
+  | { kind: 'sent'; frame: SentFrame }
+  /** The first frame of a station in an SM4 layout, or needing a tolerance: once per station and kind. */
+  | { kind: 'variant'; station: StationConnection; variant: string; detail: string };
 
 interface Waiter<T> {
   pred: (item: T) => boolean;

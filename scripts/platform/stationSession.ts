@@ -13,6 +13,7 @@ import type { QnSource } from '../../agent/hj212/qn.js';
 import { qnRtnFor, type Rejection } from '../../agent/hj212/rejection.js';
 import { Hj212StreamDecoder, type StreamEvent } from '../../agent/hj212/streamDecoder.js';
 import { formatHjTime } from '../../agent/hj212/time.js';
+import { replyMn, TOLERANCES, type Tolerance } from '../../agent/hj212/tolerance.js';
 import type { ExchangeResult, Exchanges } from './exchanges.js';
 import type {
   PlatformEvent,
@@ -42,6 +43,8 @@ export interface SessionContext {
   rejections: Recorded<ReceivedRejection>;
   sent: Recorded<SentFrame>;
   exchanges: Exchanges;
+  /** How often each SM4 layout and tolerance arrived, all stations together. */
+  variants: Map<string, number>;
   emit(e: PlatformEvent): void;
   /** An error while handling a frame (a bug in the simulator or codec). */
   fault(err: Error): void;
@@ -60,6 +63,8 @@ function isUploadCn(cn: string): boolean {
  */
 export class StationSession {
   private readonly decoder: Hj212StreamDecoder;
+  /** Variants already reported for this station: each is reported once per connection. */
+  private readonly reported = new Set<string>();
 
   constructor(
     readonly conn: StationConnection,
@@ -126,13 +131,16 @@ export class StationSession {
       try {
         const at = this.ctx.now();
         if (ev.kind === 'frame') {
-          this.onFrame({
+          const frame: ReceivedFrame = {
             station: this.conn.id,
             at,
             segment: ev.segment,
             encrypted: ev.encrypted,
+            tolerated: ev.tolerated,
             raw: ev.raw,
-          });
+          };
+          if (ev.variant !== undefined) frame.variant = ev.variant;
+          this.onFrame(frame);
         } else {
           this.onRejection({ station: this.conn.id, at, rejection: ev.rejection, raw: ev.raw });
         }
@@ -143,15 +151,22 @@ export class StationSession {
   }
 
   private onFrame(frame: ReceivedFrame): void {
-    const seg = frame.segment;
-    this.conn.mn ??= seg.mn;
-    this.conn.st ??= seg.st === '91' ? undefined : seg.st;
-    this.conn.pw ??= seg.pw;
+    const received = frame.segment;
+    if (received.mn !== '') this.conn.mn ??= received.mn;
+    this.conn.st ??= received.st === '91' ? undefined : received.st;
+    this.conn.pw ??= received.pw;
     this.ctx.frames.push(frame);
     this.ctx.emit({ kind: 'received', frame });
+    this.noteVariants(frame);
 
-    if (this.ctx.exchanges.offer(frame) || isAnswerCn(seg.cn)) return;
-    const wrong = checkAddressing(seg, this.ctx.expected());
+    if (this.ctx.exchanges.offer(frame) || isAnswerCn(received.cn)) return;
+    const wrong = checkAddressing(received, this.ctx.expected());
+    // Answers echo the upload's fields; a missing QN or an MN that cannot be echoed is filled in.
+    const seg = {
+      ...received,
+      qn: received.qn === '' ? this.ctx.qn.next() : received.qn,
+      mn: replyMn(received.mn, this.ctx.expected().mn ?? this.conn.mn ?? ''),
+    };
     if (wrong !== undefined) {
       this.send(requestAnswer(seg, this.ctx.version, wrong));
       return;
@@ -182,6 +197,18 @@ export class StationSession {
         return;
       default:
         this.send(requestAnswer(seg, this.ctx.version, QN_RTN.wrongCn));
+    }
+  }
+
+  /** Counts each SM4 layout and tolerance, and reports each once per connection. */
+  private noteVariants(frame: ReceivedFrame): void {
+    const kinds = [...(frame.variant === undefined ? [] : [frame.variant]), ...frame.tolerated];
+    for (const variant of kinds) {
+      this.ctx.variants.set(variant, (this.ctx.variants.get(variant) ?? 0) + 1);
+      if (this.reported.has(variant)) continue;
+      this.reported.add(variant);
+      const detail = variant in TOLERANCES ? TOLERANCES[variant as Tolerance] : 'SM4 layout';
+      this.ctx.emit({ kind: 'variant', station: this.conn, variant, detail });
     }
   }
 

@@ -242,10 +242,7 @@ function serveCommands(station: TinyStation, uploads: (cmd: DataSegment) => Data
       );
       if (read.command.kind === 'set-password') station.id = { ...station.id, pw: read.command.newPw };
       if (read.command.kind === 'key-exchange') {
-        station.codec.sm4 = {
-          key: sm4KeyFromText(read.command.newSk),
-          ciphertext: station.codec.sm4?.ciphertext ?? 'raw',
-        };
+        station.codec.sm4 = { ...station.codec.sm4, key: sm4KeyFromText(read.command.newSk) };
       }
     }
   };
@@ -345,12 +342,12 @@ describe('platform commands', () => {
 });
 
 describe('platform with SM4 (2025)', () => {
-  for (const ciphertext of ['raw', 'hex'] as const) {
-    it(`${ciphertext}: decrypts uploads, and a 1014 key exchange switches both sides`, async () => {
+  for (const encoding of ['raw', 'hex'] as const) {
+    it(`${encoding}: decrypts uploads, and a 1014 key exchange switches both sides`, async () => {
       const sm4Key = 'HJ212-2025-key16';
-      const codec: CodecOptions = { sm4: { key: sm4KeyFromText(sm4Key), ciphertext } };
+      const codec: CodecOptions = { sm4: { key: sm4KeyFromText(sm4Key), encoding } };
       const { platform, station } = await setup(
-        { version: '2025', sm4Key, ciphertext },
+        { version: '2025', sm4Key, layout: { encoding } },
         { version: '2025' },
         codec,
       );

@@ -24,6 +24,7 @@ import {
 import type { QnSource } from '../../hj212/qn.js';
 import { qnRtnFor, type Rejection } from '../../hj212/rejection.js';
 import { formatHjTime, parseHjTime } from '../../hj212/time.js';
+import { replyMn } from '../../hj212/tolerance.js';
 import { type HistoryDeps, historyMessages } from './history.js';
 import type { ExchangeTiming } from './hj212Link.js';
 import type { LiveSettings } from './liveSettings.js';
@@ -58,16 +59,18 @@ export interface CommandContext {
 export class CommandHandler {
   constructor(private readonly ctx: CommandContext) {}
 
-  onFrame(seg: DataSegment): void {
+  onFrame(received: DataSegment): void {
     const { ctx } = this;
     // A late 9014/9013 (its exchange already failed) or a 9011/9012 to something we never asked.
-    if (isAnswerCn(seg.cn)) return;
+    if (isAnswerCn(received.cn)) return;
+    // Replies echo the request's MN unless it cannot be written back (blanks): then ours.
+    const seg = { ...received, mn: replyMn(received.mn, ctx.identity().mn) };
     if (seg.cn === CN.heartbeat) {
       if (wantsAck(seg.flag)) ctx.write(notificationAnswer(seg, ctx.version));
       return;
     }
     const id = ctx.identity();
-    const wrong = checkAddressing(seg, { mn: id.mn, pw: id.pw });
+    const wrong = checkAddressing(received, { mn: id.mn, pw: id.pw });
     if (wrong !== undefined) {
       ctx.log.warn(
         { code: 'HJ212_REQUEST_REFUSED', cn: seg.cn, qn: seg.qn, qnRtn: wrong },

@@ -6,7 +6,7 @@ import type { DataSegment } from '../../hj212/dataSegment.js';
 import { readAnswer } from '../../hj212/messages.js';
 import type { QnSource } from '../../hj212/qn.js';
 import type { Rejection } from '../../hj212/rejection.js';
-import { Hj212StreamDecoder } from '../../hj212/streamDecoder.js';
+import { Hj212StreamDecoder, type StreamEvent } from '../../hj212/streamDecoder.js';
 
 /**
  * One TCP connection to a platform: frames out, frames in. A message that asks for an answer
@@ -17,6 +17,8 @@ import { Hj212StreamDecoder } from '../../hj212/streamDecoder.js';
  */
 
 export interface LinkHandlers {
+  /** Every frame accepted, before it is handled: its SM4 layout and tolerances (receivedVariants.ts). */
+  onReceived?(ev: Extract<StreamEvent, { kind: 'frame' }>): void;
   /** A platform frame that is not an answer to one of our exchanges. */
   onFrame(seg: DataSegment): void;
   /** A frame that could not be accepted (bad CRC, missing field…): answered with 9011 when possible. */
@@ -43,14 +45,14 @@ export class LinkClosedError extends Error {
 }
 
 export class Hj212Link {
-  private decoder: Hj212StreamDecoder;
+  private readonly decoder: Hj212StreamDecoder;
   private readonly waiting = new Map<string, Waiter>();
   private readonly timers = new Set<TimerHandle>();
   private closed: string | null = null;
 
   constructor(
     private readonly socket: Socket,
-    /** Shared and mutable: a key exchange (1014) swaps the SM4 key for both directions. */
+    /** Shared and mutable: a key exchange (1014) swaps the SM4 key for both directions, from the next frame. */
     private readonly codec: CodecOptions,
     private readonly qn: QnSource,
     private readonly clock: Clock,
@@ -85,16 +87,6 @@ export class Hj212Link {
       return;
     }
     await Promise.all(frames.map((f, i) => this.exchange(f, qns[i]!, seg.cn, answer)));
-  }
-
-  /**
-   * The codec changed (a 1014 turned encryption on): raw ciphertext is delimited by length only,
-   * which the decoder decides when built, so later frames get a fresh one. Bytes of a frame already
-   * half-received stay with the old decoder's view (the platform sends under the new key only after
-   * our 9012, so normally there are none).
-   */
-  codecChanged(): void {
-    if (this.decoder.buffered === 0) this.decoder = new Hj212StreamDecoder(this.codec);
   }
 
   /** Closes the connection; pending exchanges fail. */
@@ -167,6 +159,9 @@ export class Hj212Link {
         this.handlers.onRejection(ev.rejection);
         continue;
       }
+      this.handlers.onReceived?.(ev);
+      // A request without a QN still gets its answers, under a QN of ours (no exchange waits on it).
+      if (ev.segment.qn === '') ev.segment.qn = this.qn.next();
       const answer = readAnswer(ev.segment);
       const waiter = answer === undefined ? undefined : this.waiting.get(answer.qn);
       if (answer === undefined || waiter === undefined) {

@@ -6,6 +6,7 @@ import type { StationConfig } from '../../config/schema.js';
 import { type Backoff, createBackoff } from '../../core/backoff.js';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
+import type { MetricsSink } from '../../core/metricsSink.js';
 import type { StoredReading } from '../../core/reading.js';
 import type { CodecOptions } from '../../hj212/codec.js';
 import { dataUpload, type StationIdentity } from '../../hj212/messages.js';
@@ -25,7 +26,9 @@ import { dial, LinkUpkeep } from './linkUpkeep.js';
 import { LiveSettings } from './liveSettings.js';
 import { toMinuteBlocks } from './minuteBlocks.js';
 import { RealtimeGate } from './realtimeGate.js';
+import { ReceivedVariants } from './receivedVariants.js';
 import { StreamPair } from './streamPair.js';
+import { setSystemClock } from './systemClock.js';
 import {
   aggregateMessages,
   FactorOwners,
@@ -48,6 +51,8 @@ export interface Hj212UplinkDeps {
   random?: () => number;
   /** Applies a platform's 1012 when `applyTimeSet` is on. */
   setSystemTime?: (ms: number) => Promise<void>;
+  /** Counts what the platform's frames looked like (receivedVariants.ts). */
+  metrics?: Pick<MetricsSink, 'hj212FrameVariant'>;
 }
 
 const READINGS_PER_BATCH = 5000;
@@ -74,6 +79,7 @@ export class Hj212Uplink implements Uplink {
   private readonly pump: OutboxPump;
   private readonly backoff: Backoff;
   private readonly commands: CommandHandler;
+  private readonly received: ReceivedVariants;
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   private link: Hj212Link | null = null;
   private socket: Socket | null = null;
@@ -88,6 +94,11 @@ export class Hj212Uplink implements Uplink {
     this.id = config.id;
     this.settings = new LiveSettings(config, deps.settings, () => clock.now(), log);
     this.useKey(this.settings.sm4Key);
+    this.received = new ReceivedVariants({
+      uplink: config.id,
+      log,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    });
     this.qn = createQnGenerator({ clock, timeZone: station.timezone });
     this.calendar = new PeriodCalendar(station.timezone);
     this.owners = new FactorOwners(station.devices);
@@ -222,10 +233,8 @@ export class Hj212Uplink implements Uplink {
 
   private useKey(key: string | undefined): void {
     if (key === undefined) return;
-    const ciphertext = this.deps.config.encryption?.ciphertext ?? 'raw';
     // Mutated in place: the link's decoder and encoder hold this very object.
-    this.codec.sm4 = { key: sm4KeyFromText(key), ciphertext };
-    this.link?.codecChanged();
+    this.codec.sm4 = { key: sm4KeyFromText(key), ...this.deps.config.encryption?.layout };
   }
 
   private sendOnLink(seg: Parameters<Hj212Link['send']>[0], answer: ExchangeTiming | null): Promise<void> {
@@ -288,6 +297,7 @@ export class Hj212Uplink implements Uplink {
   private onConnected(socket: Socket): void {
     const { clock, log, config } = this.deps;
     const link = new Hj212Link(socket, this.codec, this.qn, clock, {
+      onReceived: (ev) => this.received.note(ev),
       onFrame: (seg) => this.commands.onFrame(seg),
       onRejection: (rej) => this.commands.onRejection(rej),
       onClose: (reason) => this.onLinkClosed(link, reason),
@@ -382,12 +392,4 @@ export class Hj212Uplink implements Uplink {
     this.state = 'stopped';
     log.info({ uplink: this.id }, 'HJ 212 uplink stopped');
   }
-}
-
-/** `applyTimeSet: true`: sets the system clock (needs the right to, e.g. CAP_SYS_TIME). */
-async function setSystemClock(ms: number): Promise<void> {
-  const { execFile } = await import('node:child_process');
-  await new Promise<void>((resolve, reject) =>
-    execFile('date', ['-u', '-s', `@${Math.round(ms / 1000)}`], (err) => (err ? reject(err) : resolve())),
-  );
 }

@@ -51,8 +51,66 @@ describe('hj212 uplink settings', () => {
     const r = load({ version: 2025, mn: MN, pw: '123456', encryption }, { HJ212_KEY: '0123456789abcdef' });
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
     expect(r.config.uplinks[0]).toMatchObject({
-      encryption: { type: 'sm4', key: '0123456789abcdef', ciphertext: 'raw', rotate: 90 * 86_400_000 },
+      encryption: {
+        type: 'sm4',
+        key: '0123456789abcdef',
+        preset: 'standard',
+        // The standard's text: raw ciphertext bytes, CRC of the plaintext, the short tail plain.
+        layout: { encoding: 'raw', crc: 'plaintext', padding: 'none', tail: 'plain' },
+        rotate: 90 * 86_400_000,
+      },
     });
+  });
+
+  it('the SM4 layout: a preset, its parts overridden one by one; the former `ciphertext` still read', () => {
+    const layoutOf = (encryption: Record<string, unknown>) => {
+      const r = load({
+        version: 2025,
+        mn: MN,
+        pw: '123456',
+        encryption: { type: 'sm4', key: '0123456789abcdef', ...encryption },
+      });
+      if (!r.ok) throw new Error(JSON.stringify(r.problems));
+      const e = r.config.uplinks[0]!;
+      return e.type === 'hj212' ? e.encryption?.layout : undefined;
+    };
+    expect(layoutOf({ preset: 'crc-as-sent' })).toEqual({
+      encoding: 'hex',
+      crc: 'ciphertext',
+      padding: 'none',
+      tail: 'plain',
+    });
+    expect(layoutOf({ crc: 'ciphertext', encoding: 'hex' })).toEqual(layoutOf({ preset: 'crc-as-sent' }));
+    expect(layoutOf({ preset: 'printed-example', crc: 'ciphertext' })).toEqual({
+      encoding: 'braces',
+      crc: 'ciphertext',
+      padding: 'none',
+      tail: 'plain',
+    });
+    expect(layoutOf({ encoding: 'base64', tail: 'encoded' })).toMatchObject({
+      encoding: 'base64',
+      tail: 'encoded',
+    });
+    expect(layoutOf({ ciphertext: 'hex' })).toMatchObject({ encoding: 'hex', crc: 'plaintext' });
+    // A 32-hex-digit key is 16 bytes written as hex.
+    expect(layoutOf({ key: '30303030303030303030303030303030' })).toMatchObject({ encoding: 'raw' });
+  });
+
+  it('an unknown preset or a contradiction is refused with its setting path', () => {
+    const with_ = (encryption: Record<string, unknown>) =>
+      problems({
+        version: 2025,
+        mn: MN,
+        pw: '123456',
+        encryption: { type: 'sm4', key: '0123456789abcdef', ...encryption },
+      });
+    expect(with_({ preset: 'hutool' })).toEqual([
+      expect.stringMatching(/^uplinks\[0\]\.encryption\.preset: .*standard.*printed-example.*crc-as-sent/),
+    ]);
+    expect(with_({ encoding: 'hex', ciphertext: 'raw' })).toEqual([
+      expect.stringMatching(/^uplinks\[0\]\.encryption\.ciphertext: .*former name of encoding/),
+    ]);
+    expect(with_({ crc: 'both' })).toEqual([expect.stringMatching(/^uplinks\[0\]\.encryption\.crc: /)]);
   });
 
   it('encryption and heartbeat are HJ 212-2025 only', () => {

@@ -98,7 +98,7 @@ describe('answers', () => {
 
   it('answers are never encrypted', () => {
     const a = dataAnswer(request, '2025');
-    expect(encodeFrame(a, { sm4: { key: Buffer.alloc(16), ciphertext: 'raw' } }).equals(encodeFrame(a))).toBe(
+    expect(encodeFrame(a, { sm4: { key: Buffer.alloc(16), encoding: 'raw' } }).equals(encodeFrame(a))).toBe(
       true,
     );
   });

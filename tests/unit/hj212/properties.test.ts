@@ -17,7 +17,6 @@ const REASONS: RejectReason[] = [
   'bad-length',
   'bad-crc',
   'bad-encoding',
-  'bad-ciphertext',
   'missing-field',
   'bad-field',
   'bad-cp',
@@ -74,8 +73,8 @@ const segmentArb: fc.Arbitrary<DataSegment> = fc
 
 const sm4Arb: fc.Arbitrary<Sm4Setting | undefined> = fc.constantFrom(
   undefined,
-  { key: sm4KeyFromText('HJ212-2025-key16'), ciphertext: 'raw' as const },
-  { key: sm4KeyFromText('HJ212-2025-key16'), ciphertext: 'hex' as const },
+  { key: sm4KeyFromText('HJ212-2025-key16'), encoding: 'raw' as const },
+  { key: sm4KeyFromText('HJ212-2025-key16'), encoding: 'hex' as const },
 );
 
 function summary(events: StreamEvent[]): string[] {
@@ -168,7 +167,7 @@ describe('properties', () => {
         fc.boolean(),
         (pieces, sizes, rawSm4) => {
           const opts = rawSm4
-            ? { sm4: { key: sm4KeyFromText('HJ212-2025-key16'), ciphertext: 'raw' as const } }
+            ? { sm4: { key: sm4KeyFromText('HJ212-2025-key16'), encoding: 'raw' as const } }
             : {};
           const stream = Buffer.concat(pieces);
           const whole = new Hj212StreamDecoder(opts);

@@ -89,7 +89,7 @@ describe('splitting with PNUM/PNO', () => {
   });
 
   it('hex SM4 ciphertext counts as sent: the same message needs more parts', () => {
-    const sm4 = { key: sm4KeyFromText('0123456789abcdef'), ciphertext: 'hex' as const };
+    const sm4 = { key: sm4KeyFromText('0123456789abcdef'), encoding: 'hex' as const };
     const seg = upload(factors(30));
     const frames = encodeMessage(seg, { nextQn, sm4 });
     expect(frames.length).toBe(3);

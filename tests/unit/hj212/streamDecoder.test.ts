@@ -70,13 +70,13 @@ describe('Hj212StreamDecoder', () => {
     ]);
   });
 
-  it('a character-counted length is reported as such', () => {
-    const events = feed(
-      new Hj212StreamDecoder(),
-      b(CHINESE_FRAME.replace('##0135', '##0127') + STANDARD_2017),
-    );
-    expect(summary(events)).toEqual(['bad-length', 'frame 1062']);
-    expect(events[0]?.kind === 'rejected' && events[0].rejection.detail).toMatch(/counted characters/);
+  it('a length counted in characters ends at its CRC and CRLF, and is accepted as such', () => {
+    const stream = b(CHINESE_FRAME.replace('##0135', '##0127') + STANDARD_2017);
+    for (const chunk of [1, 7, stream.length]) {
+      const events = feed(new Hj212StreamDecoder(), stream, chunk);
+      expect(summary(events)).toEqual(['frame 3020', 'frame 1062']);
+      expect(events[0]).toMatchObject({ kind: 'frame', tolerated: ['length-in-chars'] });
+    }
   });
 
   it('a frame cut short by the next one', () => {
@@ -108,7 +108,7 @@ describe('Hj212StreamDecoder', () => {
 });
 
 describe('Hj212StreamDecoder with raw SM4 ciphertext', () => {
-  const sm4 = { key: sm4KeyFromText('HJ212-2025-key16'), ciphertext: 'raw' as const };
+  const sm4 = { key: sm4KeyFromText('HJ212-2025-key16'), encoding: 'raw' as const };
 
   /** An upload whose ciphertext holds CRLF: a reader that splits on CRLF would cut it in two. */
   function frameWithCrlfInCiphertext(): Buffer {
@@ -139,14 +139,30 @@ describe('Hj212StreamDecoder with raw SM4 ciphertext', () => {
     expect(events[1]).toMatchObject({ kind: 'frame', encrypted: true });
   });
 
-  it('resynchronises on the next ## after a bad length', () => {
+  it('a plaintext frame with a bad length still ends at its CRC and CRLF', () => {
     const broken = REALTIME_FRAME.replace('##0140', '##0150');
     const stream = b(broken + 'x'.repeat(20) + STANDARD_2017);
     for (const chunk of [1, 5, stream.length]) {
       const events = feed(new Hj212StreamDecoder({ sm4 }), stream, chunk);
-      // The declared 150 bytes are dropped as the bad frame; the 10 bytes after them are garbage.
       expect(summary(events)).toEqual(['bad-length', 'garbage', 'frame 1062']);
-      expect(events[1]?.raw.toString()).toBe('x'.repeat(10));
+      expect(events[1]?.raw.toString()).toBe('x'.repeat(20));
     }
+  });
+
+  it('a ciphertext frame with a bad length ends at its CRC and CRLF, not at a CRLF in its ciphertext', () => {
+    const frame = frameWithCrlfInCiphertext();
+    const broken = Buffer.concat([b('##0999'), frame.subarray(6)]);
+    const stream = Buffer.concat([broken, b(STANDARD_2017)]);
+    for (const chunk of [1, 5, stream.length]) {
+      const events = feed(new Hj212StreamDecoder({ sm4 }), stream, chunk);
+      expect(summary(events)).toEqual(['bad-length', 'frame 1062']);
+      expect(events[0]?.raw.equals(broken)).toBe(true);
+    }
+  });
+
+  it('raw ciphertext is found whatever layout the receiver expects', () => {
+    const frame = frameWithCrlfInCiphertext();
+    const events = feed(new Hj212StreamDecoder({ sm4: { ...sm4, encoding: 'hex' } }), frame);
+    expect(events).toMatchObject([{ kind: 'frame', variant: 'sm4-raw-crc-plaintext', tolerated: [] }]);
   });
 });

@@ -207,7 +207,7 @@ describe('HJ 212 uplink: platform commands', () => {
     const r = await ask(p, { kind: 'key-exchange', skCreateTime: '20240601080000', newSk: newKey });
     expect(r.codes).toEqual(['9011:1', '9012:1']);
     // The platform switches when it reads the 9012.
-    codec.sm4 = { key: sm4KeyFromText(newKey), ciphertext: 'raw' };
+    codec.sm4 = { key: sm4KeyFromText(newKey), encoding: 'raw' };
     h.poll(T0 + 1 * S);
     await h.until(T0 + 33 * S);
     expect(p.uploads()[0]?.cp.factors.get('w01018')?.get('Rtd')).toBe('22.5');

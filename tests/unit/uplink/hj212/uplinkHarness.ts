@@ -109,7 +109,7 @@ export class UplinkHarness {
 
   /** A codec for the platform end with this SM4 key. */
   static sm4(key: string): CodecOptions {
-    return { sm4: { key: sm4KeyFromText(key), ciphertext: 'raw' } };
+    return { sm4: { key: sm4KeyFromText(key), encoding: 'raw' } };
   }
 
   /** Commits one poll of the nutrient analyzer stamped `ts`. */

@@ -1,0 +1,172 @@
+import { SM4_BLOCK, sm4Decrypt } from './sm4.js';
+import { resolveLayout, type Sm4Layout } from './sm4Layout.js';
+
+/**
+ * Reads SM4 ciphertext back whatever layout a sender chose (sm4Layout.ts): every plausible reading
+ * of a CP content, each with the plaintext it decrypts to. Which reading is right is decided by the
+ * caller (the CRC, then the parser): the CRC alone is weak (256 values), the parse of decrypted
+ * garbage is not. Never throws.
+ */
+export interface Sm4Reading {
+  /** The layout minus `crc`, which only the frame's CRC field can tell. */
+  layout: Omit<Sm4Layout, 'crc'>;
+  /** The decrypted CP content, padding removed. */
+  plain: Buffer;
+}
+
+type Form = { encoding: Sm4Layout['encoding']; tail: Sm4Layout['tail']; cipher: Buffer; rest: Buffer };
+
+const HEX = /[0-9A-Fa-f]/;
+const BASE64 = /[A-Za-z0-9+/]/;
+
+/** Hex: 32 digits per block then a plain tail, or the whole content as hex (tail encoded). */
+function hexForms(content: Buffer): Form[] {
+  const text = content.toString('latin1');
+  let run = 0;
+  while (run < text.length && HEX.test(text[run]!)) run++;
+  const forms: Form[] = [];
+  const digits = run - (run % (2 * SM4_BLOCK));
+  if (digits > 0 && text.length - digits < SM4_BLOCK) {
+    forms.push({
+      encoding: 'hex',
+      tail: 'plain',
+      cipher: Buffer.from(text.slice(0, digits), 'hex'),
+      rest: content.subarray(digits),
+    });
+  }
+  if (run === text.length && run % 2 === 0 && (run / 2) % SM4_BLOCK !== 0 && run >= 2 * SM4_BLOCK) {
+    const bytes = Buffer.from(text, 'hex');
+    const whole = bytes.length - (bytes.length % SM4_BLOCK);
+    forms.push({
+      encoding: 'hex',
+      tail: 'encoded',
+      cipher: bytes.subarray(0, whole),
+      rest: bytes.subarray(whole),
+    });
+  }
+  return forms;
+}
+
+const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
+
+/** A run of base64 text that decodes to exactly `bytes` bytes, '=' only as its final padding. */
+function base64Run(text: string, length: number): boolean {
+  if (length > text.length || length % 4 !== 0) return false;
+  const body = text.slice(0, length).replace(/={1,2}$/, '');
+  for (const ch of body) if (!BASE64.test(ch)) return false;
+  return true;
+}
+
+/** Base64: the encoded blocks then a plain tail, or the whole content as base64 (tail encoded). */
+function base64Forms(content: Buffer): Form[] {
+  const text = content.toString('latin1');
+  const forms: Form[] = [];
+  // Each block adds at least 20 characters, more than a tail can have: at most one block count fits.
+  for (let blocks = 1; base64Length(blocks * SM4_BLOCK) <= text.length; blocks++) {
+    const length = base64Length(blocks * SM4_BLOCK);
+    if (text.length - length < SM4_BLOCK && base64Run(text, length)) {
+      const cipher = Buffer.from(text.slice(0, length), 'base64');
+      // Without its '=' padding the run is text that only looks like base64 (hex digits do).
+      if (cipher.length === blocks * SM4_BLOCK) {
+        forms.push({ encoding: 'base64', tail: 'plain', cipher, rest: content.subarray(length) });
+      }
+    }
+  }
+  if (base64Run(text, text.length) && text.length >= base64Length(SM4_BLOCK)) {
+    const bytes = Buffer.from(text, 'base64');
+    const whole = bytes.length - (bytes.length % SM4_BLOCK);
+    if (bytes.length % SM4_BLOCK !== 0) {
+      forms.push({
+        encoding: 'base64',
+        tail: 'encoded',
+        cipher: bytes.subarray(0, whole),
+        rest: bytes.subarray(whole),
+      });
+    }
+  }
+  return forms;
+}
+
+/** `{0xE4,0x3E,…}` then a plain tail, blanks and either case tolerated; `{}` means no block. */
+function bracesForm(content: Buffer): Form[] {
+  const text = content.toString('latin1');
+  const m = /^\{([ \t]*0[xX][0-9A-Fa-f]{2}[ \t]*(,[ \t]*0[xX][0-9A-Fa-f]{2}[ \t]*)*)?\}/.exec(text);
+  if (m === null) return [];
+  const bytes = Buffer.from(
+    (m[1] ?? '')
+      .split(',')
+      .filter((s) => s.trim() !== '')
+      .map((s) => Number.parseInt(s.trim().slice(2), 16)),
+  );
+  const rest = content.subarray(m[0].length);
+  const whole = bytes.length - (bytes.length % SM4_BLOCK);
+  if (whole === bytes.length) return [{ encoding: 'braces', tail: 'plain', cipher: bytes, rest }];
+  // Cipher blocks and the tail bytes all inside the braces: the tail was encoded with them.
+  if (rest.length > 0) return [];
+  return [
+    { encoding: 'braces', tail: 'encoded', cipher: bytes.subarray(0, whole), rest: bytes.subarray(whole) },
+  ];
+}
+
+/** Raw cipher bytes: whole blocks, then a plain tail. */
+function rawForm(content: Buffer): Form[] {
+  const whole = content.length - (content.length % SM4_BLOCK);
+  if (whole === 0) return [];
+  return [
+    { encoding: 'raw', tail: 'plain', cipher: content.subarray(0, whole), rest: content.subarray(whole) },
+  ];
+}
+
+/**
+ * Padding added before encrypting, recognised on the decrypted bytes: a CP content is text, so it
+ * never ends in 0x01–0x10 or 0x00 itself.
+ */
+function unpad(plain: Buffer): { plain: Buffer; padding: Sm4Layout['padding'] } {
+  const last = plain[plain.length - 1];
+  if (last !== undefined && last >= 1 && last <= SM4_BLOCK && last <= plain.length) {
+    if (plain.subarray(plain.length - last).every((b) => b === last)) {
+      return { plain: plain.subarray(0, plain.length - last), padding: 'pkcs7' };
+    }
+  }
+  if (last === 0) {
+    let end = plain.length;
+    while (end > 0 && plain[end - 1] === 0) end--;
+    return { plain: plain.subarray(0, end), padding: 'zero' };
+  }
+  return { plain, padding: 'none' };
+}
+
+const ORDER: Sm4Layout['encoding'][] = ['braces', 'hex', 'base64', 'raw'];
+
+/**
+ * The readings of a CP content as SM4 ciphertext under `key`, the `preferred` layout's encoding
+ * first (a link's own layout is the likely one). Empty when the content cannot be ciphertext.
+ */
+export function sm4Readings(content: Buffer, key: Uint8Array, preferred?: Partial<Sm4Layout>): Sm4Reading[] {
+  const first = resolveLayout(preferred).encoding;
+  const order = [first, ...ORDER.filter((e) => e !== first)];
+  const readings: Sm4Reading[] = [];
+  for (const encoding of order) {
+    const forms =
+      encoding === 'hex'
+        ? hexForms(content)
+        : encoding === 'base64'
+          ? base64Forms(content)
+          : encoding === 'braces'
+            ? bracesForm(content)
+            : rawForm(content);
+    for (const form of forms) {
+      if (form.cipher.length % SM4_BLOCK !== 0) continue;
+      if (form.cipher.length === 0 && form.encoding !== 'braces') continue;
+      const decrypted = form.cipher.length === 0 ? form.cipher : sm4Decrypt(key, form.cipher);
+      // Padding covers the whole content: it cannot be followed by a tail.
+      const { plain, padding } =
+        form.rest.length === 0 ? unpad(decrypted) : { plain: decrypted, padding: 'none' as const };
+      readings.push({
+        layout: { encoding: form.encoding, tail: form.tail, padding },
+        plain: Buffer.concat([plain, form.rest]),
+      });
+    }
+  }
+  return readings;
+}
