@@ -4,7 +4,7 @@ import { type DataSegment, headerHint, locateCp, parseDataSegment, parseHeader }
 import { characterCounts, lengthMismatch, unwrapFrame } from './frame.js';
 import { type HeaderHint, type Rejection, reject } from './rejection.js';
 import { layoutLabel, type Sm4Layout } from './sm4Layout.js';
-import { sm4Readings } from './sm4Read.js';
+import { ciphertextShape, sm4Readings } from './sm4Read.js';
 import { segmentTolerances, type Tolerance } from './tolerance.js';
 
 /**
@@ -27,6 +27,8 @@ export interface DecodedFrame {
 interface Candidate {
   plain: Buffer;
   layout?: Omit<Sm4Layout, 'crc'>;
+  /** As it is, but its CP has the shape of ciphertext: not to be parsed as plain fields. */
+  ciphertext?: Sm4Layout['encoding'];
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -77,9 +79,11 @@ function candidates(wire: Buffer, opts: CodecOptions): Candidate[] {
       found.push({ plain: Buffer.concat([head, r.plain, end]), layout: r.layout });
     }
   }
-  // As it is last: a base64 ciphertext would parse as a plain field, so any decryption that
-  // checks out goes first.
-  found.push({ plain: wire });
+  // As it is last, and only if it does not look encrypted: `…03A4g=N` would parse as a plain
+  // field when the CRC is over what was sent and no key decrypts it.
+  const shape =
+    loc === undefined ? undefined : ciphertextShape(wire.subarray(loc.contentStart, loc.contentEnd));
+  found.push(shape === undefined ? { plain: wire } : { plain: wire, ciphertext: shape });
   return found;
 }
 
@@ -105,6 +109,13 @@ export function decodeFrame(frame: Uint8Array, opts: CodecOptions = {}): Decoded
   for (const c of all) {
     const check = crcOver(crc, c.plain, wire);
     if (check === undefined) continue;
+    if (c.ciphertext !== undefined) {
+      const why = opts.sm4 === undefined ? 'no SM4 key is set' : 'it does not decrypt with this SM4 key';
+      parseFailure ??= reject('bad-cp', `CP looks like SM4 ciphertext (${c.ciphertext}) and ${why}`, {
+        header,
+      });
+      continue;
+    }
     const t = text(c.plain);
     if (t === undefined) {
       parseFailure ??= reject('bad-encoding', 'data segment is not valid UTF-8', { header });

@@ -138,6 +138,29 @@ function unpad(plain: Buffer): { plain: Buffer; padding: Sm4Layout['padding'] } 
 
 const ORDER: Sm4Layout['encoding'][] = ['braces', 'hex', 'base64', 'raw'];
 
+function formsOf(content: Buffer, encoding: Sm4Layout['encoding']): Form[] {
+  switch (encoding) {
+    case 'hex':
+      return hexForms(content);
+    case 'base64':
+      return base64Forms(content);
+    case 'braces':
+      return bracesForm(content);
+    case 'raw':
+      return rawForm(content);
+  }
+}
+
+/**
+ * The text encoding a CP content has the shape of (whole blocks of hex, base64 or `{0x..}`), or
+ * undefined. A plain CP never has: its keys are short words. Raw ciphertext shows as invalid text.
+ */
+export function ciphertextShape(content: Buffer): Sm4Layout['encoding'] | undefined {
+  return (['braces', 'hex', 'base64'] as const).find((e) =>
+    formsOf(content, e).some((f) => f.cipher.length > 0 && f.cipher.length % SM4_BLOCK === 0),
+  );
+}
+
 /**
  * The readings of a CP content as SM4 ciphertext under `key`, the `preferred` layout's encoding
  * first (a link's own layout is the likely one). Empty when the content cannot be ciphertext.
@@ -147,15 +170,7 @@ export function sm4Readings(content: Buffer, key: Uint8Array, preferred?: Partia
   const order = [first, ...ORDER.filter((e) => e !== first)];
   const readings: Sm4Reading[] = [];
   for (const encoding of order) {
-    const forms =
-      encoding === 'hex'
-        ? hexForms(content)
-        : encoding === 'base64'
-          ? base64Forms(content)
-          : encoding === 'braces'
-            ? bracesForm(content)
-            : rawForm(content);
-    for (const form of forms) {
+    for (const form of formsOf(content, encoding)) {
       if (form.cipher.length % SM4_BLOCK !== 0) continue;
       if (form.cipher.length === 0 && form.encoding !== 'braces') continue;
       const decrypted = form.cipher.length === 0 ? form.cipher : sm4Decrypt(key, form.cipher);

@@ -11,7 +11,7 @@ import { openDatabase } from '../../../../agent/store/openDatabase.js';
 import { Outbox } from '../../../../agent/store/outbox.js';
 import { ReadingStore } from '../../../../agent/store/readingStore.js';
 import { UplinkSettingsStore } from '../../../../agent/store/uplinkSettings.js';
-import { Hj212Uplink } from '../../../../agent/uplink/hj212/hj212Uplink.js';
+import { Hj212Uplink, type Hj212UplinkDeps } from '../../../../agent/uplink/hj212/hj212Uplink.js';
 import { FakeClock, flush } from '../../../helpers/fakeClock.js';
 import { FakePlatform, FakeSocket } from './fakePlatform.js';
 
@@ -46,7 +46,12 @@ export class UplinkHarness {
   uplink!: Hj212Uplink;
   private config: Record<string, unknown>;
 
-  constructor(config: Record<string, unknown> = {}, db?: Database.Database) {
+  constructor(
+    config: Record<string, unknown> = {},
+    db?: Database.Database,
+    /** A logger and metrics to observe the uplink with (default: silent, none). */
+    private readonly observe: Partial<Pick<Hj212UplinkDeps, 'log' | 'metrics'>> = {},
+  ) {
     this.db = db ?? openDatabase({ path: ':memory:', log: pino({ level: 'silent' }) });
     this.readings = new ReadingStore({ db: this.db });
     this.aggregates = new AggregateStore({ db: this.db });
@@ -83,7 +88,8 @@ export class UplinkHarness {
       cursors: this.cursors,
       settings: this.settings,
       clock: this.clock,
-      log: pino({ level: 'silent' }),
+      log: this.observe.log ?? pino({ level: 'silent' }),
+      ...(this.observe.metrics ? { metrics: this.observe.metrics } : {}),
       connect: () => {
         const s = new FakeSocket();
         this.sockets.push(s);
