@@ -3,7 +3,7 @@ import { formatCrc, hj212Crc, hj212CrcOfChars } from './crc.js';
 import { type DataSegment, headerHint, locateCp, parseDataSegment, parseHeader } from './dataSegment.js';
 import { characterCounts, lengthMismatch, unwrapFrame } from './frame.js';
 import { type HeaderHint, type Rejection, reject } from './rejection.js';
-import { layoutLabel, type Sm4Layout } from './sm4Layout.js';
+import { layoutLabel, resolveLayout, type Sm4Layout } from './sm4Layout.js';
 import { ciphertextShape, sm4Readings } from './sm4Read.js';
 import { segmentTolerances, type Tolerance } from './tolerance.js';
 
@@ -41,14 +41,21 @@ function text(bytes: Buffer): string | undefined {
   }
 }
 
-/** Which data segment the CRC field was computed over, if any. */
+/**
+ * Which data segment the CRC field was computed over, if any. With 256 possible values both match
+ * once in 256 encrypted frames: then the receiver's own setting names it.
+ */
 function crcOver(
   crc: number,
   plain: Buffer,
   wire: Buffer,
+  preferred: Sm4Layout['crc'],
 ): { over: Sm4Layout['crc']; chars: boolean } | undefined {
-  if (crc === hj212Crc(plain)) return { over: 'plaintext', chars: false };
-  if (crc === hj212Crc(wire)) return { over: 'ciphertext', chars: false };
+  const overPlain = crc === hj212Crc(plain);
+  const overWire = crc === hj212Crc(wire);
+  if (overPlain && overWire) return { over: preferred, chars: false };
+  if (overPlain) return { over: 'plaintext', chars: false };
+  if (overWire) return { over: 'ciphertext', chars: false };
   if (plain.some((b) => b >= 0x80)) {
     const t = text(plain);
     if (t !== undefined && crc === hj212CrcOfChars(t)) return { over: 'plaintext', chars: true };
@@ -107,7 +114,7 @@ export function decodeFrame(frame: Uint8Array, opts: CodecOptions = {}): Decoded
   const all = candidates(wire, opts);
   let parseFailure: Rejection | undefined;
   for (const c of all) {
-    const check = crcOver(crc, c.plain, wire);
+    const check = crcOver(crc, c.plain, wire, resolveLayout(opts.sm4).crc);
     if (check === undefined) continue;
     if (c.ciphertext !== undefined) {
       const why = opts.sm4 === undefined ? 'no SM4 key is set' : 'it does not decrypt with this SM4 key';

@@ -34,7 +34,8 @@ function hexForms(content: Buffer): Form[] {
       rest: content.subarray(digits),
     });
   }
-  if (run === text.length && run % 2 === 0 && (run / 2) % SM4_BLOCK !== 0 && run >= 2 * SM4_BLOCK) {
+  // A plain CP is never all hex (it has `=`), so even a short one is the tail, encoded.
+  if (run === text.length && run > 0 && run % 2 === 0 && (run / 2) % SM4_BLOCK !== 0) {
     const bytes = Buffer.from(text, 'hex');
     const whole = bytes.length - (bytes.length % SM4_BLOCK);
     forms.push({
@@ -72,7 +73,7 @@ function base64Forms(content: Buffer): Form[] {
       }
     }
   }
-  if (base64Run(text, text.length) && text.length >= base64Length(SM4_BLOCK)) {
+  if (text.length > 0 && base64Run(text, text.length)) {
     const bytes = Buffer.from(text, 'base64');
     const whole = bytes.length - (bytes.length % SM4_BLOCK);
     if (bytes.length % SM4_BLOCK !== 0) {
@@ -162,26 +163,33 @@ export function ciphertextShape(content: Buffer): Sm4Layout['encoding'] | undefi
 }
 
 /**
- * The readings of a CP content as SM4 ciphertext under `key`, the `preferred` layout's encoding
- * first (a link's own layout is the likely one). Empty when the content cannot be ciphertext.
+ * The readings of a CP content as SM4 ciphertext under `key`, those of the `preferred` layout (a
+ * link's own) first. Empty when the content cannot be ciphertext.
+ *
+ * One ambiguity the bytes cannot settle: hex or base64 whose plain tail is itself hex digits (or
+ * base64) reads both as "blocks + tail as text" and as "everything encoded". With the CRC over the
+ * plaintext only the right reading checks out; with the CRC over what is sent both may parse, and
+ * the preferred layout decides: a receiver should be set up for its sender's layout.
  */
 export function sm4Readings(content: Buffer, key: Uint8Array, preferred?: Partial<Sm4Layout>): Sm4Reading[] {
-  const first = resolveLayout(preferred).encoding;
-  const order = [first, ...ORDER.filter((e) => e !== first)];
+  const pref = resolveLayout(preferred);
+  const rank = (f: Form) => (f.encoding === pref.encoding ? 0 : 2) + (f.tail === pref.tail ? 0 : 1);
+  const forms = ORDER.flatMap((encoding) => formsOf(content, encoding));
+  // Stable: within a rank, ORDER (and within an encoding, tail as text before tail encoded).
+  forms.sort((a, b) => rank(a) - rank(b));
   const readings: Sm4Reading[] = [];
-  for (const encoding of order) {
-    for (const form of formsOf(content, encoding)) {
-      if (form.cipher.length % SM4_BLOCK !== 0) continue;
-      if (form.cipher.length === 0 && form.encoding !== 'braces') continue;
-      const decrypted = form.cipher.length === 0 ? form.cipher : sm4Decrypt(key, form.cipher);
-      // Padding covers the whole content: it cannot be followed by a tail.
-      const { plain, padding } =
-        form.rest.length === 0 ? unpad(decrypted) : { plain: decrypted, padding: 'none' as const };
-      readings.push({
-        layout: { encoding: form.encoding, tail: form.tail, padding },
-        plain: Buffer.concat([plain, form.rest]),
-      });
-    }
+  for (const form of forms) {
+    if (form.cipher.length % SM4_BLOCK !== 0) continue;
+    // No block and the tail as it is: nothing was encrypted, the content reads as plain.
+    if (form.cipher.length === 0 && form.encoding !== 'braces' && form.tail === 'plain') continue;
+    const decrypted = form.cipher.length === 0 ? form.cipher : sm4Decrypt(key, form.cipher);
+    // Padding covers the whole content: it cannot be followed by a tail.
+    const { plain, padding } =
+      form.rest.length === 0 ? unpad(decrypted) : { plain: decrypted, padding: 'none' as const };
+    readings.push({
+      layout: { encoding: form.encoding, tail: form.tail, padding },
+      plain: Buffer.concat([plain, form.rest]),
+    });
   }
   return readings;
 }

@@ -130,6 +130,20 @@ describe('SM4 layouts', () => {
     }
   });
 
+  it('a CP shorter than one block: plain, except where the layout still writes it differently', () => {
+    const short = { ...A2_SEGMENT, cp: cpFrom({ fields: { Foo: 'bar' } }) };
+    const plain = encodeFrame(short);
+    for (const layout of LAYOUTS) {
+      const frame = encodeFrame(short, { sm4: { key: KEY, ...layout } });
+      const r = decodeFrame(frame, { sm4: { key: KEY } });
+      expect(r, layoutLabel(layout)).toMatchObject({ ok: true, segment: short });
+      // Nothing to encrypt and nothing to encode: the frame is the plaintext's, and reads as such.
+      const unchanged = layout.padding === 'none' && layout.tail === 'plain' && layout.encoding !== 'braces';
+      expect(frame.equals(plain), layoutLabel(layout)).toBe(unchanged);
+      expect(r.ok && r.encrypted, layoutLabel(layout)).toBe(!unchanged);
+    }
+  });
+
   it('under another key nothing decrypts: a CRC failure, or a CP that does not parse', () => {
     for (const layout of LAYOUTS) {
       const frame = encodeFrame(A2_SEGMENT, { sm4: { key: KEY, ...layout } });
