@@ -160,8 +160,7 @@ export class Hj212Link {
         continue;
       }
       this.handlers.onReceived?.(ev);
-      // A request without a QN still gets its answers, under a QN of ours (no exchange waits on it).
-      if (ev.segment.qn === '') ev.segment.qn = this.qn.next();
+      if (ev.segment.qn === '') ev.segment.qn = this.qnFor(ev.segment.cn);
       const answer = readAnswer(ev.segment);
       const waiter = answer === undefined ? undefined : this.waiting.get(answer.qn);
       if (answer === undefined || waiter === undefined) {
@@ -177,6 +176,17 @@ export class Hj212Link {
         waiter.resolve();
       }
     }
+  }
+
+  /**
+   * A QN for a frame that came without: an answer (9013/9014) is taken as the one to our only
+   * outstanding exchange, if there is exactly one; a request gets a QN of ours for its replies.
+   */
+  private qnFor(cn: string): string {
+    if ((cn === CN.dataAnswer || cn === CN.notificationAnswer) && this.waiting.size === 1) {
+      return [...this.waiting.keys()][0]!;
+    }
+    return this.qn.next();
   }
 
   private end(reason: string): void {

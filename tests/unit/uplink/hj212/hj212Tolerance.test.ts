@@ -4,13 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../../../agent/hj212/codec.js';
 import { buildCommand } from '../../../../agent/hj212/commands.js';
 import { formatDataSegment } from '../../../../agent/hj212/dataSegment.js';
-import { readAnswer, type StationIdentity } from '../../../../agent/hj212/messages.js';
+import { dataAnswer, readAnswer, type StationIdentity } from '../../../../agent/hj212/messages.js';
 import { sm4KeyFromText } from '../../../../agent/hj212/sm4.js';
 import { SM4_PRESETS } from '../../../../agent/hj212/sm4Layout.js';
 import { flush } from '../../../helpers/fakeClock.js';
 import { frameOf } from '../../hj212/vectors.js';
 import type { FakePlatform } from './fakePlatform.js';
-import { MN, UplinkHarness } from './uplinkHarness.js';
+import { MN, T0, UplinkHarness } from './uplinkHarness.js';
 
 /**
  * A platform that does not write frames as the standard does: the uplink answers all the same,
@@ -77,6 +77,23 @@ describe('HJ 212 uplink: liberal on receipt', () => {
     }
     expect(counted).toEqual(['up:no-qn', 'up:no-qn']);
     expect(warned('no-qn')).toHaveLength(1);
+  });
+
+  it('a 9014 without a QN answers the one upload waiting for it', async () => {
+    const { h, p, counted } = await observed({ timeout: '5s' });
+    p.autoAck = false;
+    h.poll(T0 + 1000);
+    await h.until(T0 + 33_000); // the 30 s interval is over, 3 s settle: one 2011 goes out
+    const [upload] = p.uploads();
+    expect(upload).toBeDefined();
+    expect(h.cursor('realtime')).toBe(0);
+    p.sendRaw(frameOf(formatDataSegment(dataAnswer(upload!, '2025')).replace(`QN=${upload!.qn};`, '')));
+    await flush();
+    expect(counted).toEqual(['up:no-qn']);
+    // Delivered: the cursor moved past the readings, and no re-send follows the timeout.
+    expect(h.cursor('realtime')).toBe(2);
+    await h.until(T0 + 45_000);
+    expect(p.uploads().filter((f) => f.qn === upload!.qn)).toHaveLength(1);
   });
 
   it('an empty MN is answered (echoed empty), a lowercase MN is ours; another MN is still refused', async () => {
