@@ -5,6 +5,7 @@ import {
   resolveLayout,
   SM4_CRCS,
   SM4_ENCODINGS,
+  SM4_FIELD,
   SM4_PADDINGS,
   SM4_PRESETS,
   SM4_TAILS,
@@ -64,7 +65,8 @@ const encryptionSchema = z
       .meta({
         description:
           'Ciphertext layout of a platform family (docs/hj212.md): standard (the HJ 212-2025 text: raw ' +
-          'bytes, CRC of the plaintext), printed-example, crc-as-sent, crc-as-sent-raw, hex-pkcs7',
+          'bytes, CRC of the plaintext), printed-example, crc-as-sent, crc-as-sent-raw, hex-pkcs7, ' +
+          'encrypted-data-field',
       }),
     crc: z.enum(SM4_CRCS).optional().meta({
       description: 'CRC over the plaintext (the standard) or over the data segment as sent (ciphertext)',
@@ -79,6 +81,15 @@ const encryptionSchema = z
     tail: z.enum(SM4_TAILS).optional().meta({
       description: 'Text encodings without padding: the plain tail follows as text (plain) or is encoded too',
     }),
+    field: z
+      .string()
+      .regex(SM4_FIELD, {
+        message: 'expected a CP key (a letter, then letters, digits or _; at most 32), or ""',
+      })
+      .optional()
+      .meta({
+        description: 'The CP field the ciphertext is written in (e.g. EncryptedData); "" = the CP itself',
+      }),
     ciphertext: z.enum(['raw', 'hex']).optional().meta({
       description: 'Former name of encoding (raw or hex), still read',
       deprecated: true,
@@ -99,12 +110,13 @@ const encryptionSchema = z
       });
     }
   })
-  .transform(({ ciphertext, preset, crc, encoding, padding, tail, ...rest }) => {
+  .transform(({ ciphertext, preset, crc, encoding, padding, tail, field, ...rest }) => {
     const parts: Partial<Sm4Layout> = { ...SM4_PRESETS[preset] };
     if (crc !== undefined) parts.crc = crc;
     if ((encoding ?? ciphertext) !== undefined) parts.encoding = encoding ?? ciphertext;
     if (padding !== undefined) parts.padding = padding;
     if (tail !== undefined) parts.tail = tail;
+    if (field !== undefined) parts.field = field;
     return { ...rest, preset, layout: resolveLayout(parts) };
   })
   .meta({ description: 'HJ 212-2025 SM4 encryption of uploads (CN 2000-2999, 1014, 3020)' });

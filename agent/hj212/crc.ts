@@ -47,3 +47,16 @@ export function hj212CrcOfChars(text: string): number {
   }
   return reg;
 }
+
+/**
+ * CRC-16/MODBUS (the byte XORed into the whole register), which some HJ 212 ports compute by
+ * mistake, written as the register's value. Accepted on receipt only, and reported.
+ */
+export function modbusCrc16(bytes: Uint8Array): number {
+  let reg = 0xffff;
+  for (const byte of bytes) {
+    reg ^= byte;
+    for (let i = 0; i < 8; i++) reg = reg & 1 ? (reg >> 1) ^ 0xa001 : reg >> 1;
+  }
+  return reg;
+}

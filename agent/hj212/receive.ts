@@ -1,5 +1,5 @@
 import type { CodecOptions } from './codec.js';
-import { formatCrc, hj212Crc, hj212CrcOfChars } from './crc.js';
+import { formatCrc, hj212Crc, hj212CrcOfChars, modbusCrc16 } from './crc.js';
 import { type DataSegment, headerHint, locateCp, parseDataSegment, parseHeader } from './dataSegment.js';
 import { characterCounts, lengthMismatch, unwrapFrame } from './frame.js';
 import { type HeaderHint, type Rejection, reject } from './rejection.js';
@@ -50,16 +50,18 @@ function crcOver(
   plain: Buffer,
   wire: Buffer,
   preferred: Sm4Layout['crc'],
-): { over: Sm4Layout['crc']; chars: boolean } | undefined {
+): { over: Sm4Layout['crc']; also?: Tolerance } | undefined {
   const overPlain = crc === hj212Crc(plain);
   const overWire = crc === hj212Crc(wire);
-  if (overPlain && overWire) return { over: preferred, chars: false };
-  if (overPlain) return { over: 'plaintext', chars: false };
-  if (overWire) return { over: 'ciphertext', chars: false };
+  if (overPlain && overWire) return { over: preferred };
+  if (overPlain) return { over: 'plaintext' };
+  if (overWire) return { over: 'ciphertext' };
   if (plain.some((b) => b >= 0x80)) {
     const t = text(plain);
-    if (t !== undefined && crc === hj212CrcOfChars(t)) return { over: 'plaintext', chars: true };
+    if (t !== undefined && crc === hj212CrcOfChars(t)) return { over: 'plaintext', also: 'crc-over-chars' };
   }
+  if (crc === modbusCrc16(plain)) return { over: 'plaintext', also: 'crc-modbus' };
+  if (crc === modbusCrc16(wire)) return { over: 'ciphertext', also: 'crc-modbus' };
   return undefined;
 }
 
@@ -138,7 +140,7 @@ export function decodeFrame(frame: Uint8Array, opts: CodecOptions = {}): Decoded
     const tolerated: Tolerance[] = [];
     if (length !== null) tolerated.push(length);
     if (unwrapped.value.crcLowercase) tolerated.push('crc-lowercase');
-    if (check.chars) tolerated.push('crc-over-chars');
+    if (check.also !== undefined) tolerated.push(check.also);
     if (!unwrapped.value.crlf) tolerated.push('no-crlf');
     tolerated.push(...segmentTolerances(parsed.value));
     const decoded: DecodedFrame = {

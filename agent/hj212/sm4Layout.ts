@@ -12,6 +12,8 @@ import { SM4_BLOCK, sm4Encrypt } from './sm4.js';
  *   content padded to whole blocks (`pkcs7`, `zero`) as general-purpose SM4 helpers do by default.
  * - `tail`: with no padding and a text encoding, whether the plain tail follows the encoded blocks
  *   as text (`plain`, as appendix A.2 prints `…0xA4}g=N`) or is encoded with them (`encoded`).
+ * - `field`: empty (the ciphertext is the CP content), or the name of the one CP field it is
+ *   written in (`CP=&&EncryptedData=E43E…&&`), as some simulators do.
  * The length field always counts the bytes sent.
  */
 export const SM4_ENCODINGS = ['raw', 'hex', 'base64', 'braces'] as const;
@@ -24,7 +26,12 @@ export interface Sm4Layout {
   crc: (typeof SM4_CRCS)[number];
   padding: (typeof SM4_PADDINGS)[number];
   tail: (typeof SM4_TAILS)[number];
+  /** '' or a CP key (letters, digits, `_`; a letter first; at most 32). */
+  field: string;
 }
+
+/** What `field` may be: a CP key that parses back as a plain field. */
+export const SM4_FIELD = /^([A-Za-z][A-Za-z0-9_]{0,31})?$/;
 
 /** What the standard's text says, read as bytes on the wire (docs/hj212.md quotes the clauses). */
 export const STANDARD_LAYOUT: Sm4Layout = {
@@ -32,15 +39,23 @@ export const STANDARD_LAYOUT: Sm4Layout = {
   crc: 'plaintext',
   padding: 'none',
   tail: 'plain',
+  field: '',
 };
 
 /** One preset per platform family we found (docs/hj212.md, "SM4 layouts", cites each). */
 export const SM4_PRESETS = {
   standard: STANDARD_LAYOUT,
-  'printed-example': { encoding: 'braces', crc: 'plaintext', padding: 'none', tail: 'plain' },
-  'crc-as-sent': { encoding: 'hex', crc: 'ciphertext', padding: 'none', tail: 'plain' },
-  'crc-as-sent-raw': { encoding: 'raw', crc: 'ciphertext', padding: 'none', tail: 'plain' },
-  'hex-pkcs7': { encoding: 'hex', crc: 'ciphertext', padding: 'pkcs7', tail: 'plain' },
+  'printed-example': { encoding: 'braces', crc: 'plaintext', padding: 'none', tail: 'plain', field: '' },
+  'crc-as-sent': { encoding: 'hex', crc: 'ciphertext', padding: 'none', tail: 'plain', field: '' },
+  'crc-as-sent-raw': { encoding: 'raw', crc: 'ciphertext', padding: 'none', tail: 'plain', field: '' },
+  'hex-pkcs7': { encoding: 'hex', crc: 'ciphertext', padding: 'pkcs7', tail: 'plain', field: '' },
+  'encrypted-data-field': {
+    encoding: 'hex',
+    crc: 'ciphertext',
+    padding: 'zero',
+    tail: 'plain',
+    field: 'EncryptedData',
+  },
 } as const satisfies Record<string, Sm4Layout>;
 export type Sm4Preset = keyof typeof SM4_PRESETS;
 export const SM4_PRESET_NAMES = Object.keys(SM4_PRESETS) as Sm4Preset[];
@@ -52,20 +67,26 @@ export const SM4_PRESET_NAMES = Object.keys(SM4_PRESETS) as Sm4Preset[];
 export function resolveLayout(parts: Partial<Sm4Layout> = {}): Sm4Layout {
   const l = { ...STANDARD_LAYOUT, ...parts };
   if (l.encoding === 'raw' || l.padding !== 'none') l.tail = 'plain';
+  // A field holds text: raw bytes are written in the CP itself.
   return {
     encoding: l.encoding,
     crc: l.crc,
     padding: l.padding,
     tail: l.tail,
+    field: l.encoding === 'raw' ? '' : l.field,
   };
 }
 
-/** A short stable name for logs and metric labels: `sm4-raw-crc-plaintext`, `sm4-hex-crc-ciphertext-pkcs7`. */
+/**
+ * A short stable name for logs and metric labels: `sm4-raw-crc-plaintext`,
+ * `sm4-hex-crc-ciphertext-pkcs7`, `sm4-hex-in-EncryptedData-crc-ciphertext-zero`.
+ */
 export function layoutLabel(layout: Sm4Layout): string {
   const l = resolveLayout(layout);
   const tail = l.tail === 'encoded' ? '-all' : '';
+  const field = l.field === '' ? '' : `-in-${l.field}`;
   const pad = l.padding === 'none' ? '' : `-${l.padding}`;
-  return `sm4-${l.encoding}${tail}-crc-${l.crc}${pad}`;
+  return `sm4-${l.encoding}${tail}${field}-crc-${l.crc}${pad}`;
 }
 
 /** The plaintext as it goes through the cipher: padded or not, split into whole blocks and a tail. */
@@ -107,10 +128,15 @@ function encodeBytes(bytes: Buffer, encoding: Exclude<Sm4Layout['encoding'], 'ra
 export function encodeContent(plain: Buffer, key: Uint8Array, layout: Sm4Layout): Buffer {
   if (plain.length === 0) return layout.encoding === 'braces' ? Buffer.from('{}') : plain;
   const { blocks, tail } = blocksOf(plain, layout.padding);
+  // No block: nothing to encrypt, and a field holding no ciphertext would read as a plain one.
+  if (blocks.length === 0 && layout.field !== '') return plain;
   const cipher = blocks.length === 0 ? Buffer.alloc(0) : sm4Encrypt(key, blocks);
   if (layout.encoding === 'raw') return Buffer.concat([cipher, tail]);
-  if (layout.tail === 'encoded') return encodeBytes(Buffer.concat([cipher, tail]), layout.encoding);
-  return Buffer.concat([encodeBytes(cipher, layout.encoding), tail]);
+  const field = Buffer.from(layout.field === '' ? '' : `${layout.field}=`, 'latin1');
+  if (layout.tail === 'encoded') {
+    return Buffer.concat([field, encodeBytes(Buffer.concat([cipher, tail]), layout.encoding)]);
+  }
+  return Buffer.concat([field, encodeBytes(cipher, layout.encoding), tail]);
 }
 
 function encodedSize(bytes: number, encoding: Sm4Layout['encoding']): number {
@@ -133,6 +159,9 @@ export function encodedContentLength(plainLength: number, layout: Sm4Layout): nu
   if (layout.padding === 'pkcs7') data += SM4_BLOCK - (plainLength % SM4_BLOCK);
   else if (layout.padding === 'zero') data += (SM4_BLOCK - (plainLength % SM4_BLOCK)) % SM4_BLOCK;
   const tail = data % SM4_BLOCK;
-  if (layout.encoding === 'raw' || layout.tail === 'encoded') return encodedSize(data, layout.encoding);
-  return encodedSize(data - tail, layout.encoding) + tail;
+  if (data === tail && layout.field !== '') return plainLength;
+  const field = layout.field === '' ? 0 : layout.field.length + 1;
+  if (layout.encoding === 'raw' || layout.tail === 'encoded')
+    return field + encodedSize(data, layout.encoding);
+  return field + encodedSize(data - tail, layout.encoding) + tail;
 }

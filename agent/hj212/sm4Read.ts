@@ -138,6 +138,9 @@ function unpad(plain: Buffer): { plain: Buffer; padding: Sm4Layout['padding'] } 
 }
 
 const ORDER: Sm4Layout['encoding'][] = ['braces', 'hex', 'base64', 'raw'];
+const TEXT_ENCODINGS = ['braces', 'hex', 'base64'] as const;
+
+type FieldForm = Form & { field: string };
 
 function formsOf(content: Buffer, encoding: Sm4Layout['encoding']): Form[] {
   switch (encoding) {
@@ -152,14 +155,38 @@ function formsOf(content: Buffer, encoding: Sm4Layout['encoding']): Form[] {
   }
 }
 
+const FIELD = /^([A-Za-z][A-Za-z0-9_]{0,31})[ \t]*=[ \t]*/;
+
 /**
- * The text encoding a CP content has the shape of (whole blocks of hex, base64 or `{0x..}`), or
- * undefined. A plain CP never has: its keys are short words. Raw ciphertext shows as invalid text.
+ * Every form of the content: as the CP itself, and as the value of its first field (`Name=…`),
+ * text encodings only and with at least one block (a plain field's short value is no ciphertext).
  */
-export function ciphertextShape(content: Buffer): Sm4Layout['encoding'] | undefined {
-  return (['braces', 'hex', 'base64'] as const).find((e) =>
-    formsOf(content, e).some((f) => f.cipher.length > 0 && f.cipher.length % SM4_BLOCK === 0),
-  );
+function allForms(content: Buffer): FieldForm[] {
+  const forms: FieldForm[] = ORDER.flatMap((e) => formsOf(content, e).map((f) => ({ ...f, field: '' })));
+  const m = FIELD.exec(content.toString('latin1'));
+  if (m !== null) {
+    const inner = content.subarray(m[0].length);
+    for (const e of TEXT_ENCODINGS) {
+      for (const f of formsOf(inner, e)) if (f.cipher.length > 0) forms.push({ ...f, field: m[1]! });
+    }
+  }
+  return forms;
+}
+
+/** Field names we have seen ciphertext written in (docs/hj212.md), besides a link's own. */
+const KNOWN_FIELDS = ['EncryptedData', 'Cipher', 'CipherText'];
+
+/**
+ * The text encoding a CP content has the shape of (whole blocks of hex, base64 or `{0x..}`, as
+ * the CP or in a known ciphertext field), or undefined. A plain CP never has: its keys are short
+ * words. Raw ciphertext shows as invalid text.
+ */
+export function ciphertextShape(content: Buffer, ownField = ''): Sm4Layout['encoding'] | undefined {
+  const fields = new Set(['', ownField, ...KNOWN_FIELDS]);
+  return allForms(content).find(
+    (f) =>
+      f.encoding !== 'raw' && fields.has(f.field) && f.cipher.length > 0 && f.cipher.length % SM4_BLOCK === 0,
+  )?.encoding;
 }
 
 /**
@@ -173,8 +200,11 @@ export function ciphertextShape(content: Buffer): Sm4Layout['encoding'] | undefi
  */
 export function sm4Readings(content: Buffer, key: Uint8Array, preferred?: Partial<Sm4Layout>): Sm4Reading[] {
   const pref = resolveLayout(preferred);
-  const rank = (f: Form) => (f.encoding === pref.encoding ? 0 : 2) + (f.tail === pref.tail ? 0 : 1);
-  const forms = ORDER.flatMap((encoding) => formsOf(content, encoding));
+  const rank = (f: FieldForm) =>
+    (f.encoding === pref.encoding ? 0 : 4) +
+    (f.field === pref.field ? 0 : 2) +
+    (f.tail === pref.tail ? 0 : 1);
+  const forms = allForms(content);
   // Stable: within a rank, ORDER (and within an encoding, tail as text before tail encoded).
   forms.sort((a, b) => rank(a) - rank(b));
   const readings: Sm4Reading[] = [];
@@ -187,7 +217,7 @@ export function sm4Readings(content: Buffer, key: Uint8Array, preferred?: Partia
     const { plain, padding } =
       form.rest.length === 0 ? unpad(decrypted) : { plain: decrypted, padding: 'none' as const };
     readings.push({
-      layout: { encoding: form.encoding, tail: form.tail, padding },
+      layout: { encoding: form.encoding, tail: form.tail, padding, field: form.field },
       plain: Buffer.concat([plain, form.rest]),
     });
   }

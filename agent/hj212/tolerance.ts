@@ -14,6 +14,7 @@ export const TOLERANCES = {
   'length-of-plaintext': 'the length field counts the plaintext, not the encrypted data segment sent',
   'crc-lowercase': 'the CRC is written in lowercase hex',
   'crc-over-chars': 'the CRC was computed over UTF-16 characters, not UTF-8 bytes',
+  'crc-modbus': 'the CRC is CRC-16/MODBUS, not the HJ 212 routine',
   'no-crlf': 'the frame ends without CRLF',
 } as const;
 export type Tolerance = keyof typeof TOLERANCES;

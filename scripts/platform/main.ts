@@ -6,6 +6,7 @@ import {
   resolveLayout,
   SM4_CRCS,
   SM4_ENCODINGS,
+  SM4_FIELD,
   SM4_PADDINGS,
   SM4_PRESETS,
   SM4_TAILS,
@@ -55,6 +56,7 @@ const program = new Command('platform')
   .addOption(
     new Option('--sm4-tail <tail>', 'a text encoding’s plain tail: as text or encoded').choices(SM4_TAILS),
   )
+  .option('--sm4-field <name>', 'the CP field ciphertext is written in (e.g. EncryptedData)')
   .addOption(new Option('--ciphertext <form>', 'former name of --sm4-encoding').choices(['raw', 'hex']));
 
 /** The layout the options ask for: the preset, with the parts given on the command line. */
@@ -64,6 +66,7 @@ function layoutOf(o: {
   sm4Encoding?: Sm4Layout['encoding'];
   sm4Padding?: Sm4Layout['padding'];
   sm4Tail?: Sm4Layout['tail'];
+  sm4Field?: string;
   ciphertext?: 'raw' | 'hex';
 }): Sm4Layout {
   const parts: Partial<Sm4Layout> = { ...SM4_PRESETS[o.sm4Preset] };
@@ -72,6 +75,11 @@ function layoutOf(o: {
   if (encoding !== undefined) parts.encoding = encoding;
   if (o.sm4Padding !== undefined) parts.padding = o.sm4Padding;
   if (o.sm4Tail !== undefined) parts.tail = o.sm4Tail;
+  if (o.sm4Field !== undefined) {
+    if (!SM4_FIELD.test(o.sm4Field))
+      throw new InvalidArgumentError(`--sm4-field ${o.sm4Field}: not a CP key`);
+    parts.field = o.sm4Field;
+  }
   return resolveLayout(parts);
 }
 
@@ -172,6 +180,7 @@ async function main(): Promise<void> {
     sm4Encoding?: Sm4Layout['encoding'];
     sm4Padding?: Sm4Layout['padding'];
     sm4Tail?: Sm4Layout['tail'];
+    sm4Field?: string;
     ciphertext?: 'raw' | 'hex';
   }>();
   let platform: PlatformHandle;

@@ -47,6 +47,7 @@ const layoutArb: fc.Arbitrary<Sm4Layout> = fc
     crc: fc.constantFrom(...SM4_CRCS),
     padding: fc.constantFrom(...SM4_PADDINGS),
     tail: fc.constantFrom(...SM4_TAILS),
+    field: fc.constantFrom('', 'EncryptedData', 'Cipher'),
   })
   .map(resolveLayout);
 
@@ -170,7 +171,7 @@ describe('fuzz: HJ 212 frames in every SM4 layout and with every tolerated devia
         const ambiguous =
           sent.crc === 'ciphertext' && (sent.encoding === 'hex' || sent.encoding === 'base64');
         const expected = ambiguous
-          ? { ...other, encoding: sent.encoding, tail: sent.tail, padding: sent.padding }
+          ? { ...other, encoding: sent.encoding, tail: sent.tail, padding: sent.padding, field: sent.field }
           : other;
         const frame = encodeFrame(seg, { sm4: { key: KEY, ...sent } });
         expect(decodeFrame(frame, { sm4: { key: KEY, ...expected } })).toEqual({

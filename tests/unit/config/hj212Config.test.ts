@@ -56,7 +56,7 @@ describe('hj212 uplink settings', () => {
         key: '0123456789abcdef',
         preset: 'standard',
         // The standard's text: raw ciphertext bytes, CRC of the plaintext, the short tail plain.
-        layout: { encoding: 'raw', crc: 'plaintext', padding: 'none', tail: 'plain' },
+        layout: { encoding: 'raw', crc: 'plaintext', padding: 'none', tail: 'plain', field: '' },
         rotate: 90 * 86_400_000,
       },
     });
@@ -79,6 +79,7 @@ describe('hj212 uplink settings', () => {
       crc: 'ciphertext',
       padding: 'none',
       tail: 'plain',
+      field: '',
     });
     expect(layoutOf({ crc: 'ciphertext', encoding: 'hex' })).toEqual(layoutOf({ preset: 'crc-as-sent' }));
     expect(layoutOf({ preset: 'printed-example', crc: 'ciphertext' })).toEqual({
@@ -86,6 +87,12 @@ describe('hj212 uplink settings', () => {
       crc: 'ciphertext',
       padding: 'none',
       tail: 'plain',
+      field: '',
+    });
+    expect(layoutOf({ preset: 'encrypted-data-field', field: 'Cipher' })).toMatchObject({
+      encoding: 'hex',
+      padding: 'zero',
+      field: 'Cipher',
     });
     expect(layoutOf({ encoding: 'base64', tail: 'encoded' })).toMatchObject({
       encoding: 'base64',

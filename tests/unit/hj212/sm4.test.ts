@@ -2,7 +2,7 @@ import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame } from '../../../agent/hj212/codec.js';
 import { cpFrom } from '../../../agent/hj212/cp.js';
-import { formatCrc, hj212Crc } from '../../../agent/hj212/crc.js';
+import { formatCrc, hj212Crc, modbusCrc16 } from '../../../agent/hj212/crc.js';
 import { type DataSegment, formatDataSegment } from '../../../agent/hj212/dataSegment.js';
 import { type Sm4Setting, sm4Encrypt, sm4KeyFromText } from '../../../agent/hj212/sm4.js';
 import { SM4_PRESETS } from '../../../agent/hj212/sm4Layout.js';
@@ -128,6 +128,42 @@ describe('the printed-example layout: appendix A.2 as printed', () => {
         tolerated: ['length-of-plaintext'],
       });
     }
+  });
+});
+
+describe('the encrypted-data-field layout: zhulinghuanyu/HJ212_Simulator', () => {
+  /**
+   * That simulator's frame, rebuilt from its source (src/core/simulator.py `_apply_encrypt`,
+   * src/core/packet.py `encode`): the whole CP text zero-padded, SM4-ECB with a key of 32 hex
+   * digits, uppercase hex as the one field `EncryptedData`; the length in characters; the CRC over
+   * the data segment as sent, computed with CRC-16/MODBUS (its src/core/crc.py).
+   */
+  function theirFrame(seg: DataSegment, keyHex: string): string {
+    const plain = formatDataSegment(seg);
+    const cpText = contentOf(plain);
+    const bytes = Buffer.from(cpText);
+    const padded = Buffer.concat([bytes, Buffer.alloc((16 - (bytes.length % 16)) % 16, 0)]);
+    const cipher = sm4Encrypt(Buffer.from(keyHex, 'hex'), padded).toString('hex').toUpperCase();
+    const data = plain.replace(`CP=&&${cpText}&&`, `CP=&&EncryptedData=${cipher}&&`);
+    const crc = modbusCrc16(Buffer.from(data)).toString(16).toUpperCase().padStart(4, '0');
+    return `##${String(data.length).padStart(4, '0')}${data}${crc}\r\n`;
+  }
+
+  it('our frames are theirs but for the CRC routine; theirs are read, the Modbus CRC named', () => {
+    const keyHex = '0123456789ABCDEFFEDCBA9876543210';
+    const seg = segmentOf(A2_EX4_PLAIN);
+    const theirs = theirFrame(seg, keyHex);
+    const sm4 = { key: sm4KeyFromText(keyHex), ...SM4_PRESETS['encrypted-data-field'] };
+    const ours = encodeFrame(seg, { sm4 }).toString('latin1');
+    expect(ours.slice(0, -6)).toBe(theirs.slice(0, -6));
+    expect(ours.slice(-6, -2)).toBe(formatCrc(hj212Crc(Buffer.from(ours.slice(6, -6), 'latin1'))));
+    expect(decodeFrame(Buffer.from(theirs), { sm4: { key: sm4KeyFromText(keyHex) } })).toEqual({
+      ok: true,
+      segment: seg,
+      encrypted: true,
+      variant: 'sm4-hex-in-EncryptedData-crc-ciphertext-zero',
+      tolerated: ['crc-modbus'],
+    });
   });
 });
 

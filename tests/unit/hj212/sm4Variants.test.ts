@@ -27,7 +27,9 @@ const LAYOUTS: Sm4Layout[] = [
     SM4_ENCODINGS.flatMap((encoding) =>
       SM4_CRCS.flatMap((crc) =>
         SM4_PADDINGS.flatMap((padding) =>
-          SM4_TAILS.map((tail) => resolveLayout({ encoding, crc, padding, tail })),
+          SM4_TAILS.flatMap((tail) =>
+            ['', 'EncryptedData'].map((field) => resolveLayout({ encoding, crc, padding, tail, field })),
+          ),
         ),
       ),
     ).map((l) => [layoutLabel(l), l]),
@@ -55,8 +57,8 @@ const CHINESE: DataSegment = {
 };
 
 describe('SM4 layouts', () => {
-  it('there are 30 distinct ones, and every preset is one of them', () => {
-    expect(LAYOUTS).toHaveLength(30);
+  it('there are 54 distinct ones, and every preset is one of them', () => {
+    expect(LAYOUTS).toHaveLength(54);
     const labels = LAYOUTS.map(layoutLabel);
     for (const preset of Object.values(SM4_PRESETS)) expect(labels).toContain(layoutLabel(preset));
   });
@@ -122,7 +124,8 @@ describe('SM4 layouts', () => {
       expect(frames.length).toBeGreaterThan(1);
       for (const f of frames) {
         expect(f.length - 12).toBeLessThanOrEqual(1024);
-        expect(decodeFrame(f, { sm4: { key: KEY } })).toMatchObject({
+        // Read by a receiver set up for the layout: when the two CRCs coincide (1 in 256) it names it.
+        expect(decodeFrame(f, { sm4 }), layoutLabel(layout)).toMatchObject({
           ok: true,
           variant: layoutLabel(layout),
         });
@@ -138,7 +141,9 @@ describe('SM4 layouts', () => {
       const r = decodeFrame(frame, { sm4: { key: KEY } });
       expect(r, layoutLabel(layout)).toMatchObject({ ok: true, segment: short });
       // Nothing to encrypt and nothing to encode: the frame is the plaintext's, and reads as such.
-      const unchanged = layout.padding === 'none' && layout.tail === 'plain' && layout.encoding !== 'braces';
+      const unchanged =
+        layout.padding === 'none' &&
+        (layout.field !== '' || (layout.tail === 'plain' && layout.encoding !== 'braces'));
       expect(frame.equals(plain), layoutLabel(layout)).toBe(unchanged);
       expect(r.ok && r.encrypted, layoutLabel(layout)).toBe(!unchanged);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame } from '../../../agent/hj212/codec.js';
-import { hj212Crc, hj212CrcOfChars } from '../../../agent/hj212/crc.js';
+import { hj212Crc, hj212CrcOfChars, modbusCrc16 } from '../../../agent/hj212/crc.js';
 import { formatDataSegment } from '../../../agent/hj212/dataSegment.js';
 import { wrapFrame } from '../../../agent/hj212/frame.js';
 import { dataAnswer } from '../../../agent/hj212/messages.js';
@@ -97,6 +97,12 @@ describe('frames accepted despite a deviation', () => {
     const charCrc = hj212CrcOfChars(CHINESE_SEGMENT);
     expect(charCrc).not.toBe(hj212Crc(seg));
     expect(accepted(wrapFrame(seg, charCrc)).tolerated).toEqual(['crc-over-chars']);
+  });
+
+  it('a CRC-16/MODBUS in place of the HJ 212 routine (Python ports computing the wrong CRC)', () => {
+    const seg = Buffer.from(UPLOAD.replace('ST=32', 'QN=20240601120000001;ST=32'));
+    expect(modbusCrc16(seg)).not.toBe(hj212Crc(seg));
+    expect(accepted(wrapFrame(seg, modbusCrc16(seg))).tolerated).toEqual(['crc-modbus']);
   });
 
   it('no final CRLF at the end of a stream: the last frame is a frame', () => {
