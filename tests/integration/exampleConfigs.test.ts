@@ -149,6 +149,23 @@ describe('example configs against the simulator (built CLI, real ptys)', () => {
   });
 
   it.each(examples)(
+    '%s: no HJ 212 factor code on two channels (a platform takes one per station)',
+    async (file) => {
+      const station = await load(join(EXAMPLES_DIR, file), {});
+      const codes = station.devices.flatMap((d) =>
+        d.channels.flatMap((c) => (c.code === undefined ? [] : [`${c.code} (${d.id}/${c.id})`])),
+      );
+      const seen = new Map<string, string>();
+      for (const entry of codes) {
+        const code = entry.split(' ')[0]!;
+        expect(seen.get(code), `${entry} repeats ${seen.get(code)}`).toBeUndefined();
+        seen.set(code, entry);
+      }
+      expect(codes.length).toBeGreaterThan(0);
+    },
+  );
+
+  it.each(examples)(
     '%s: every channel of every device reads a value the simulator serves, flagged N',
     async (file) => {
       const example = join(EXAMPLES_DIR, file);
@@ -188,6 +205,7 @@ describe('example configs against the simulator (built CLI, real ptys)', () => {
         expect(out, what).toContain('errors: none');
         expect(out, what).toContain('poll ok');
         expect(out, what).not.toContain('hint:');
+        if (device.measurementTime) expect(out, what).toMatch(/^measured at: \d{4}-\d\d-\d\dT/m);
         const rows = readTable(out);
         expect(
           rows.map((r) => r.channel),
