@@ -199,7 +199,7 @@ Exit codes: 0 written, 1 store unreadable or output failed, 2 bad arguments or c
 
 Examples:
   station-agent export --config /etc/station-agent/station.yaml --from 2026-11-01 --to 2026-11-02 \\
-    --channel nutrient/cod --channel sonde/ph --output /tmp/2026-11-01.csv
+    --channel nutrient/codmn --channel sonde/ph --output /tmp/2026-11-01.csv
   station-agent export --config /etc/station-agent/station.yaml --from 2026-11-01T00:00:00Z \\
     --to 2026-12-01T00:00:00Z --kind hour > november-hours.csv`,
     )

@@ -10,6 +10,7 @@ import type { BusConfig, ChannelConfig, DeviceConfig } from '../config/schema.js
 import { systemClock } from '../core/clock.js';
 import type { AgentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import { allZeroHint } from './allZeroHint.js';
 import { renderTable } from './textTable.js';
 import { MODBUS_EXCEPTION_NAMES } from './unitProbe.js';
 import { formatOtherOrders, formatValue, hasWordOrder, otherOrders, suggestOrder } from './wordOrderHints.js';
@@ -186,6 +187,8 @@ export function formatPoll(
     } else if (!ascii) row.push('');
     return row;
   });
+  const zeros = allZeroHint(device, result.raw);
+  if (zeros) hints.push(zeros);
   lines.push(renderTable(headers, rows));
   if (ascii) {
     lines.push('', 'exchanges:');
