@@ -1,12 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   type ConfigProblem,
   formatProblems,
   loadConfig,
   loadConfigText,
 } from '../../../agent/config/load.js';
+import { openProfileLibrary } from '../../../agent/config/profiles.js';
 
 /**
  * What validate used to let through (issue 14), from fixture files: each problem at its line and
@@ -136,5 +139,59 @@ describe('duplicate ids', () => {
       `error 14:15 devices[0].channels[1].id duplicate channel id "temp" (first defined at ${at(13, 15)})`,
       `error 17:11 uplinks[1].id duplicate uplink id "cloud" (first defined at ${at(16, 11)})`,
     ]);
+  });
+});
+
+describe('with analyzer profiles', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sa-rules-profiles-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const META =
+    'vendor: acme\ndescription: d\nsource: [{ fact: f, kind: assumption }]\nverifiedOnHardware: false\n';
+  mkdirSync(join(dir, 'acme'));
+  writeFileSync(
+    join(dir, 'acme', 'sonde.yaml'),
+    `model: sonde\n${META}channels:\n  - { id: ph, code: w01001, register: { table: input, address: 2, type: float32 } }\n`,
+  );
+  const excluding = join(dir, 'acme', 'excluding.yaml');
+  const excludingChannel =
+    '  - { id: ph, code: w01001, excludeUplinks: [province], register: { table: input, address: 2, type: int16 } }';
+  writeFileSync(excluding, `model: excluding\n${META}channels:\n${excludingChannel}\n`);
+  const nutrient =
+    '  - { id: nutrient, bus: lan, interval: 10s, channels: [{ id: ph, code: w01001, register: { table: input, address: 16, type: int16 } }] }';
+  const sonde = (profile: string) => `  - { id: sonde, bus: lan, interval: 10s, profile: ${profile} }`;
+  const column = (line: string, text: string) => line.indexOf(text) + 1;
+  const load = (profile: string) =>
+    loadConfigText(
+      [
+        'version: 1',
+        'station: { id: s1 }',
+        'storage: { path: ./x.db }',
+        'buses: [{ id: lan, type: tcp, host: 127.0.0.1 }]',
+        'uplinks: [{ id: province, type: hj212, host: h, port: 6000, version: 2017, mn: "M", pw: "123456", st: 21 }]',
+        'devices:',
+        nutrient,
+        sonde(profile),
+      ].join('\n'),
+      'station.yaml',
+      {},
+      { profiles: openProfileLibrary(dir) },
+    );
+
+  it("a duplicate code from a profile channel: at the device's profile line, naming the first channel", () => {
+    const result = load('acme/sonde');
+    const problems = result.ok ? [] : result.problems;
+    expect(problems.map(brief)).toEqual([
+      `error 8:${column(sonde('acme/sonde'), 'acme/')} devices[1].profile`,
+    ]);
+    expect(problems[0]!.message).toContain('(from profile acme/sonde at channels[0].code)');
+    expect(problems[0]!.message).toContain(`(nutrient/ph at station.yaml:7:${column(nutrient, 'w01001')})`);
+  });
+
+  it('excludeUplinks in a profile: refused in the profile file (uplinks belong to a station)', () => {
+    const result = load('acme/excluding');
+    const problems = result.ok ? [] : result.problems;
+    expect(problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.path}`)).toContain(
+      `${excluding}:7:${column(excludingChannel, '[province]')} channels[0].excludeUplinks`,
+    );
   });
 });
