@@ -184,8 +184,9 @@ function loadConfigTextUnguarded(
   /** A merged setting's text as written, when it is written in this file. */
   const writtenAt = (path: ConfigPath): string | undefined => {
     const located = profiled.locate({ path, at: 'value', message: '' })?.path;
-    if (located?.at(-1) !== path.at(-1)) return undefined;
-    const found = nodeAt(doc, located ?? path);
+    // Moved to the device's `profile:` line: the setting is written in the profile, not here.
+    if (!located || located.at(-1) !== path.at(-1)) return undefined;
+    const found = nodeAt(doc, located);
     return found.exact ? sourceOf(found.node, text) : undefined;
   };
 
