@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isMap, isScalar, parseDocument, visit } from 'yaml';
 import type { ConfigOrigin } from '../audit/configAudit.js';
+import { logConfigWarnings } from '../config/configWarnings.js';
 import { formatProblems, type LoadResult, loadConfigText } from '../config/load.js';
 import type { StationConfig } from '../config/schema.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
@@ -95,9 +96,10 @@ export class AgentSupervisor implements AgentControl {
    */
   reloadFromFile(origin: ConfigOrigin = { source: 'reload' }): void {
     const { configPath, log } = this.deps;
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = readFileSync(configPath, 'utf8');
+      // Bytes: the loader checks they are UTF-8 (a GBK file is refused, not loaded garbled).
+      bytes = readFileSync(configPath);
     } catch (err) {
       log.error(
         { code: 'CONFIG_UNREADABLE', err },
@@ -105,7 +107,7 @@ export class AgentSupervisor implements AgentControl {
       );
       return;
     }
-    const result = this.load(text);
+    const result = this.load(bytes);
     if (!result.ok) {
       // The problems in the message itself: a TTY (pino-pretty) and journald both show them whole.
       const problems = formatProblems(result.problems, 'the running config keeps going.');
@@ -221,8 +223,8 @@ export class AgentSupervisor implements AgentControl {
     });
   }
 
-  private load(text: string): LoadResult {
-    return loadConfigText(text, this.deps.configPath, this.deps.env ?? process.env);
+  private load(source: string | Uint8Array): LoadResult {
+    return loadConfigText(source, this.deps.configPath, this.deps.env ?? process.env);
   }
 
   private enqueue(task: () => Promise<void>): void {
@@ -235,8 +237,9 @@ export class AgentSupervisor implements AgentControl {
   private async reload(watch: boolean, origin: ConfigOrigin): Promise<void> {
     if (this.stopped) return;
     this.cancelWatch();
-    const result = this.load(readFileSync(this.deps.configPath, 'utf8'));
+    const result = this.load(readFileSync(this.deps.configPath));
     if (!result.ok) throw new Error(`config file no longer valid: ${formatProblems(result.problems)}`);
+    logConfigWarnings(this.deps.log, result.warnings);
     await this.agent?.stop();
     this.agent = null;
     try {

@@ -61,6 +61,14 @@ export const profileSchema = z
       for (const problem of deviceProblems(p)) {
         ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
       }
+      // Uplink ids belong to one station; a profile serves them all.
+      const channels: unknown[] = Array.isArray(p.channels) ? p.channels : [];
+      channels.forEach((ch, i) => {
+        if (typeof ch !== 'object' || ch === null || !('excludeUplinks' in ch)) return;
+        const message =
+          "excludeUplinks names a station's uplinks: set it on the device's channel, not in a profile";
+        ctx.addIssue({ code: 'custom', path: ['channels', i, 'excludeUplinks'], message });
+      });
     },
     { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
   );

@@ -2,6 +2,8 @@
 export const ERROR_CODES = {
   CONFIG_INVALID: 'the configuration file has problems; each is listed with file:line:column',
   CONFIG_UNREADABLE: 'the configuration file could not be read',
+  CONFIG_WARNING:
+    'the configuration is valid but a setting is probably not what was meant (e.g. a Modicon-style address)',
   MODBUS_TIMEOUT: 'the analyzer did not answer within the bus timeout',
   MODBUS_EXCEPTION: 'the analyzer answered with a Modbus exception',
   MODBUS_DISCONNECTED: 'the connection to the bus was lost or could not be opened',

@@ -59,13 +59,21 @@ describe('HJ 212 uplink to two platforms at once', () => {
     sim = await startSimulator({ mapFile: DEMO_MAP, port });
     a = await startPlatform({ version: '2017', mn: MN_A, pw: '123456', ack: false });
     b = await startPlatform({ version: '2025', mn: MN_B, pw: '654321', ack: true, sm4Key: KEY });
+    // The sonde's pH has the analyzer's code (w01001): kept off both platforms, which get the analyzer's.
+    const sonde = sondeDevice('lan', '1s');
+    const sondeKeepingPhLocal = {
+      ...sonde,
+      channels: sonde.channels.map((ch) =>
+        ch.id === 'ph' ? { ...ch, excludeUplinks: ['province', 'ministry'] } : ch,
+      ),
+    };
     const common = { host: '127.0.0.1', st: 21, rtdInterval: '5s', reconnect: { min: '200ms', max: '2s' } };
     const yaml = stringify({
       version: 1,
       station: { id: 'hj212-it', timezone: TZ },
       storage: { path: tmp.dbPath },
       buses: [{ id: 'lan', type: 'tcp', host: '127.0.0.1', port, timeout: '500ms', retries: 1 }],
-      devices: [nutrientDevice('lan', '1s'), sondeDevice('lan', '1s')],
+      devices: [nutrientDevice('lan', '1s'), sondeKeepingPhLocal],
       aggregation: { closeDelay: '2s' },
       uplinks: [
         {

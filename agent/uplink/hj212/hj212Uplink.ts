@@ -90,7 +90,7 @@ export class Hj212Uplink implements Uplink {
     this.useKey(this.settings.sm4Key);
     this.qn = createQnGenerator({ clock, timeZone: station.timezone });
     this.calendar = new PeriodCalendar(station.timezone);
-    this.owners = new FactorOwners(station.devices);
+    this.owners = new FactorOwners(station.devices, config.id);
     const intervalEnd = (ts: number) => rtdIntervalEnd(this.calendar, ts, this.settings.rtdIntervalMs);
     this.gate = new RealtimeGate({
       store: deps.readings,

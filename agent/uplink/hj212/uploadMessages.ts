@@ -12,8 +12,9 @@ import type { StoredAggregate } from '../../store/aggregateStore.js';
  * history handler build the same messages from the same rows.
  *
  * - Factor codes come from each channel's `code`. Two channels with the same code (a sonde's pH
- *   and an analyzer's pH) cannot be told apart upstream: the channel configured first is sent, the
- *   other stays local (FactorOwners).
+ *   and an analyzer's pH) cannot be told apart upstream: the config loader refuses that unless one
+ *   has `excludeUplinks: [<this uplink>]`, which keeps it local; should both reach here anyway, the
+ *   channel configured first is sent (FactorOwners).
  * - Real-time (2011): a snapshot per rtdInterval. Each interval [T − i, T) gives one message with
  *   DataTime T and, per factor, the latest reading in it: the values "as of" T, which is what a
  *   data logger sampling every i seconds reports.
@@ -36,16 +37,17 @@ export interface SentChannel {
   unit: string | null;
 }
 
-/** Which channel speaks for each factor code upstream, in config order. */
+/** Which channel speaks for each factor code to uplink `uplinkId`, in config order. */
 export class FactorOwners {
   private readonly byChannel = new Map<string, SentChannel & { order: number }>();
 
-  constructor(devices: StationConfig['devices']) {
+  constructor(devices: StationConfig['devices'], uplinkId: string) {
     const taken = new Set<string>();
     for (const d of devices) {
       if (!d.enabled) continue;
       for (const ch of d.channels) {
         if (ch.code === undefined || taken.has(ch.code)) continue;
+        if (ch.excludeUplinks?.includes(uplinkId)) continue;
         taken.add(ch.code);
         const order = this.byChannel.size;
         this.byChannel.set(key(d.id, ch.id), {

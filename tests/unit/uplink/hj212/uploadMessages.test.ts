@@ -35,7 +35,7 @@ const devices = [
   },
   { id: 'spare', enabled: false, channels: [{ id: 'x', code: 'w21003' }] },
 ] as unknown as ConstructorParameters<typeof FactorOwners>[0];
-const owners = new FactorOwners(devices);
+const owners = new FactorOwners(devices, 'province');
 
 let seq = 0;
 const reading = (
@@ -60,6 +60,19 @@ describe('factor codes', () => {
       code: 'w01018',
       unit: 'mg/L',
     });
+  });
+
+  it('a channel excluded from an uplink is not sent to it; another channel with its code speaks instead', () => {
+    const excluding = structuredClone(devices);
+    excluding[0]!.channels[1]!.excludeUplinks = ['province'];
+    const province = new FactorOwners(excluding, 'province');
+    expect(province.codeOf('nutrient', 'ph')).toBeUndefined();
+    expect(province.codeOf('sonde', 'ph')).toBe('w01001');
+    const rows = [reading('nutrient', 'ph', T0 + 1000, 7.1), reading('sonde', 'ph', T0 + 2000, 7.4)];
+    const msgs = realtimeMessages(rows, { owners: province, calendar: cal, intervalMs: 30_000 });
+    expect(msgs[0]!.factors.w01001).toEqual({ Rtd: '7.4', Flag: 'N' });
+    // The exclusion names one uplink: any other still sends the analyzer's pH.
+    expect(new FactorOwners(excluding, 'ministry').codeOf('nutrient', 'ph')).toBe('w01001');
   });
 });
 
