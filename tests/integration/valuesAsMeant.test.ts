@@ -13,6 +13,7 @@ import { connect as mqttConnect } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type PlatformHandle, startPlatform } from '../../scripts/platform/platformServer.js';
 import { startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
+import type { SimulatorMapInput } from '../../scripts/simulator/simulatorConfig.js';
 import { AGENT_CLI, runAgentCli, waitFor } from '../helpers/agentProcess.js';
 import { freePort } from '../helpers/freePort.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
@@ -23,7 +24,7 @@ const MN = 'VALUES-TEST-2017';
 const TOPIC = `it/${STATION}/readings`;
 
 /** One analyzer whose registers never change: every reading must carry exactly these decimals. */
-const MAP = {
+const MAP: SimulatorMapInput = {
   name: 'values',
   updateInterval: '1s',
   units: [
