@@ -3,7 +3,7 @@ import { rename, rm } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PERIOD_KINDS, type PeriodKind } from '../aggregation/periods.js';
 import { formatProblems, loadConfig } from '../config/load.js';
-import { parseTimeArg, ZonedTime } from './csv.js';
+import { parseTimeArg, UTF8_BOM, ZonedTime } from './csv.js';
 import { Progress, type ProgressStream } from './progressBar.js';
 import {
   aggregateCsvLines,
@@ -31,6 +31,8 @@ export interface ExportOptions {
   to: string;
   channel: string[];
   format: 'csv';
+  /** UTF-8 byte order mark first (default true; `--no-bom` makes it false). */
+  bom?: boolean;
   kind?: PeriodKind;
   output?: string;
 }
@@ -126,9 +128,10 @@ export async function exportCommand(opts: ExportOptions, io: ExportIo): Promise<
           if (n % PROGRESS_EVERY === 0 || n === total) progress.update(n, `${kind ?? 'reading'} rows`);
         }
       : undefined;
-    const lines = kind
+    const rows = kind
       ? aggregateCsvLines(db, kind, range, zone, onRow)
       : readingCsvLines(db, range, zone, onRow);
+    const lines = opts.bom === false ? rows : startingWith(UTF8_BOM, rows);
 
     if (partial) {
       const file = createWriteStream(partial);
@@ -168,6 +171,11 @@ export async function exportCommand(opts: ExportOptions, io: ExportIo): Promise<
   }
 }
 
+function* startingWith(first: string, rest: Iterable<string>): Generator<string> {
+  yield first;
+  yield* rest;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -180,6 +188,7 @@ export function exportCommandDefinition(): Command {
     .requiredOption('--to <time>', 'end, exclusive (ISO 8601; without Z or offset: station time)')
     .option('--channel <device/channel>', 'only this channel; repeat for several', collect, [])
     .addOption(new Option('--format <format>', 'output format').choices(['csv']).default('csv'))
+    .option('--no-bom', 'leave out the UTF-8 byte order mark (Excel needs it; some programs do not want it)')
     .addOption(
       new Option('--kind <period>', 'export aggregate records of this period instead of readings').choices([
         ...PERIOD_KINDS,
@@ -189,9 +198,12 @@ export function exportCommandDefinition(): Command {
     .addHelpText(
       'after',
       `
-Readings columns: seq, ts (UTC), local_time (station time zone, with offset), device, channel,
-code, value, unit, flag. With --kind: aseq, period, start, local_start, end, device, channel, code,
-min, avg, max, cou, unit, count, valid, expected, flag, ok (1 when the period met its validity rule).
+Readings columns: seq, utc_time (ISO 8601), station_time (<zone>) as yyyy-MM-dd HH:mm:ss (Excel
+reads it as a date), device, channel, code, value, unit, flag. With --kind: aseq, period, utc_start,
+station_start (<zone>), utc_end, device, channel, code, min, avg, max, cou, unit, count, valid,
+expected, flag, ok (1 when the period met its validity rule). UTF-8 with a byte order mark, so Excel
+on a Chinese Windows shows units such as °C and μS/cm as they are (--no-bom to leave it out).
+Values are as stored: a float32 as the decimal the analyzer meant (7.6), never rounded further.
 Readings are in time order; a range covers from <= ts < to, so consecutive days never overlap.
 The store is opened read-only: exporting beside the running agent is safe. Long exports show a
 progress bar on standard error.

@@ -163,25 +163,24 @@ export function formatPoll(
   const rows = device.channels.map((ch, i) => {
     const reading = result.readings[i];
     const words = result.raw.get(ch.id);
-    const type = ch.register?.type;
     const row = [
       ch.id,
       ch.code ?? '',
       registerText(ch),
       rawText(ch, words, ascii),
-      formatValue(reading?.value ?? null, type),
+      formatValue(reading?.value ?? null),
       ch.unit ?? '',
       reading?.flag ?? '?',
     ];
     if (!ascii && ch.register && words) {
       const { type: t, order } = ch.register;
-      row.push(formatOtherOrders(otherOrders(words, t, order, ch.scale, ch.offset), t));
+      row.push(formatOtherOrders(otherOrders(words, t, order, ch.scale, ch.offset)));
       const better = suggestOrder(words, t, order);
       if (better) {
         const as = otherOrders(words, t, order, ch.scale, ch.offset).find((r) => r.order === better)!;
         hints.push(
-          `hint: ${ch.id} decodes to ${formatValue(reading?.value ?? Number.NaN, t)} in ${order ?? 'ABCD'} but to ` +
-            `${formatValue(as.value, t)} in ${better}: is its order ${better}?`,
+          `hint: ${ch.id} decodes to ${formatValue(reading?.value ?? Number.NaN)} in ${order ?? 'ABCD'} but to ` +
+            `${formatValue(as.value)} in ${better}: is its order ${better}?`,
         );
       }
     } else if (!ascii) row.push('');

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { parseListen } from '../config/httpSchema.js';
 import { formatProblems, loadConfig } from '../config/load.js';
+import { valueText } from '../core/valueText.js';
 import type { OperationsStatus } from '../http/statusReport.js';
 import { renderTable } from './textTable.js';
 
@@ -64,6 +65,11 @@ function table(headers: string[], rows: string[][]): string {
   return rows.length === 0 ? '  (none)' : renderTable(headers, rows);
 }
 
+/** With the channel's decimals (an agent before they were reported sends none: shown as measured). */
+function shownValue(v: { value: number | null; decimals?: number | null }): string {
+  return v.value === null ? '-' : valueText(v.value, v.decimals);
+}
+
 export function formatStatus(s: OperationsStatus): string {
   const out: string[] = [];
   out.push(
@@ -84,7 +90,7 @@ export function formatStatus(s: OperationsStatus): string {
         String(d.polls),
         String(d.failures),
         d.values
-          .map((v) => `${v.channel}=${v.value ?? '-'}${v.unit ? ` ${v.unit}` : ''} ${v.flag}`)
+          .map((v) => `${v.channel}=${shownValue(v)}${v.unit ? ` ${v.unit}` : ''} ${v.flag}`)
           .join('  '),
       ]),
     ),

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { PeriodKind } from '../aggregation/periods.js';
 import { DATA_FLAGS } from '../core/reading.js';
-import { csvLine, type ZonedTime } from './csv.js';
+import { csvLine, stationTimeText, type ZonedTime } from './csv.js';
 
 /**
  * The rows of `station-agent export`, read from the station database with `iterate()` so a year of
@@ -18,38 +18,46 @@ export interface ExportRange {
   channelIds?: readonly number[];
 }
 
-export const READING_HEADER = [
-  'seq',
-  'ts',
-  'local_time',
-  'device',
-  'channel',
-  'code',
-  'value',
-  'unit',
-  'flag',
-];
+/**
+ * Column names an Excel user reads without a manual: the UTC time as ISO 8601 (exact, for programs)
+ * beside the station's wall time in the form Excel takes for a date, its zone in the header.
+ */
+export function readingHeader(zone: ZonedTime): string[] {
+  return [
+    'seq',
+    'utc_time',
+    `station_time (${zone.timeZone})`,
+    'device',
+    'channel',
+    'code',
+    'value',
+    'unit',
+    'flag',
+  ];
+}
 
-export const AGGREGATE_HEADER = [
-  'aseq',
-  'period',
-  'start',
-  'local_start',
-  'end',
-  'device',
-  'channel',
-  'code',
-  'min',
-  'avg',
-  'max',
-  'cou',
-  'unit',
-  'count',
-  'valid',
-  'expected',
-  'flag',
-  'ok',
-];
+export function aggregateHeader(zone: ZonedTime): string[] {
+  return [
+    'aseq',
+    'period',
+    'utc_start',
+    `station_start (${zone.timeZone})`,
+    'utc_end',
+    'device',
+    'channel',
+    'code',
+    'min',
+    'avg',
+    'max',
+    'cou',
+    'unit',
+    'count',
+    'valid',
+    'expected',
+    'flag',
+    'ok',
+  ];
+}
 
 export class UnknownChannelError extends Error {}
 
@@ -128,13 +136,13 @@ export function* readingCsvLines(
       WHERE r.ts >= ? AND r.ts < ?${f.sql}
       ORDER BY r.ts, r.seq`,
   );
-  yield csvLine(READING_HEADER);
+  yield csvLine(readingHeader(zone));
   let n = 0;
   for (const r of stmt.iterate(range.from, range.to, ...f.args) as IterableIterator<ReadingRow>) {
     yield csvLine([
       r.seq,
       new Date(r.ts).toISOString(),
-      zone.format(r.ts),
+      stationTimeText(zone, r.ts),
       r.device,
       r.channel,
       r.code,
@@ -196,14 +204,14 @@ export function* aggregateCsvLines(
       WHERE a.period = ? AND a.start_ts >= ? AND a.start_ts < ?${f.sql}
       ORDER BY a.start_ts, c.device, c.channel, a.aseq`,
   );
-  yield csvLine(AGGREGATE_HEADER);
+  yield csvLine(aggregateHeader(zone));
   let n = 0;
   for (const a of stmt.iterate(kind, range.from, range.to, ...f.args) as IterableIterator<AggregateRow>) {
     yield csvLine([
       a.aseq,
       a.period,
       new Date(a.start_ts).toISOString(),
-      zone.format(a.start_ts),
+      stationTimeText(zone, a.start_ts),
       new Date(a.end_ts).toISOString(),
       a.device,
       a.channel,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { registerCount } from '../../drivers/modbus/decode.js';
 import { DATA_FLAGS } from '../core/reading.js';
+import { MAX_DECIMALS } from '../core/valueText.js';
 import { asciiSchema } from './asciiSchema.js';
 import { busSchema, configId, reconnectSchema } from './busSchema.js';
 import { commandsSchema, reloadSchema } from './commandsSchema.js';
@@ -94,6 +95,18 @@ const channelSchema = z.strictObject({
     .meta({ description: 'ascii devices: the named group of ascii.pattern holding the value' }),
   scale: z.number().finite().default(1),
   offset: z.number().finite().default(0),
+  decimals: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_DECIMALS)
+    .optional()
+    .meta({
+      description:
+        'Digits after the decimal point when the value is shown (status) or sent as HJ 212 text; ' +
+        'stored and MQTT values are never rounded. Default: the HJ 212 field format of `code` ' +
+        '(w21003 N4.2: 2), else the value as measured. See docs/values.md',
+    }),
   qc: channelQcSchema.optional(),
   cumulative: cumulativeSchema.optional(),
   cycle: cycleSchema.optional(),

@@ -2,6 +2,7 @@ import { statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ChannelValue } from '../acquisition/deviceAcquisition.js';
 import type { AgentStatus, StationAgent } from '../app/stationAgent.js';
+import { channelDecimals } from '../hj212/factorFormats.js';
 import type { MinuteMean } from '../store/readingStore.js';
 
 /**
@@ -32,8 +33,12 @@ export interface OperationsStatus {
     lastErrors: string[];
     /** Polls that reported each error code (AgentError code -> count) since the agent started. */
     errorsByCode: Record<string, number>;
-    /** The last value of each channel and `series`: its minute means from `seriesFrom` on (null: no value). */
-    values: (ChannelValue & { series: (number | null)[] })[];
+    /**
+     * The last value of each channel and `series`: its minute means from `seriesFrom` on (null: no value).
+     * `decimals`: digits after the point to show it with (the channel's `decimals`, else the HJ 212 format
+     * of its code; null: as measured), the same the HJ 212 uplink sends (docs/values.md).
+     */
+    values: (ChannelValue & { series: (number | null)[]; decimals: number | null })[];
   }[];
   /** Start (ms) of the first minute of every channel's `series`; SERIES_MINUTES one-minute steps. */
   seriesFrom: number;
@@ -117,21 +122,28 @@ export function operationsStatus(agent: StationAgent, now: number): OperationsSt
       now,
       auditHead: agent.auditHead(),
     },
-    devices: status.devices.map((d) => ({
-      id: d.id,
-      bus: d.bus,
-      link: linkState(d.isolated, d.lastPollOk),
-      lastOkAt: d.lastOkAt,
-      polls: d.polls,
-      failures: d.failures,
-      missedSlots: d.missedSlots,
-      lastErrors: d.lastErrors,
-      errorsByCode: d.errorsByCode,
-      values: d.values.map((v) => ({
-        ...v,
-        series: series.byChannel.get(seriesKey(d.id, v.channel)) ?? empty,
-      })),
-    })),
+    devices: status.devices.map((d) => {
+      const channels = config.devices.find((c) => c.id === d.id)?.channels ?? [];
+      return {
+        id: d.id,
+        bus: d.bus,
+        link: linkState(d.isolated, d.lastPollOk),
+        lastOkAt: d.lastOkAt,
+        polls: d.polls,
+        failures: d.failures,
+        missedSlots: d.missedSlots,
+        lastErrors: d.lastErrors,
+        errorsByCode: d.errorsByCode,
+        values: d.values.map((v) => {
+          const channel = channels.find((c) => c.id === v.channel);
+          return {
+            ...v,
+            series: series.byChannel.get(seriesKey(d.id, v.channel)) ?? empty,
+            decimals: channel ? channelDecimals(channel) : null,
+          };
+        }),
+      };
+    }),
     seriesFrom: series.from,
     uplinks: status.uplinks.map((u) => ({
       id: u.id,

@@ -69,14 +69,16 @@ describe('export rows', () => {
     const range = { from: T0 + 2 * 60_000, to: T0 + 5 * 60_000 };
     expect(countReadings(db, range)).toBe(6);
     const lines = [...readingCsvLines(db, range, zone)];
-    expect(lines[0]).toBe('seq,ts,local_time,device,channel,code,value,unit,flag\r\n');
+    expect(lines[0]).toBe(
+      'seq,utc_time,station_time (Asia/Shanghai),device,channel,code,value,unit,flag\r\n',
+    );
     expect(lines.slice(1)).toEqual([
-      '5,2026-11-01T00:02:00.000Z,2026-11-01T08:02:00.000+08:00,nutrient,cod,w01018,2.5,mg/L,N\r\n',
-      '6,2026-11-01T00:02:00.000Z,2026-11-01T08:02:00.000+08:00,sonde,cond,,2,"µS,cm",N\r\n',
-      '7,2026-11-01T00:03:00.000Z,2026-11-01T08:03:00.000+08:00,nutrient,cod,w01018,3.5,mg/L,N\r\n',
-      '8,2026-11-01T00:03:00.000Z,2026-11-01T08:03:00.000+08:00,sonde,cond,,,"µS,cm",B\r\n',
-      '9,2026-11-01T00:04:00.000Z,2026-11-01T08:04:00.000+08:00,nutrient,cod,w01018,4.5,mg/L,N\r\n',
-      '10,2026-11-01T00:04:00.000Z,2026-11-01T08:04:00.000+08:00,sonde,cond,,4,"µS,cm",N\r\n',
+      '5,2026-11-01T00:02:00.000Z,2026-11-01 08:02:00,nutrient,cod,w01018,2.5,mg/L,N\r\n',
+      '6,2026-11-01T00:02:00.000Z,2026-11-01 08:02:00,sonde,cond,,2,"µS,cm",N\r\n',
+      '7,2026-11-01T00:03:00.000Z,2026-11-01 08:03:00,nutrient,cod,w01018,3.5,mg/L,N\r\n',
+      '8,2026-11-01T00:03:00.000Z,2026-11-01 08:03:00,sonde,cond,,,"µS,cm",B\r\n',
+      '9,2026-11-01T00:04:00.000Z,2026-11-01 08:04:00,nutrient,cod,w01018,4.5,mg/L,N\r\n',
+      '10,2026-11-01T00:04:00.000Z,2026-11-01 08:04:00,sonde,cond,,4,"µS,cm",N\r\n',
     ]);
   });
 
@@ -131,8 +133,12 @@ describe('export rows', () => {
     aggs.upsert([rec(T0, 'hour'), rec(T0 + 3_600_000, 'hour'), rec(T0, 'minute')]);
     const rows = [...aggregateCsvLines(db, 'hour', { from: T0, to: T0 + 3_600_000 }, zone)];
     expect(rows).toHaveLength(2);
+    expect(rows[0]).toBe(
+      'aseq,period,utc_start,station_start (Asia/Shanghai),utc_end,device,channel,code,' +
+        'min,avg,max,cou,unit,count,valid,expected,flag,ok\r\n',
+    );
     expect(rows[1]).toBe(
-      '1,hour,2026-11-01T00:00:00.000Z,2026-11-01T08:00:00.000+08:00,2026-11-01T01:00:00.000Z,' +
+      '1,hour,2026-11-01T00:00:00.000Z,2026-11-01 08:00:00,2026-11-01T01:00:00.000Z,' +
         'nutrient,cod,w01018,1,2,3,,mg/L,60,58,60,N,1\r\n',
     );
   });
