@@ -70,7 +70,7 @@ describe('factor codes', () => {
     expect(province.codeOf('sonde', 'ph')).toBe('w01001');
     const rows = [reading('nutrient', 'ph', T0 + 1000, 7.1), reading('sonde', 'ph', T0 + 2000, 7.4)];
     const msgs = realtimeMessages(rows, { owners: province, calendar: cal, intervalMs: 30_000 });
-    expect(msgs[0]!.factors.w01001).toEqual({ Rtd: '7.4', Flag: 'N' });
+    expect(msgs[0]!.factors.w01001).toEqual({ Rtd: '7.40', Flag: 'N' });
     // The exclusion names one uplink: any other still sends the analyzer's pH.
     expect(new FactorOwners(excluding, 'ministry').codeOf('nutrient', 'ph')).toBe('w01001');
   });
@@ -123,7 +123,7 @@ describe('real-time snapshots (2011)', () => {
           { id: 'x', code: 'w99999', decimals: 0 },
         ],
       },
-    ] as unknown as ConstructorParameters<typeof FactorOwners>[0]);
+    ] as unknown as ConstructorParameters<typeof FactorOwners>[0], 'province');
     const rows = [
       reading('a', 'nh3n', T0 + 1000, 17.51),
       reading('a', 'cod', T0 + 1000, 7.6),
