@@ -301,7 +301,8 @@ DeviceAllow=char-ttyUSB rw
 DeviceAllow=char-ttyACM rw
 # IPv4/IPv6 for the uplinks, Modbus TCP and the status page. Resolving a host name (a broker, a
 # platform, a gateway) takes the other two: glibc's getaddrinfo asks the kernel over AF_NETLINK which
-# address families the host has, and tries nscd over AF_UNIX. "station-agent ports" (serialport's
+# address families the host has (without it, it assumes both, and on an IPv4-only line would offer
+# IPv6 addresses first), and tries nscd over AF_UNIX. "station-agent ports" (serialport's
 # listing runs "udevadm info -e", which reads udev's database files) is run by hand, outside the service.
 RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK
 SystemCallArchitectures=native
