@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Pretest: integration tests need the real mosquitto broker, socat (pseudo-terminals), Debian's
-// chromium (the status page test drives it headless through playwright-core) and libfaketime (the
-// chaos suite steps the agent's wall clock with it).
+// chromium (the status page test drives it headless through playwright-core), libfaketime (the
+// chaos suite steps the agent's wall clock with it) and systemd-analyze (the install test rates the
+// service unit's hardening).
 // As root with apt-get available, missing packages are installed; otherwise we fail loudly
 // with the exact command to run. A missing dependency must never turn into skipped tests.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -13,6 +14,8 @@ const needed = [
   { bin: 'faketime', pkg: 'faketime', paths: ['/usr/bin/faketime'] },
   // The status page test launches exactly /usr/bin/chromium: another chromium on the PATH does not count.
   { bin: 'chromium', pkg: 'chromium', paths: ['/usr/bin/chromium'], pathOnly: true },
+  // The install test checks the generated unit with systemd-analyze (verify, security --offline).
+  { bin: 'systemd-analyze', pkg: 'systemd', paths: ['/usr/bin/systemd-analyze'] },
 ];
 
 function has(dep) {

@@ -134,6 +134,14 @@ describe('operating a running agent', () => {
     const polls = series(first, 'station_agent_polls_total', 'device="nutrient",bus="lan"');
     expect(polls).not.toBeNull();
     expect(series(first, 'station_agent_uplink_backlog', 'uplink="center"')).not.toBeNull();
+    // The process's own metrics (prom-client's defaults) beside the agent's.
+    const plain = (name: string) => first.split('\n').find((l) => l.startsWith(`${name} `));
+    expect(Number(plain('process_resident_memory_bytes')?.split(' ')[1])).toBeGreaterThan(1e6);
+    expect(Number(plain('process_open_fds')?.split(' ')[1])).toBeGreaterThan(0);
+    expect(plain('process_cpu_seconds_total'), first).toBeDefined();
+    expect(plain('nodejs_eventloop_lag_p99_seconds'), first).toBeDefined();
+    expect(Number(plain('nodejs_heap_size_used_bytes')?.split(' ')[1])).toBeGreaterThan(0);
+    expect(first).toContain(`nodejs_version_info{version="${process.version}"`);
     await waitFor(
       async () =>
         (series(await scrape(), 'station_agent_polls_total', 'device="nutrient",bus="lan"') ?? 0) >
