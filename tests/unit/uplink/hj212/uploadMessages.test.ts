@@ -112,18 +112,21 @@ describe('real-time snapshots (2011)', () => {
   });
 
   it("values with the channel's decimals, else the code's format, else as measured; never an exponent", () => {
-    const own = new FactorOwners([
-      {
-        id: 'a',
-        enabled: true,
-        channels: [
-          { id: 'nh3n', code: 'w21003' }, // N4.2
-          { id: 'cod', code: 'w01018', decimals: 3 }, // the channel's own setting wins over N5.1
-          { id: 'turb', code: 'w01003' }, // not in the 2017 table
-          { id: 'x', code: 'w99999', decimals: 0 },
-        ],
-      },
-    ] as unknown as ConstructorParameters<typeof FactorOwners>[0], 'province');
+    const own = new FactorOwners(
+      [
+        {
+          id: 'a',
+          enabled: true,
+          channels: [
+            { id: 'nh3n', code: 'w21003' }, // N4.2
+            { id: 'cod', code: 'w01018', decimals: 3 }, // the channel's own setting wins over N5.1
+            { id: 'turb', code: 'w01003' }, // not in the 2017 table
+            { id: 'x', code: 'w99999', decimals: 0 },
+          ],
+        },
+      ] as unknown as ConstructorParameters<typeof FactorOwners>[0],
+      'province',
+    );
     const rows = [
       reading('a', 'nh3n', T0 + 1000, 17.51),
       reading('a', 'cod', T0 + 1000, 7.6),
