@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { formatProblems, loadConfig } from '../config/load.js';
 import type { UplinkConfig } from '../config/schema.js';
 import { ZonedTime } from './csv.js';
+import { configOption, resolveConfigPath } from './defaultConfigPath.js';
+import { EXIT_USAGE } from './exitCodes.js';
 import { openStoreReadOnly } from './storeReadOnly.js';
 import { renderTable } from './textTable.js';
 
@@ -12,7 +14,7 @@ import { renderTable } from './textTable.js';
  * MQTT uplink's (mqttUplink.ts): readings under the uplink id, aggregates under `<id>#aggregates`.
  * Other keys of an uplink (the HJ 212 uplink's streams) are listed with their cursor, not read.
  *
- * Exit codes: 0 shown, 1 store unreadable, 2 configuration problems.
+ * Exit codes: 0 shown, 1 store unreadable, 2 bad arguments or configuration.
  */
 
 export type BacklogStream = 'readings' | 'aggregates';
@@ -197,7 +199,7 @@ export async function backlogCommand(
 export function backlogCommandDefinition(): Command {
   return new Command('backlog')
     .description('per uplink: readings and aggregates not yet confirmed upstream, and how old they are')
-    .requiredOption('-c, --config <file>', 'station configuration (YAML)')
+    .addOption(configOption())
     .option('--json', 'print the numbers as JSON (for monitoring scripts)')
     .addHelpText(
       'after',
@@ -205,12 +207,16 @@ export function backlogCommandDefinition(): Command {
 backlog: rows stored after the uplink's cursor (the last seq it had confirmed); oldest unsent: the
 earliest timestamp among them, in station time; age: how long ago that was. "none yet": the
 uplink has never delivered anything. The store is opened read-only: safe beside the running agent.
-Exit codes: 0 shown, 1 store unreadable, 2 configuration problems.
+Exit codes: 0 shown, 1 store unreadable, 2 bad arguments or configuration.
 
 Example:
   station-agent backlog --config /etc/station-agent/station.yaml`,
     )
-    .action(async (opts: { config: string; json?: boolean }) => {
-      process.exitCode = await backlogCommand(opts, { out: process.stdout, err: process.stderr });
+    .action(async (opts: { config?: string; json?: boolean }) => {
+      const config = resolveConfigPath(opts.config, process.stderr);
+      process.exitCode =
+        config === undefined
+          ? EXIT_USAGE
+          : await backlogCommand({ ...opts, config }, { out: process.stdout, err: process.stderr });
     });
 }
