@@ -111,6 +111,15 @@ describe('scripts/install.sh --prefix (staged install)', () => {
     expect(r.stdout).toContain('valid');
   });
 
+  it('the installed program tells its version (package.json beside dist/)', () => {
+    const pkg = JSON.parse(readFileSync(at('opt/station-agent/package.json'), 'utf8')) as { version: string };
+    const r = spawnSync(process.execPath, [at('opt/station-agent/dist/agent/cli/main.js'), '--version'], {
+      encoding: 'utf8',
+    });
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    expect(r.stdout).toBe(`${pkg.version}\n`);
+  });
+
   it('passes systemd-analyze verify', () => {
     if (!existsSync(SYSTEMD_ANALYZE)) {
       throw new Error(
