@@ -8,6 +8,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../agent/core/log.js';
+import { openDatabase } from '../../agent/store/openDatabase.js';
+import { ReadingStore } from '../../agent/store/readingStore.js';
 import { runAgentCli } from '../helpers/agentProcess.js';
 import { freePort } from '../helpers/freePort.js';
 import { nutrientDevice, tempStation, writeYaml } from '../helpers/stationFixture.js';
@@ -196,6 +199,35 @@ describe('did you mean', () => {
     expect(code).toBe(2);
     expect(out).toContain(`station-agent: no device "sond" in ${good} (devices: nutrient, sonde)`);
     expect(out).toContain('  hint: did you mean "sonde"?');
+  });
+
+  it('export --channel: the stored channel nearest to a typo, or of the same name without its device', async () => {
+    const stored = tempStation();
+    try {
+      writeYaml(stored.configPath, {
+        version: 1,
+        station: { id: 'EXIT-IT', timezone: 'Asia/Shanghai' },
+        storage: { path: stored.dbPath },
+      });
+      const db = openDatabase({ path: stored.dbPath, log: silentLogger() });
+      const ts = Date.UTC(2026, 9, 31, 16, 0);
+      new ReadingStore({ db }).append([
+        { ts, device: 'nutrient', channel: 'cod', code: 'w01018', unit: 'mg/L', value: 1, flag: 'N' },
+        { ts, device: 'sonde', channel: 'cond', code: 'w01014', unit: null, value: 2, flag: 'N' },
+      ]);
+      db.close();
+      const range = ['--from', '2026-11-01', '--to', '2026-11-02'];
+      const typo = await cli(['export', '--config', stored.configPath, ...range, '--channel', 'sonde/cnd']);
+      expect(typo.code).toBe(2);
+      expect(typo.out).toContain('no channel sonde/cnd in the store (stored: nutrient/cod, sonde/cond)');
+      expect(typo.out).toContain('  hint: did you mean "sonde/cond"?');
+      const bare = await cli(['export', '--config', stored.configPath, ...range, '--channel', 'cod']);
+      expect(bare.code).toBe(2);
+      expect(bare.out).toContain('--channel expects device/channel, got "cod"');
+      expect(bare.out).toContain('  hint: did you mean "nutrient/cod"?');
+    } finally {
+      stored.remove();
+    }
   });
 
   it('an id far from every device gets the list, not a guess', async () => {
