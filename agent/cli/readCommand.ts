@@ -332,7 +332,7 @@ Opens the device's port itself: a serial port in use by the running agent cannot
 Exit codes: 0 poll ok (--watch: stopped by Ctrl-C), 1 poll failed or port not opened,
 2 bad arguments or configuration (an unknown device id comes with a "did you mean").
 
-Examples:
+Example:
   station-agent read --config /etc/station-agent/station.yaml --device nutrient
   station-agent read --device sonde --watch --interval 2s`,
     )
