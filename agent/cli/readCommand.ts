@@ -350,6 +350,9 @@ Example:
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      // The reader went away (`--watch | head`): the watch ends as with Ctrl-C, not with a stack trace.
+      const onOutputClosed = () => stop.abort();
+      process.stdout.on('error', onOutputClosed);
       try {
         process.exitCode = await readCommand(
           { ...opts, config },
@@ -359,6 +362,7 @@ Example:
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        process.stdout.off('error', onOutputClosed);
       }
     });
 }

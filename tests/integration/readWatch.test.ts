@@ -80,6 +80,16 @@ describe('read --watch (built CLI, Modbus TCP simulator)', () => {
     expect(columnStarts(cod)).toEqual(columnStarts(header));
   });
 
+  it('a reader that goes away (`--watch | head`) ends the watch with exit 0, no stack trace', async () => {
+    const config = await rig();
+    const p = runAgentCli(['read', '--config', config, '--device', 'nutrient', '--interval', '200ms']);
+    cleanups.push(() => p.kill('SIGKILL'));
+    await waitFor(() => /refresh 1\b/.test(p.output()), 90_000, 'the first report');
+    p.child.stdout?.destroy();
+    expect(await p.exited, p.output()).toBe(0);
+    expect(p.output()).not.toMatch(/EPIPE|\n\s+at .+:\d+:\d+/);
+  });
+
   it('on a terminal: redrawn in place; Ctrl-C typed into it ends the watch with exit 0', async () => {
     assertBuilt();
     const config = await rig();
