@@ -4,6 +4,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { PERIOD_KINDS, type PeriodKind } from '../aggregation/periods.js';
 import { formatProblems, loadConfig } from '../config/load.js';
 import { parseTimeArg, UTF8_BOM, ZonedTime } from './csv.js';
+import { configOption, resolveConfigPath } from './defaultConfigPath.js';
+import { EXIT_USAGE } from './exitCodes.js';
+import { withIdHint } from './idSuggestion.js';
 import { Progress, type ProgressStream } from './progressBar.js';
 import {
   aggregateCsvLines,
@@ -159,8 +162,8 @@ export async function exportCommand(opts: ExportOptions, io: ExportIo): Promise<
   } catch (err) {
     if (partial) await rm(partial, { force: true });
     if (err instanceof UnknownChannelError) {
-      io.err.write(`station-agent: ${err.message}\n`);
-      return 2;
+      io.err.write(`station-agent: ${withIdHint(err.message, err.spec, err.stored)}\n`);
+      return EXIT_USAGE;
     }
     // The reader of stdout went away (`| head`): nothing more to say, and nowhere to say it.
     if ((err as { code?: unknown }).code === 'EPIPE') return 0;
@@ -183,7 +186,7 @@ function collect(value: string, previous: string[]): string[] {
 export function exportCommandDefinition(): Command {
   return new Command('export')
     .description('write stored readings (or minute/hour/day records) of a time range as CSV')
-    .requiredOption('-c, --config <file>', 'station configuration (YAML): where the store is, the time zone')
+    .addOption(configOption('station configuration (YAML): where the store is, the time zone'))
     .requiredOption('--from <time>', 'start, inclusive (ISO 8601; without Z or offset: station time)')
     .requiredOption('--to <time>', 'end, exclusive (ISO 8601; without Z or offset: station time)')
     .option('--channel <device/channel>', 'only this channel; repeat for several', collect, [])
@@ -215,8 +218,12 @@ Examples:
   station-agent export --config /etc/station-agent/station.yaml --from 2026-11-01T00:00:00Z \\
     --to 2026-12-01T00:00:00Z --kind hour > november-hours.csv`,
     )
-    .action(async (opts: ExportOptions) => {
+    .action(async (opts: Omit<ExportOptions, 'config'> & { config?: string }) => {
       if (opts.format !== 'csv') throw new InvalidArgumentError('only csv is supported');
-      process.exitCode = await exportCommand(opts, { out: process.stdout, err: process.stderr });
+      const config = resolveConfigPath(opts.config, process.stderr);
+      process.exitCode =
+        config === undefined
+          ? EXIT_USAGE
+          : await exportCommand({ ...opts, config }, { out: process.stdout, err: process.stderr });
     });
 }

@@ -3,6 +3,8 @@ import { parseListen } from '../config/httpSchema.js';
 import { formatProblems, loadConfig } from '../config/load.js';
 import { valueText } from '../core/valueText.js';
 import type { OperationsStatus } from '../http/statusReport.js';
+import { configOption, resolveConfigPath } from './defaultConfigPath.js';
+import { EXIT_USAGE } from './exitCodes.js';
 import { renderTable } from './textTable.js';
 
 /**
@@ -10,7 +12,7 @@ import { renderTable } from './textTable.js';
  * status server (the listen address and token of the config) rather than reading the store, so it
  * shows live facts: link states, last values, connections.
  *
- * Exit codes: 0 shown, 1 the agent is not running or did not answer, 2 configuration problems.
+ * Exit codes: 0 shown, 1 the agent is not running or did not answer, 2 bad arguments or configuration.
  */
 export interface StatusIo {
   out: { write(text: string): unknown };
@@ -118,16 +120,20 @@ export function formatStatus(s: OperationsStatus): string {
 export function statusCommandDefinition(): Command {
   return new Command('status')
     .description("the running agent's devices, values and uplinks (asks its status server)")
-    .requiredOption('-c, --config <file>', 'station configuration (YAML): gives http.listen and http.token')
+    .addOption(configOption('station configuration (YAML): gives http.listen and http.token'))
     .option('--json', 'print /api/status as JSON')
     .addHelpText(
       'after',
       `
-Exit codes: 0 shown, 1 the agent is not running or did not answer, 2 configuration problems.
+Exit codes: 0 shown, 1 the agent is not running or did not answer, 2 bad arguments or configuration.
 Example:
   station-agent status --config /etc/station-agent/station.yaml`,
     )
-    .action(async (opts: { config: string; json?: boolean }) => {
-      process.exitCode = await statusCommand(opts, { out: process.stdout, err: process.stderr });
+    .action(async (opts: { config?: string; json?: boolean }) => {
+      const config = resolveConfigPath(opts.config, process.stderr);
+      process.exitCode =
+        config === undefined
+          ? EXIT_USAGE
+          : await statusCommand({ ...opts, config }, { out: process.stdout, err: process.stderr });
     });
 }

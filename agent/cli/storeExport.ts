@@ -59,7 +59,16 @@ export function aggregateHeader(zone: ZonedTime): string[] {
   ];
 }
 
-export class UnknownChannelError extends Error {}
+/** A --channel the store does not hold: `spec` as typed, `stored` the device/channel pairs it has. */
+export class UnknownChannelError extends Error {
+  constructor(
+    message: string,
+    readonly spec: string,
+    readonly stored: readonly string[],
+  ) {
+    super(message);
+  }
+}
 
 /**
  * channels.id of each `device/channel` given; a channel stored with several code/unit pairs (its
@@ -77,11 +86,14 @@ export function resolveChannels(db: Database.Database, specs: readonly string[])
       const known = db
         .prepare('SELECT DISTINCT device, channel FROM channels ORDER BY device, channel')
         .all() as { device: string; channel: string }[];
-      const list = known.map((k) => `${k.device}/${k.channel}`).join(', ');
+      const stored = known.map((k) => `${k.device}/${k.channel}`);
+      const list = stored.join(', ');
       throw new UnknownChannelError(
         slash > 0
           ? `no channel ${spec} in the store (stored: ${list || 'none'})`
           : `--channel expects device/channel, got "${spec}" (stored: ${list || 'none'})`,
+        spec,
+        stored,
       );
     }
     ids.push(...found);

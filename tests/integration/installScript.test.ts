@@ -174,6 +174,15 @@ describe('scripts/install.sh --prefix (staged install)', () => {
     expect(out).not.toContain('installed, not started');
   });
 
+  it('the installed program tells its version (package.json beside dist/)', () => {
+    const pkg = JSON.parse(readFileSync(at('opt/station-agent/package.json'), 'utf8')) as { version: string };
+    const r = spawnSync(process.execPath, [at('opt/station-agent/dist/agent/cli/main.js'), '--version'], {
+      encoding: 'utf8',
+    });
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    expect(r.stdout).toBe(`${pkg.version}\n`);
+  });
+
   it('passes systemd-analyze verify', () => {
     requireSystemdAnalyze();
     // ExecStart must exist for verify: point it at the staged wrapper. The unit name must stay.

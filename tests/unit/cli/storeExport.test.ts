@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { backlogReport, formatAge, formatBacklog } from '../../../agent/cli/backlogCommand.js';
 import { ZonedTime } from '../../../agent/cli/csv.js';
 import { pump } from '../../../agent/cli/exportCommand.js';
 import {
@@ -18,7 +17,6 @@ import { silentLogger } from '../../../agent/core/log.js';
 import type { NewReading } from '../../../agent/core/reading.js';
 import { AggregateStore } from '../../../agent/store/aggregateStore.js';
 import { openDatabase } from '../../../agent/store/openDatabase.js';
-import { Outbox } from '../../../agent/store/outbox.js';
 import { ReadingStore } from '../../../agent/store/readingStore.js';
 
 const T0 = Date.UTC(2026, 10, 1, 0, 0); // 08:00 in Shanghai
@@ -175,70 +173,6 @@ describe('export rows', () => {
       },
     };
     await expect(pump(big, failing)).rejects.toThrow('EPIPE');
-  });
-});
-
-describe('backlog', () => {
-  it('counts readings and aggregates after each uplink cursor, with the oldest unsent time', () => {
-    const stored = fill(10); // seq 1..20
-    const outbox = new Outbox({ db, clock: { now: () => T0 + 3_600_000 } });
-    outbox.confirm('cloud', 14); // sent up to minute 6
-    outbox.cursor('cloud#aggregates');
-    const report = backlogReport(db, [
-      { id: 'cloud', type: 'mqtt' },
-      { id: 'spare', type: 'mqtt' },
-    ]);
-    expect(report.lastSeq).toBe(20);
-    expect(report.lines).toEqual([
-      {
-        uplink: 'cloud',
-        stream: 'readings',
-        cursorKey: 'cloud',
-        cursor: 14,
-        depth: 6,
-        oldestTs: stored[14]!.ts,
-        updatedAt: T0 + 3_600_000,
-      },
-      {
-        uplink: 'cloud',
-        stream: 'aggregates',
-        cursorKey: 'cloud#aggregates',
-        cursor: 0,
-        depth: 0,
-        oldestTs: null,
-        updatedAt: T0 + 3_600_000,
-      },
-      {
-        uplink: 'spare',
-        stream: 'readings',
-        cursorKey: 'spare',
-        cursor: null,
-        depth: 20,
-        oldestTs: T0,
-        updatedAt: null,
-      },
-    ]);
-    const text = formatBacklog(report, zone, T0 + 2 * 3_600_000);
-    expect(text).toMatch(/^cloud\s+readings\s+14\s+6\s+2026-11-01T08:07:00\.000\+08:00\s+1h 53m\s+1h ago$/m);
-    expect(text).toMatch(/^spare\s+readings\s+none yet\s+20\s+2026-11-01T08:00:00\.000\+08:00\s+2h\s+—$/m);
-  });
-
-  it('lists cursors it does not interpret and cursors of removed uplinks', () => {
-    fill(1);
-    const outbox = new Outbox({ db });
-    outbox.confirm('hj#realtime', 1);
-    outbox.confirm('old', 2);
-    const report = backlogReport(db, [{ id: 'hj', type: 'hj212' }]);
-    expect(report.lines).toEqual([]);
-    expect(report.otherCursors).toEqual([{ uplink: 'hj', key: 'hj#realtime', cursor: 1 }]);
-    expect(report.unknownCursors).toEqual([{ key: 'old', cursor: 2 }]);
-  });
-
-  it('formats ages with their two largest units', () => {
-    expect(formatAge(500)).toBe('500ms');
-    expect(formatAge(61_000)).toBe('1m 1s');
-    expect(formatAge(3_600_000)).toBe('1h');
-    expect(formatAge(3 * 86_400_000 + 4 * 3_600_000 + 5000)).toBe('3d 4h');
   });
 });
 
