@@ -30,6 +30,7 @@ import { createBus, type FieldBus } from './createBus.js';
 import { createPollerFor } from './createPoller.js';
 import { createUplink } from './createUplink.js';
 import { LinkWatch } from './linkWatch.js';
+import type { ConfigAppliedEvent } from './stationEvents.js';
 
 /**
  * The composition root: builds every component from the config and wires
@@ -190,7 +191,11 @@ export class StationAgent {
       'station agent starting',
     );
     // Operators see in the event log which configuration is running since when (also after a reload).
-    this.recordEvent({ kind: 'config-applied', configHash, devices: this.devices.length });
+    this.recordEvent<ConfigAppliedEvent>({
+      kind: 'config-applied',
+      configHash,
+      devices: this.devices.length,
+    });
     auditConfig(this.db, { config, configHash, origin: this.deps.origin ?? { source: 'start' }, clock, log });
     this.budget.start();
     this.primeQuality();
