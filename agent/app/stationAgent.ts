@@ -15,6 +15,7 @@ import { MaintenanceSchedule } from '../quality/calibrationWindows.js';
 import { DeviceQuality } from '../quality/deviceQuality.js';
 import { AggregateStore } from '../store/aggregateStore.js';
 import { BufferedAppender, type BufferedAppenderStats } from '../store/bufferedAppender.js';
+import { ChannelTrendReader, type TrendPoint } from '../store/channelTrend.js';
 import { CommitCoalescer } from '../store/commitCoalescer.js';
 import { EventStore, type StationEvent, type StoredEvent } from '../store/eventStore.js';
 import { openStationDatabase, type StationDatabase } from '../store/openStationDatabase.js';
@@ -69,6 +70,7 @@ export class StationAgent {
   private readonly database: StationDatabase;
   private readonly db: StationDatabase['db'];
   private readonly store: ReadingStore;
+  private readonly trend: ChannelTrendReader;
   private readonly aggregates: AggregateStore;
   private readonly aggregator: Aggregator;
   private readonly events: EventStore;
@@ -97,6 +99,7 @@ export class StationAgent {
     this.db = this.database.db;
     if (this.database.setAside !== null) deps.metrics?.storeSetAside?.();
     this.store = new ReadingStore({ db: this.db, log });
+    this.trend = new ChannelTrendReader(this.db);
     const cursors = new Outbox({ db: this.db });
 
     for (const bus of config.buses) {
@@ -289,6 +292,22 @@ export class StationAgent {
   /** Each channel's minute means since `since` (ReadingStore.minuteMeans); [] once stopped. */
   minuteMeans(since: number): MinuteMean[] {
     return this.stopped ? [] : this.store.minuteMeans(since);
+  }
+
+  /**
+   * One channel's readings or minute records in [from, to), oldest first, at most `limit` (the
+   * newest); the status page's trend charts. [] once stopped.
+   */
+  channelHistory(
+    source: 'readings' | 'minutes',
+    device: string,
+    channel: string,
+    from: number,
+    to: number,
+    limit: number,
+  ): TrendPoint[] {
+    if (this.stopped) return [];
+    return this.trend[source](device, channel, from, to, limit);
   }
 
   status(): AgentStatus {
