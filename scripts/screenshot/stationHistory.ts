@@ -1,6 +1,7 @@
+import type { KnownStationEvent } from '../../agent/app/stationEvents.js';
 import { silentLogger } from '../../agent/core/log.js';
 import type { DataFlag, NewReading } from '../../agent/core/reading.js';
-import { EventStore, type StationEvent } from '../../agent/store/eventStore.js';
+import { EventStore } from '../../agent/store/eventStore.js';
 import { openDatabase } from '../../agent/store/openDatabase.js';
 import { ReadingStore } from '../../agent/store/readingStore.js';
 
@@ -28,7 +29,7 @@ export interface SeedPlan {
   gap?: { from: number; to: number };
   /** Readings of one channel in [from, to) carry `flag`. */
   flagged?: { device: string; channel: string; flag: DataFlag; from: number; to: number }[];
-  events?: { ts: number; event: StationEvent }[];
+  events?: { ts: number; event: KnownStationEvent }[];
 }
 
 /** Writes the plan's readings and events; returns the readings written. */

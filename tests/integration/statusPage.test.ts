@@ -263,6 +263,22 @@ describe('the status page in headless Chromium (browser in New York, station in 
       const x = Math.round(trendChart.valToPos(xs[i] as number, 'x', true));
       const y = Math.round(trendChart.valToPos(marks[i] as number, 'y', true));
       const rgba = [...trendChart.ctx.getImageData(x, y, 1, 1).data];
+      const pixel = (vx: number, vy: number) => {
+        const px = Math.round(trendChart.valToPos(vx, 'x', true));
+        const py = Math.round(trendChart.valToPos(vy, 'y', true));
+        return [...trendChart.ctx.getImageData(px, py, 1, 1).data];
+      };
+      // The line: at an unflagged point between two others 20 s away; cut: midway across the power cut.
+      const n = xs.findIndex(
+        (t, k) =>
+          k > 0 &&
+          marks[k] === null &&
+          ys[k] !== null &&
+          t - (xs[k - 1] as number) === 20 &&
+          (xs[k + 1] as number) - t === 20,
+      );
+      const cut = xs.findIndex((t, k) => k > 0 && t - (xs[k - 1] as number) > 240);
+      const [x0, x1, y0, y1] = [xs[cut - 1], xs[cut], ys[cut - 1], ys[cut]] as number[];
       return {
         points: xs.length,
         values: ys.length,
@@ -271,6 +287,8 @@ describe('the status page in headless Chromium (browser in New York, station in 
           .length,
         marked: marks.filter((v) => v !== null).length,
         rgba,
+        line: pixel(xs[n] as number, ys[n] as number),
+        acrossCut: pixel((x0! + x1!) / 2, (y0! + y1!) / 2),
         seriesLabels: trendChart.series.map((s) => s.label),
       };
     });
@@ -282,6 +300,11 @@ describe('the status page in headless Chromium (browser in New York, station in 
     // The mark is drawn red (#d32f2f), over the blue line.
     const [r, g, b] = drawn.rgba as [number, number, number];
     expect([r > 150, g < 110, b < 110]).toEqual([true, true, true]);
+    // The line itself is drawn (blue, #2a6db0), and broken across the seeded power cut.
+    const [lr, , lb] = drawn.line as [number, number, number];
+    expect(lb - lr).toBeGreaterThan(40);
+    const [cr, , cb] = drawn.acrossCut as [number, number, number];
+    expect(cb - cr).toBeLessThan(20);
     expect(drawn.seriesLabels).toEqual(['Time', 'cod (mg/L)', 'Flagged (not N)']);
 
     // The last day: minute means, built by the agent's aggregation from the stored hour.

@@ -73,11 +73,12 @@ export function utcOffsetLabel(ms: number, timeZone: string): string {
   return /^UTC[+-]0(:00)?$/.test(label) ? 'UTC' : label;
 }
 
-/** A length of time in its largest unit and the next (if not 0): zh `2小时5分`, en `2 h 5 min`. */
+/** A length of time in its largest unit and the next (if not 0): zh `2小时5分`, en `2 h 5 min`; whole seconds at least. */
 export function formatDuration(ms: number, lang: PageLang): string {
   const abs = Math.abs(ms);
   const zh = lang === 'zh';
-  if (abs < 1000) return zh ? `${Math.round(abs)}毫秒` : `${Math.round(abs)} ms`;
+  // Under a second is "now" for a person (a backlog's age, a line's flicker): not worth milliseconds.
+  if (abs < 1000) return zh ? '不到1秒' : 'under 1 s';
   const s = Math.round(abs / 1000);
   const sizes = [86_400, 3600, 60, 1];
   const zhUnits = ['天', '小时', '分', '秒'];

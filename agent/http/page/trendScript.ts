@@ -3,7 +3,7 @@
  * its last hour of readings or last day of minute means from /api/trend, drawn with uPlot, which the
  * agent serves itself (/assets/uplot.js, loaded on first use). Points flagged other than N are marked
  * in red on a second series (those without a value as red ticks on the time axis); a step longer
- * than three times the channel's interval breaks the line.
+ * than three times the channel's interval (or the points' usual spacing) breaks the line.
  * The time axis and the legend use the station's zone and the page's language. The selection lives
  * in the URL (#trend=device/channel/range), so a chart can be bookmarked or sent to a colleague.
  */
@@ -134,7 +134,12 @@ function trendOptions(d, tz) {
   const found = channelOf(d.device, d.channel);
   const decimals = found && found.value ? found.value.decimals : null;
   const fmt = (v) => valueText({ value: v, decimals });
-  const gapS = (3 * d.stepMs) / 1000;
+  // Three steps without a point break the line; a step is the channel's interval, or the points'
+  // usual spacing when they are sparser than that (history stored by an earlier config, a cycle).
+  const xs = d.t.map((ms) => ms / 1000);
+  const spacing = xs.slice(1).map((x, i) => x - xs[i]).sort((a, b) => a - b);
+  const usual = spacing.length > 0 ? spacing[spacing.length >> 1] : 0;
+  const gapS = 3 * Math.max(d.stepMs / 1000, usual);
   const withFlag = (v, i) => (v == null ? '-' : fmt(v)) + (i != null && d.f[i] ? ' [' + d.f[i] + ']' : '');
   const dayOf = (s) => stationTimeParts(s * 1000, tz).day;
   return {

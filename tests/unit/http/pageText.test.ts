@@ -36,7 +36,8 @@ describe('station time', () => {
   });
 
   it('durations in their two largest units', () => {
-    expect(formatDuration(450, 'en')).toBe('450 ms');
+    expect(formatDuration(450, 'en')).toBe('under 1 s');
+    expect(formatDuration(450, 'zh')).toBe('不到1秒');
     expect(formatDuration(45_000, 'en')).toBe('45 s');
     expect(formatDuration(-303_000, 'en')).toBe('5 min 3 s');
     expect(formatDuration(3_600_000, 'zh')).toBe('1小时');
