@@ -9,6 +9,7 @@ import { type Logger, setLogLevel } from '../core/log.js';
 import { type AgentMetrics, createAgentMetrics } from '../http/metrics.js';
 import { type OperationsStatus, operationsStatus } from '../http/statusReport.js';
 import { StatusServer } from '../http/statusServer.js';
+import { channelTrend, type TrendAnswer, type TrendQuery } from '../http/trendReport.js';
 import type { AgentControl, CommandResult, ControlEvent } from '../uplink/agentControl.js';
 import type { AcquisitionProgress } from './selfWatchdog.js';
 import { StationAgent } from './stationAgent.js';
@@ -88,6 +89,17 @@ export class AgentSupervisor implements AgentControl {
     }
   }
 
+  /** One channel's chart data for /api/trend; null while no agent runs (as operationsStatus). */
+  channelTrend(query: TrendQuery): TrendAnswer | null {
+    if (!this.agent) return null;
+    try {
+      return channelTrend(this.agent, query, this.deps.clock.now());
+    } catch (err) {
+      this.deps.log.debug({ err }, 'trend unavailable');
+      return null;
+    }
+  }
+
   /**
    * SIGHUP: re-reads the config file and applies it through the same path as config/set (without
    * the automatic rollback: there is no previous file to go back to). An invalid file is rejected
@@ -128,6 +140,7 @@ export class AgentSupervisor implements AgentControl {
     this.server = new StatusServer({
       config: config.http,
       currentStatus: () => this.operationsStatus(),
+      channelTrend: (query) => this.channelTrend(query),
       metrics: this.metrics,
       log: this.deps.log.child({ component: 'http' }),
     });

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { parseListen } from '../config/httpSchema.js';
 import { formatProblems, loadConfig } from '../config/load.js';
 import { valueText } from '../core/valueText.js';
+import { nameLabel } from '../http/page/statusText.js';
 import type { OperationsStatus } from '../http/statusReport.js';
 import { configOption, resolveConfigPath } from './defaultConfigPath.js';
 import { EXIT_USAGE } from './exitCodes.js';
@@ -85,14 +86,17 @@ export function formatStatus(s: OperationsStatus): string {
     table(
       ['device', 'bus', 'link', 'last ok', 'polls', 'failures', 'values'],
       s.devices.map((d) => [
-        d.id,
+        nameLabel(d.id, d.name, 'en'),
         d.bus,
         d.lastErrors.length > 0 ? `${d.link} (${d.lastErrors.join(', ')})` : d.link,
         time(d.lastOkAt),
         String(d.polls),
         String(d.failures),
         d.values
-          .map((v) => `${v.channel}=${shownValue(v)}${v.unit ? ` ${v.unit}` : ''} ${v.flag}`)
+          .map(
+            (v) =>
+              `${nameLabel(v.channel, v.name, 'en')}=${shownValue(v)}${v.unit ? ` ${v.unit}` : ''} ${v.flag}`,
+          )
           .join('  '),
       ]),
     ),

@@ -7,7 +7,7 @@ import { deviceFields } from './schema.js';
  * model always needs (channels, word order, status mapping, workarounds, ascii protocol) plus
  * where each fact came from. A device starts from it with `profile: <vendor>/<model>`.
  *
- * Every device setting except the per-installation ones (id, bus, enabled, profile) may appear;
+ * Every device setting except the per-installation ones (id, name, bus, enabled, profile) may appear;
  * `interval` is optional here (a device usually sets its own).
  */
 
@@ -23,6 +23,7 @@ const sourceSchema = z.strictObject({
 
 const {
   id: _id,
+  name: _name,
   bus: _bus,
   enabled: _enabled,
   profile: _profile,

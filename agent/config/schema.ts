@@ -6,6 +6,7 @@ import { asciiSchema } from './asciiSchema.js';
 import { busSchema, configId, reconnectSchema } from './busSchema.js';
 import { commandsSchema, reloadSchema } from './commandsSchema.js';
 import { deviceProblems } from './deviceProblems.js';
+import { displayName } from './displayName.js';
 import { boundedDuration } from './duration.js';
 import { hj212UplinkSchema } from './hj212Schema.js';
 import { httpSchema } from './httpSchema.js';
@@ -79,6 +80,7 @@ const dataFlag = z.enum(DATA_FLAGS);
 
 const channelSchema = z.strictObject({
   id,
+  name: displayName('channel'),
   code: z
     .string()
     .regex(/^[a-z]\d{5}$/, { message: 'expected an HJ 212 factor code such as w01018 or a21026' })
@@ -228,6 +230,7 @@ const isolationSchema = z
 /** The device settings; profiles (agent/config/profiles.ts) reuse them, hence exported as a shape. */
 export const deviceFields = {
   id,
+  name: displayName('device'),
   bus: id,
   profile: z
     .string()

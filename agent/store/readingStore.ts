@@ -18,6 +18,11 @@ const CODE_TO_FLAG = new Map<number, DataFlag>(
   Object.entries(FLAG_TO_CODE).map(([flag, code]) => [code, flag as DataFlag]),
 );
 
+/** The flag of a stored code; an unknown code can only come from a newer agent's rows: D (fault) is the safe reading. */
+export function flagOfCode(code: number): DataFlag {
+  return CODE_TO_FLAG.get(code) ?? 'D';
+}
+
 /** Called after a commit with the readings it made durable, in seq order. */
 export type CommitListener = (readings: readonly StoredReading[]) => void;
 
@@ -293,8 +298,7 @@ function toReading(row: ReadingRow): StoredReading {
     code: row.code,
     value: row.value,
     unit: row.unit,
-    // An unknown code can only come from a newer agent's rows; D (fault) is the safe reading of it.
-    flag: CODE_TO_FLAG.get(row.flag) ?? 'D',
+    flag: flagOfCode(row.flag),
   };
   // Absent rather than null when not stored, so readings of producers without QC read back as written.
   if (row.qc !== null) reading.qc = unpackQc(row.qc, row.value === null);

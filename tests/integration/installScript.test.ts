@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt } from '../helpers/agentProcess.js';
 
@@ -73,9 +73,29 @@ describe('scripts/install.sh --prefix (staged install)', () => {
       'opt/station-agent/config/examples/water-station.yaml',
       'opt/station-agent/drivers/profiles/README.md',
       'opt/station-agent/node_modules/better-sqlite3/package.json',
+      'opt/station-agent/node_modules/uplot/dist/uPlot.iife.min.js',
     ]) {
       expect(existsSync(at(p)), p).toBe(true);
     }
+    // The status page's chart library resolves from the installed program (a staging root under /tmp
+    // has no node_modules above it to fall back on).
+    const assetsModule = pathToFileURL(at('opt/station-agent/dist/agent/http/statusAssets.js')).href;
+    const assets = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { loadStatusAssets } = await import(${JSON.stringify(assetsModule)});
+         const errors = [];
+         const found = loadStatusAssets({ error: (o) => errors.push(String(o.err)) });
+         console.log(JSON.stringify({ paths: [...found.keys()], errors }));`,
+      ],
+      { encoding: 'utf8', cwd: tmp },
+    );
+    expect(JSON.parse(assets.stdout), assets.stderr).toEqual({
+      paths: ['/assets/uplot.js', '/assets/uplot.css'],
+      errors: [],
+    });
     // Production dependencies only: the dev tools were pruned.
     expect(existsSync(at('opt/station-agent/node_modules/vitest'))).toBe(false);
     expect(existsSync(at('opt/station-agent/node_modules/typescript'))).toBe(false);

@@ -107,7 +107,11 @@ async function cli(args: string[]) {
 
 describe('operating a running agent', () => {
   it('serves status and metrics behind the token, shows a silent device failing, logs no secret', async () => {
-    const st = await station((bus) => [nutrientDevice(bus, INTERVAL), sondeDevice(bus, INTERVAL)]);
+    // A device name in Chinese, shown beside the id by `station-agent status` (issue 14).
+    const st = await station((bus) => [
+      { ...nutrientDevice(bus, INTERVAL), name: '营养盐分析仪' },
+      sondeDevice(bus, INTERVAL),
+    ]);
     const agent = startAgent(st.configPath);
 
     let status: StatusJson | null = null;
@@ -153,7 +157,7 @@ describe('operating a running agent', () => {
     // The CLI asks the same server, with the token from the same config.
     const shown = await cli(['status', '--config', st.configPath]);
     expect(shown.code).toBe(0);
-    expect(shown.out).toContain('nutrient');
+    expect(shown.out).toContain('nutrient (营养盐分析仪)');
     expect(shown.out).toContain('sonde');
     expect(shown.out).toContain('center');
 

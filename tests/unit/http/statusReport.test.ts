@@ -40,12 +40,17 @@ function fakeAgent(means: MinuteMean[]) {
   const calls: number[] = [];
   const agent = {
     config: {
-      station: { id: 's1', name: 'test' },
+      station: { id: 's1', name: 'test', timezone: 'Asia/Shanghai' },
       storage: { path: '' },
       devices: [
         {
           id: 'nutrient',
-          channels: [{ id: 'cod', code: 'w01018' }, { id: 'ph', code: 'w01001', decimals: 3 }, { id: 'raw' }],
+          name: '总磷分析仪',
+          channels: [
+            { id: 'cod', code: 'w01018', name: '化学需氧量' },
+            { id: 'ph', code: 'w01001', decimals: 3 },
+            { id: 'raw' },
+          ],
         },
       ],
     },
@@ -110,6 +115,11 @@ describe('operationsStatus', () => {
     // A channel without stored minutes still has a series, all gaps.
     const ph = d?.values.find((v) => v.channel === 'ph');
     expect(ph?.series).toEqual(new Array(SERIES_MINUTES).fill(null));
+    // Names beside the ids (issue 14) and the zone the page shows times in.
+    expect(d?.name).toBe('总磷分析仪');
+    expect(cod?.name).toBe('化学需氧量');
+    expect(ph?.name).toBeNull();
+    expect(s.station.timezone).toBe('Asia/Shanghai');
     // It survives JSON (what /api/status and /api/events send).
     expect(JSON.parse(JSON.stringify(s)).devices[0].values[0].series[10]).toBe(25.5);
 
