@@ -2,6 +2,7 @@ import type { ClockJump } from '../aggregation/clockJumpDetector.js';
 import type { StationEvent } from '../store/eventStore.js';
 import type { DataLossEvent } from '../store/eviction.js';
 import type { StoreSetAsideEvent } from '../store/openStationDatabase.js';
+import type { StoreSeqsSkippedEvent } from '../store/seqCeiling.js';
 import type { LinkEvent } from './linkWatch.js';
 
 /** Recorded at every start and reload: which configuration runs since when. */
@@ -21,4 +22,5 @@ export type KnownStationEvent =
   | LinkEvent
   | (ClockJump & { atStart?: true })
   | DataLossEvent
-  | StoreSetAsideEvent;
+  | StoreSetAsideEvent
+  | StoreSeqsSkippedEvent;

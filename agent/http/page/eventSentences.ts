@@ -85,6 +85,22 @@ export function eventSentence(event: { kind: string }, ctx: SentenceContext): st
       return zh
         ? `数据库文件损坏，已另存为 ${e.file}（${bytes(e.size)}，${e.reason}）；已新建数据库，序号从 1 重新开始`
         : `Damaged database set aside as ${e.file} (${bytes(e.size)}; ${e.reason}); a new database was started and sequence numbers restart at 1`;
+    case 'store-seqs-skipped': {
+      // After an unclean stop under synchronous: normal the store resumed above its recorded ceiling.
+      const parts = (
+        [
+          ['readings', e.readings, '读数', 'readings'],
+          ['aggregates', e.aggregates, '统计数据', 'aggregates'],
+          ['events', e.events, '事件', 'events'],
+        ] as const
+      )
+        .filter(([, range]) => range !== null)
+        .map(([, range, zhName, enName]) => `${zh ? zhName : enName} ${range?.from}–${range?.to}`);
+      const list = parts.length > 0 ? parts.join(zh ? '，' : ', ') : zh ? '无' : 'none';
+      return zh
+        ? `非正常停止（可能断电）后，以下序号不再使用，以免与已上传的数据重复：${list}`
+        : `After an unclean stop (a power cut?) these sequence numbers are never used, so none repeats one already sent: ${list}`;
+    }
     default: {
       // A compile error here names a known kind without a sentence above.
       const other: { kind: string } = e satisfies never;

@@ -40,6 +40,13 @@ const EVENTS: Record<KnownStationEvent['kind'], KnownStationEvent> = {
     reason: 'SQLITE_NOTADB: file is not a database',
     size: 4_404_019,
   },
+  'store-seqs-skipped': {
+    kind: 'store-seqs-skipped',
+    reason: 'unclean-stop',
+    readings: { from: 5001, to: 6000 },
+    aggregates: null,
+    events: { from: 101, to: 200 },
+  },
 };
 
 const EXPECTED: Record<KnownStationEvent['kind'], { zh: string; en: string }> = {
@@ -63,6 +70,10 @@ const EXPECTED: Record<KnownStationEvent['kind'], { zh: string; en: string }> = 
   'store-set-aside': {
     zh: '数据库文件损坏，已另存为 /var/lib/station-agent/agent.db.corrupt-20261128T011500Z（4.2 MB，SQLITE_NOTADB: file is not a database）；已新建数据库，序号从 1 重新开始',
     en: 'Damaged database set aside as /var/lib/station-agent/agent.db.corrupt-20261128T011500Z (4.2 MB; SQLITE_NOTADB: file is not a database); a new database was started and sequence numbers restart at 1',
+  },
+  'store-seqs-skipped': {
+    zh: '非正常停止（可能断电）后，以下序号不再使用，以免与已上传的数据重复：读数 5001–6000，事件 101–200',
+    en: 'After an unclean stop (a power cut?) these sequence numbers are never used, so none repeats one already sent: readings 5001–6000, events 101–200',
   },
 };
 
