@@ -46,6 +46,11 @@ export interface OperationsStatus {
     oldestUnsentAgeS: number | null;
     confirmed: number;
     lastConfirmAt: number | null;
+    /**
+     * Why the uplink is not connected, in words (`message`), its stable code (docs/errors.md) and `at`:
+     * ms epoch of the first failure of the current run of failures. null while connected.
+     */
+    lastError: { message: string; code: string | null; at: number } | null;
   }[];
   store: {
     path: string;
@@ -141,6 +146,7 @@ export function operationsStatus(agent: StationAgent, now: number): OperationsSt
       oldestUnsentAgeS: u.oldestUnsentTs === null ? null : Math.max(0, (now - u.oldestUnsentTs) / 1000),
       confirmed: u.confirmed,
       lastConfirmAt: u.lastConfirmAt,
+      lastError: u.lastError,
     })),
     store: {
       path: config.storage.path,
