@@ -139,7 +139,7 @@ describe('MqttUplink protocol version (fake client, manual clock)', () => {
     await clock.advance(500);
     refuse(135, 'Connection refused: Not authorized');
     expect(uplink.stats().lastError).toMatchObject({ code: 'UPLINK_AUTH_FAILED', at: first });
-    expect(logs.filter((l) => l.level >= 40).map((l) => l.code)).toEqual([
+    expect(logs.filter((l) => (l.level as number) >= 40).map((l) => l.code)).toEqual([
       'UPLINK_CONNECT_FAILED',
       'UPLINK_AUTH_FAILED',
     ]);
