@@ -126,7 +126,7 @@ export class MqttConnector {
     return { reason: failure.reason, code: failure.code, immediately: next.immediately };
   }
 
-  /** An open connection was lost (or dropped by the uplink): the status says so until it is back. */
+  /** The connection was lost or dropped (or an attempt ended): the status says so until it is back. */
   lost(reason: string, code: string | null): void {
     this.lastError.failed(reason, code);
   }

@@ -296,7 +296,7 @@ export class MqttUplink {
     this.pump.close();
     client.end(true);
     if (this.state !== 'running') return;
-    if (wasConnected) this.connector.lost(reason, code);
+    this.connector.lost(reason, code);
     if (immediately) {
       // The MQTT 3.1.1 fallback: not a failure to back off from.
       this.reconnectTimer = clock.setTimeout(() => this.connect(), 0);
