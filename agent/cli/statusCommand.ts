@@ -114,6 +114,11 @@ export function formatStatus(s: OperationsStatus): string {
       ]),
     ),
   );
+  // Below the table: the reason is a sentence, too long for a column.
+  for (const u of s.uplinks) {
+    const e = u.lastError;
+    if (e) out.push(`  ${u.id}: last error since ${time(e.at)}: ${e.message}${e.code ? ` [${e.code}]` : ''}`);
+  }
   if (s.events.length > 0) {
     out.push('', 'recent events');
     for (const e of s.events) out.push(`${time(e.ts)}  ${e.kind}`);

@@ -10,6 +10,7 @@ import { displayName } from './displayName.js';
 import { boundedDuration } from './duration.js';
 import { hj212UplinkSchema } from './hj212Schema.js';
 import { httpSchema } from './httpSchema.js';
+import { protocolVersionSchema } from './mqttProtocolSchema.js';
 import { mqttCredentialFields, mqttSecurityCheck } from './mqttSecuritySchema.js';
 import { payloadSchema } from './payloadSchema.js';
 import {
@@ -270,6 +271,7 @@ const mqttUplinkFields = z.strictObject({
   url: z.string().regex(/^mqtts?:\/\/[^\s]+$/, { message: 'expected an mqtt:// or mqtts:// URL' }),
   topicPrefix: z.string().min(1).default('stations'),
   qos: z.union([z.literal(1), z.literal(2)]).default(1),
+  protocolVersion: protocolVersionSchema,
   clientId: z.string().min(1).optional(),
   ...mqttCredentialFields,
   keepalive: boundedDuration(1000, 3_600_000).default(30_000),

@@ -61,10 +61,10 @@ export interface OperationsStatus {
     confirmed: number;
     lastConfirmAt: number | null;
     /**
-     * Why the uplink is not connected: the last failure's message and code, and since when (ms) the
-     * failure has been going on; null when connected.
+     * Why the uplink is not connected, in words (`message`), its stable code (docs/errors.md) and `at`:
+     * ms epoch of the first failure of the current run of failures. null while connected.
      */
-    lastError?: { message: string; code: string | null; at: number } | null;
+    lastError: { message: string; code: string | null; at: number } | null;
   }[];
   store: {
     path: string;
@@ -171,6 +171,7 @@ export function operationsStatus(agent: StationAgent, now: number): OperationsSt
       oldestUnsentAgeS: u.oldestUnsentTs === null ? null : Math.max(0, (now - u.oldestUnsentTs) / 1000),
       confirmed: u.confirmed,
       lastConfirmAt: u.lastConfirmAt,
+      lastError: u.lastError,
     })),
     store: {
       path: config.storage.path,

@@ -35,6 +35,7 @@ function fakeStatus(over: Partial<OperationsStatus['uplinks'][number]> = {}): Op
         oldestUnsentAgeS: 60,
         confirmed: 100,
         lastConfirmAt: 999_000,
+        lastError: null,
         ...over,
       },
     ],

@@ -70,6 +70,7 @@ describe('status cells', () => {
         oldestUnsentAgeS: null,
         confirmed: 0,
         lastConfirmAt: null,
+        lastError: null,
       },
       {
         id: 'platform',
