@@ -1,24 +1,35 @@
 /**
  * `npm run demo`: a whole simulated station on embedded defaults — the analyzer simulator over
- * Modbus TCP, an embedded MQTT broker (aedes), the agent, and a live console view of what arrives
- * upstream. Ctrl-C stops everything cleanly.
+ * Modbus TCP, an embedded MQTT broker (aedes, which speaks MQTT 3.1.1 only: the agent's default
+ * `protocolVersion: auto` falls back to it), the agent with its status page, and a live console view
+ * of what arrives upstream. Ctrl-C stops everything cleanly. The database is `./data/demo.db` under
+ * the current directory.
  */
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import { StationAgent } from '../agent/app/stationAgent.js';
+import { DEFAULT_HTTP_LISTEN } from '../agent/config/httpSchema.js';
 import { stationConfigSchema } from '../agent/config/schema.js';
 import { systemClock } from '../agent/core/clock.js';
 import { createLogger } from '../agent/core/log.js';
+import { createAgentMetrics } from '../agent/http/metrics.js';
+import { operationsStatus } from '../agent/http/statusReport.js';
+import { StatusServer } from '../agent/http/statusServer.js';
 import { DemoView } from './demoView.js';
 import { startSimulator } from './simulator/modbusTcpServer.js';
 
 const MAP_FILE = fileURLToPath(new URL('../../scripts/simulator/maps/demo-water.yaml', import.meta.url));
 
-async function freePort(): Promise<number> {
+/** `port` if it is free on loopback, else a free one the kernel picks (0). */
+async function freePort(port = 0): Promise<number> {
   const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const bound = await new Promise<boolean>((resolve) => {
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (!bound) return freePort(0);
   const addr = srv.address();
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   if (addr === null || typeof addr === 'string') throw new Error('no free port');
@@ -32,12 +43,13 @@ function listen(server: Server, port: number): Promise<void> {
   });
 }
 
-function demoConfig(modbusPort: number, mqttPort: number) {
+function demoConfig(modbusPort: number, mqttPort: number, httpPort: number) {
   return stationConfigSchema.parse({
     version: 1,
     station: { id: '320700W001', name: 'Demo river station', timezone: 'Asia/Shanghai' },
     storage: { path: './data/demo.db' },
     log: { level: 'warn' },
+    http: { listen: `127.0.0.1:${httpPort}` },
     buses: [{ id: 'lan', type: 'tcp', host: '127.0.0.1', port: modbusPort, timeout: '1s', retries: 1 }],
     devices: [
       {
@@ -118,14 +130,45 @@ async function main(): Promise<void> {
   const brokerServer = createServer(broker.handle);
   await listen(brokerServer, mqttPort);
 
-  const config = demoConfig(modbusPort, mqttPort);
+  // The status page where a station has it (http.listen's default), unless something else holds it.
+  const preferred = Number(DEFAULT_HTTP_LISTEN.split(':')[1]);
+  const config = demoConfig(modbusPort, mqttPort, await freePort(preferred));
   const log = createLogger({ level: config.log.level, pretty: false });
-  const agent = new StationAgent({ config, configHash: 'demo', clock: systemClock, log });
+  const metrics = createAgentMetrics(() => current());
+  const agent = new StationAgent({
+    config,
+    configHash: 'demo',
+    clock: systemClock,
+    log,
+    metrics: metrics.sink,
+  });
+  // Null once the agent is stopping (its database closes), as under the supervisor.
+  const current = () => {
+    try {
+      return operationsStatus(agent, Date.now());
+    } catch {
+      return null;
+    }
+  };
   agent.start();
+  const statusServer = new StatusServer({
+    config: config.http,
+    currentStatus: current,
+    metrics,
+    log,
+  });
+  await statusServer.start();
+  const statusUrl = `http://${config.http.listen}/`;
+  const brokerUrl = `mqtt://127.0.0.1:${mqttPort}`;
+  process.stdout.write(`status page: ${statusUrl}\nembedded MQTT broker (3.1.1): ${brokerUrl}\n`);
 
-  const subscriber = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, { clientId: 'demo-view' });
+  const subscriber = mqtt.connect(brokerUrl, { clientId: 'demo-view' });
+  // Without a listener an MQTT error would end the demo with a stack trace; the view shows the state.
+  subscriber.on('error', () => {});
   const view = new DemoView({
     station: config.station.id,
+    statusUrl,
+    brokerUrl,
     status: () => agent.status(),
     out: process.stdout,
   });
@@ -141,14 +184,19 @@ async function main(): Promise<void> {
     stopping = true;
     view.stop();
     process.stdout.write('\nstopping: agent, simulator, broker…\n');
-    const force = setTimeout(() => process.exit(1), 5000);
+    const force = setTimeout(() => {
+      process.stderr.write('demo: did not stop within 5 s; exiting\n');
+      process.exit(1);
+    }, 5000);
     force.unref();
+    await statusServer.stop();
     await agent.stop();
     await subscriber.endAsync();
     await simulator.stop();
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     await new Promise<void>((resolve) => brokerServer.close(() => resolve()));
     process.stdout.write('stopped cleanly.\n');
+    process.exitCode = 0;
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());

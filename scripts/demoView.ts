@@ -12,6 +12,9 @@ interface ReadingMessage {
 
 interface Deps {
   station: string;
+  /** The agent's status page and the embedded broker, shown in the header so they stay on screen. */
+  statusUrl: string;
+  brokerUrl: string;
   status: () => AgentStatus;
   out: NodeJS.WriteStream;
 }
@@ -66,6 +69,7 @@ export class DemoView {
     const status = this.deps.status();
     const lines: string[] = [];
     lines.push(`station-agent demo — station ${this.deps.station} (${this.stationState})   Ctrl-C to stop`);
+    lines.push(`status page: ${this.deps.statusUrl}   broker: ${this.deps.brokerUrl}`);
     lines.push('');
     lines.push(
       `upstream: ${rate.toFixed(1)} readings/s, ${this.received} received, last seq ${this.maxSeq}; stored up to seq ${status.lastSeq}`,
@@ -75,6 +79,8 @@ export class DemoView {
       lines.push(
         `uplink ${u.id}: ${u.connected ? 'connected' : 'DISCONNECTED'}, backlog ${u.backlog}, oldest unsent ${age}`,
       );
+      // Why it is not connected: the issue-13 demo sat at DISCONNECTED with no reason anywhere.
+      if (!u.connected && u.lastError) lines.push(`  last error: ${u.lastError.message}`);
     }
     lines.push('');
     lines.push('device     channel  value          flag  time');

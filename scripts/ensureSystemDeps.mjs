@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Pretest: integration tests need the real mosquitto broker, socat (pseudo-terminals), Debian's
-// chromium (the status page test drives it headless through playwright-core) and libfaketime (the
-// chaos suite steps the agent's wall clock with it).
+// chromium (the status page test drives it headless through playwright-core), a CJK font (the page is
+// Chinese: without one Chromium draws empty boxes, and `npm run screenshot` would save them),
+// libfaketime (the chaos suite steps the agent's wall clock with it) and systemd-analyze (the install
+// test rates the service unit's hardening).
 // As root with apt-get available, missing packages are installed; otherwise we fail loudly
 // with the exact command to run. A missing dependency must never turn into skipped tests.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const needed = [
   { bin: 'mosquitto', pkg: 'mosquitto', paths: ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'] },
@@ -13,9 +16,20 @@ const needed = [
   { bin: 'faketime', pkg: 'faketime', paths: ['/usr/bin/faketime'] },
   // The status page test launches exactly /usr/bin/chromium: another chromium on the PATH does not count.
   { bin: 'chromium', pkg: 'chromium', paths: ['/usr/bin/chromium'], pathOnly: true },
+  // The install test checks the generated unit with systemd-analyze (verify, security --offline).
+  { bin: 'systemd-analyze', pkg: 'systemd', paths: ['/usr/bin/systemd-analyze'] },
+  // A font, not a program: the package's file, or any font fontconfig knows for Chinese.
+  {
+    bin: 'a CJK font',
+    pkg: 'fonts-noto-cjk',
+    files: ['/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc'],
+    present: () =>
+      spawnSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' }).stdout?.trim().length > 0,
+  },
 ];
 
 function has(dep) {
+  if (dep.files) return dep.files.some((f) => existsSync(f)) || dep.present();
   if (dep.paths.some((p) => spawnSync('test', ['-x', p]).status === 0)) return true;
   if (dep.pathOnly) return false;
   return spawnSync('sh', ['-c', `command -v ${dep.bin}`], { stdio: 'ignore' }).status === 0;

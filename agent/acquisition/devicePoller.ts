@@ -1,7 +1,8 @@
-import { decodeValue } from '../../drivers/modbus/decode.js';
+import { decodeValue, significantDigits } from '../../drivers/modbus/decode.js';
 import { type PlannedRequest, planRequests, type RegisterItem } from '../../drivers/modbus/requestPlanner.js';
 import type { ChannelConfig, DeviceConfig, RegisterTable } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
+import { engineeringValue } from '../core/decimal.js';
 import { AgentError, isAgentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { DataFlag, NewReading } from '../core/reading.js';
@@ -160,7 +161,8 @@ function channelValue(
   if (!words || !ch.register) return { value: null, flag: 'B' };
   let value: number;
   try {
-    value = decodeValue(words, ch.register.type, ch.register.order ?? 'ABCD') * ch.scale + ch.offset;
+    const { type, order = 'ABCD' } = ch.register;
+    value = engineeringValue(decodeValue(words, type, order), ch.scale, ch.offset, significantDigits(type));
   } catch {
     return { value: null, flag: 'B' }; // too few words: the answer was not what we asked for
   }

@@ -1,3 +1,4 @@
+import { decimalDifference, decimalSum, roundToSignificant } from '../core/decimal.js';
 import type { DataFlag } from '../core/reading.js';
 import { type AggregateFlag, periodFlag } from './flagRule.js';
 import type { PeriodKind } from './periods.js';
@@ -9,7 +10,17 @@ import type { PeriodKind } from './periods.js';
  *   the hour value is the mean of the valid minute values.
  * count / valid / expected are in units of the level below: samples for a minute, minutes for an
  * hour, hours for a day, so a record shows its own validity rule ("45 of 60 minutes").
+ *
+ * Means are held to MEAN_DIGITS significant digits and counter increases are summed as decimals, so
+ * a record carries no binary noise (the mean of 7.6, 7.7 and 7.8 is 7.7, not 7.699999999999999) and
+ * reads the same in the store, on MQTT and in exports. See docs/values.md.
  */
+
+/**
+ * Significant digits of a mean: more than any analyzer resolves (a float32 carries about 7), and few
+ * enough that a double sum's rounding error (typically √n × 1e-16 relative) never shows in them.
+ */
+export const MEAN_DIGITS = 12;
 
 export interface ChannelIdentity {
   device: string;
@@ -68,7 +79,7 @@ export class SampleAccumulator {
   add(s: CountedSample): void {
     this.count++;
     this.flags.set(s.flag, (this.flags.get(s.flag) ?? 0) + 1);
-    if (s.couDelta !== null) this.cou = (this.cou ?? 0) + s.couDelta;
+    if (s.couDelta !== null) this.cou = decimalSum(this.cou ?? 0, s.couDelta);
     if (!s.valid || s.value === null) return;
     this.valid++;
     this.sum += s.value;
@@ -90,7 +101,7 @@ export class SampleAccumulator {
       start: period.start,
       end: period.end,
       min: has ? this.min : null,
-      avg: has ? clamp(this.sum / this.valid, this.min, this.max) : null,
+      avg: has ? mean(this.sum, this.valid, this.min, this.max) : null,
       max: has ? this.max : null,
       cou: this.cou,
       count: this.count,
@@ -118,7 +129,7 @@ export function parentRecord(
   let max = Number.NEGATIVE_INFINITY;
   let cou: number | null = null;
   for (const c of children) {
-    if (c.cou !== null) cou = (cou ?? 0) + c.cou;
+    if (c.cou !== null) cou = decimalSum(cou ?? 0, c.cou);
     if (c.count === 0) continue;
     count++;
     flags.set(c.flag, (flags.get(c.flag) ?? 0) + 1);
@@ -135,8 +146,7 @@ export function parentRecord(
     start: period.start,
     end: period.end,
     min: valid > 0 ? min : null,
-    // The mean of minute means lies within [min of minima, max of maxima]; clamp only guards rounding.
-    avg: valid > 0 ? clamp(sum / valid, min, max) : null,
+    avg: valid > 0 ? mean(sum, valid, min, max) : null,
     max: valid > 0 ? max : null,
     cou,
     count,
@@ -154,14 +164,16 @@ export function parentRecord(
  */
 export function counterDelta(prev: number | null, cur: number, rollover?: number): number | null {
   if (prev === null) return null;
-  if (cur >= prev) return cur - prev;
+  // As decimals: 98765.45 − 98765.4 is 0.05, not 0.04999999999999716.
+  if (cur >= prev) return decimalDifference(cur, prev);
   if (rollover !== undefined) {
-    const wrapped = rollover - prev + cur;
+    const wrapped = decimalSum(decimalDifference(rollover, prev), cur);
     if (wrapped >= 0 && wrapped < rollover / 2) return wrapped;
   }
   return Math.max(0, cur);
 }
 
-function clamp(x: number, lo: number, hi: number): number {
-  return Math.min(hi, Math.max(lo, x));
+/** sum / n held to MEAN_DIGITS, within [lo, hi] (where the true mean lies; the clamp only guards rounding). */
+function mean(sum: number, n: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, roundToSignificant(sum / n, MEAN_DIGITS)));
 }

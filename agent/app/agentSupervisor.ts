@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isMap, isScalar, parseDocument, visit } from 'yaml';
 import type { ConfigOrigin } from '../audit/configAudit.js';
+import { logConfigWarnings } from '../config/configWarnings.js';
 import { formatProblems, type LoadResult, loadConfigText } from '../config/load.js';
 import type { StationConfig } from '../config/schema.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
@@ -8,6 +9,7 @@ import { type Logger, setLogLevel } from '../core/log.js';
 import { type AgentMetrics, createAgentMetrics } from '../http/metrics.js';
 import { type OperationsStatus, operationsStatus } from '../http/statusReport.js';
 import { StatusServer } from '../http/statusServer.js';
+import { channelTrend, type TrendAnswer, type TrendQuery } from '../http/trendReport.js';
 import type { AgentControl, CommandResult, ControlEvent } from '../uplink/agentControl.js';
 import type { AcquisitionProgress } from './selfWatchdog.js';
 import { StationAgent } from './stationAgent.js';
@@ -87,6 +89,17 @@ export class AgentSupervisor implements AgentControl {
     }
   }
 
+  /** One channel's chart data for /api/trend; null while no agent runs (as operationsStatus). */
+  channelTrend(query: TrendQuery): TrendAnswer | null {
+    if (!this.agent) return null;
+    try {
+      return channelTrend(this.agent, query, this.deps.clock.now());
+    } catch (err) {
+      this.deps.log.debug({ err }, 'trend unavailable');
+      return null;
+    }
+  }
+
   /**
    * SIGHUP: re-reads the config file and applies it through the same path as config/set (without
    * the automatic rollback: there is no previous file to go back to). An invalid file is rejected
@@ -95,9 +108,10 @@ export class AgentSupervisor implements AgentControl {
    */
   reloadFromFile(origin: ConfigOrigin = { source: 'reload' }): void {
     const { configPath, log } = this.deps;
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = readFileSync(configPath, 'utf8');
+      // Bytes: the loader checks they are UTF-8 (a GBK file is refused, not loaded garbled).
+      bytes = readFileSync(configPath);
     } catch (err) {
       log.error(
         { code: 'CONFIG_UNREADABLE', err },
@@ -105,7 +119,7 @@ export class AgentSupervisor implements AgentControl {
       );
       return;
     }
-    const result = this.load(text);
+    const result = this.load(bytes);
     if (!result.ok) {
       // The problems in the message itself: a TTY (pino-pretty) and journald both show them whole.
       const problems = formatProblems(result.problems, 'the running config keeps going.');
@@ -126,6 +140,7 @@ export class AgentSupervisor implements AgentControl {
     this.server = new StatusServer({
       config: config.http,
       currentStatus: () => this.operationsStatus(),
+      channelTrend: (query) => this.channelTrend(query),
       metrics: this.metrics,
       log: this.deps.log.child({ component: 'http' }),
     });
@@ -221,8 +236,8 @@ export class AgentSupervisor implements AgentControl {
     });
   }
 
-  private load(text: string): LoadResult {
-    return loadConfigText(text, this.deps.configPath, this.deps.env ?? process.env);
+  private load(source: string | Uint8Array): LoadResult {
+    return loadConfigText(source, this.deps.configPath, this.deps.env ?? process.env);
   }
 
   private enqueue(task: () => Promise<void>): void {
@@ -235,8 +250,9 @@ export class AgentSupervisor implements AgentControl {
   private async reload(watch: boolean, origin: ConfigOrigin): Promise<void> {
     if (this.stopped) return;
     this.cancelWatch();
-    const result = this.load(readFileSync(this.deps.configPath, 'utf8'));
+    const result = this.load(readFileSync(this.deps.configPath));
     if (!result.ok) throw new Error(`config file no longer valid: ${formatProblems(result.problems)}`);
+    logConfigWarnings(this.deps.log, result.warnings);
     await this.agent?.stop();
     this.agent = null;
     try {

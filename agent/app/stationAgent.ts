@@ -15,6 +15,7 @@ import { MaintenanceSchedule } from '../quality/calibrationWindows.js';
 import { DeviceQuality } from '../quality/deviceQuality.js';
 import { AggregateStore } from '../store/aggregateStore.js';
 import { BufferedAppender, type BufferedAppenderStats } from '../store/bufferedAppender.js';
+import { ChannelTrendReader, type TrendPoint } from '../store/channelTrend.js';
 import { CommitCoalescer } from '../store/commitCoalescer.js';
 import { EventStore, type StationEvent, type StoredEvent } from '../store/eventStore.js';
 import { openStationDatabase, type StationDatabase } from '../store/openStationDatabase.js';
@@ -30,6 +31,7 @@ import { createBus, type FieldBus } from './createBus.js';
 import { createPollerFor } from './createPoller.js';
 import { createUplink } from './createUplink.js';
 import { LinkWatch } from './linkWatch.js';
+import type { ConfigAppliedEvent } from './stationEvents.js';
 
 /**
  * The composition root: builds every component from the config and wires
@@ -68,6 +70,7 @@ export class StationAgent {
   private readonly database: StationDatabase;
   private readonly db: StationDatabase['db'];
   private readonly store: ReadingStore;
+  private readonly trend: ChannelTrendReader;
   private readonly aggregates: AggregateStore;
   private readonly aggregator: Aggregator;
   private readonly events: EventStore;
@@ -96,6 +99,7 @@ export class StationAgent {
     this.db = this.database.db;
     if (this.database.setAside !== null) deps.metrics?.storeSetAside?.();
     this.store = new ReadingStore({ db: this.db, log });
+    this.trend = new ChannelTrendReader(this.db);
     const cursors = new Outbox({ db: this.db });
 
     for (const bus of config.buses) {
@@ -191,7 +195,11 @@ export class StationAgent {
       'station agent starting',
     );
     // Operators see in the event log which configuration is running since when (also after a reload).
-    this.recordEvent({ kind: 'config-applied', configHash, devices: this.devices.length });
+    this.recordEvent<ConfigAppliedEvent>({
+      kind: 'config-applied',
+      configHash,
+      devices: this.devices.length,
+    });
     auditConfig(this.db, { config, configHash, origin: this.deps.origin ?? { source: 'start' }, clock, log });
     this.budget.start();
     this.primeQuality();
@@ -285,6 +293,22 @@ export class StationAgent {
   /** Each channel's minute means since `since` (ReadingStore.minuteMeans); [] once stopped. */
   minuteMeans(since: number): MinuteMean[] {
     return this.stopped ? [] : this.store.minuteMeans(since);
+  }
+
+  /**
+   * One channel's readings or minute records in [from, to), oldest first, at most `limit` (the
+   * newest); the status page's trend charts. [] once stopped.
+   */
+  channelHistory(
+    source: 'readings' | 'minutes',
+    device: string,
+    channel: string,
+    from: number,
+    to: number,
+    limit: number,
+  ): TrendPoint[] {
+    if (this.stopped) return [];
+    return this.trend[source](device, channel, from, to, limit);
   }
 
   status(): AgentStatus {

@@ -10,6 +10,8 @@ import {
 import type { SettingChange } from '../audit/configDiff.js';
 import { formatProblems, loadConfig } from '../config/load.js';
 import { ZonedTime } from '../core/zonedTime.js';
+import { configOption, resolveConfigPath } from './defaultConfigPath.js';
+import { EXIT_USAGE } from './exitCodes.js';
 import { openStoreReadOnly } from './storeReadOnly.js';
 import { renderTable } from './textTable.js';
 
@@ -185,6 +187,13 @@ export function formatAuditLog(entries: readonly AuditEntry[], zone: ZonedTime |
   ].join('\n')}\n`;
 }
 
+/** --db, --config, or else the default configuration (undefined once the reason was printed). */
+function withDefaultConfig<T extends StoreOptions>(opts: T): T | undefined {
+  if (opts.db !== undefined) return opts;
+  const config = resolveConfigPath(opts.config, process.stderr);
+  return config === undefined ? undefined : { ...opts, config };
+}
+
 function parseLimit(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1)
@@ -199,7 +208,7 @@ export function auditCommandDefinition(): Command {
   audit
     .command('verify')
     .description('check the hash chain of the audit log; name the first edited, deleted or moved row')
-    .option('-c, --config <file>', 'station configuration (YAML): gives storage.path')
+    .addOption(configOption('station configuration (YAML): gives storage.path'))
     .option('--db <path>', 'the station database itself (e.g. a copy taken for an inspection)')
     .addHelpText(
       'after',
@@ -209,13 +218,17 @@ Exit codes: 0 intact, 1 store unreadable or without an audit log, 2 bad argument
 Example:
   station-agent audit verify --config /etc/station-agent/station.yaml`,
     )
-    .action(async (opts: StoreOptions) => {
-      process.exitCode = await auditVerifyCommand(opts, { out: process.stdout, err: process.stderr });
+    .action(async (given: StoreOptions) => {
+      const opts = withDefaultConfig(given);
+      process.exitCode =
+        opts === undefined
+          ? EXIT_USAGE
+          : await auditVerifyCommand(opts, { out: process.stdout, err: process.stderr });
     });
   audit
     .command('show')
     .description('list the configuration changes: time, source, actor, hashes, changed settings')
-    .option('-c, --config <file>', 'station configuration (YAML): gives storage.path and the time zone')
+    .addOption(configOption('station configuration (YAML): gives storage.path and the time zone'))
     .option('--db <path>', 'the station database itself (times in UTC)')
     .option('--json', 'print the entries as JSON, with each redacted config')
     .option('--limit <n>', 'only the newest n entries', parseLimit)
@@ -227,8 +240,12 @@ Exit codes: 0 shown, 1 store unreadable or without an audit log, 2 bad arguments
 Example:
   station-agent audit show --config /etc/station-agent/station.yaml --limit 20`,
     )
-    .action(async (opts: StoreOptions & { json?: boolean; limit?: number }) => {
-      process.exitCode = await auditShowCommand(opts, { out: process.stdout, err: process.stderr });
+    .action(async (given: StoreOptions & { json?: boolean; limit?: number }) => {
+      const opts = withDefaultConfig(given);
+      process.exitCode =
+        opts === undefined
+          ? EXIT_USAGE
+          : await auditShowCommand(opts, { out: process.stdout, err: process.stderr });
     });
   return audit;
 }

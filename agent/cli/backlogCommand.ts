@@ -1,114 +1,21 @@
 import type Database from 'better-sqlite3';
 import { Command } from 'commander';
 import { formatProblems, loadConfig } from '../config/load.js';
-import type { UplinkConfig } from '../config/schema.js';
+import { type BacklogReport, backlogReport } from './backlogReport.js';
 import { ZonedTime } from './csv.js';
+import { configOption, resolveConfigPath } from './defaultConfigPath.js';
+import { EXIT_USAGE } from './exitCodes.js';
 import { openStoreReadOnly } from './storeReadOnly.js';
 import { renderTable } from './textTable.js';
 
 /**
- * `station-agent backlog`: per uplink, what the store still holds for it: rows after its cursor,
- * the oldest unsent timestamp and its age. Read-only, beside the running agent. Cursor keys are the
- * MQTT uplink's (mqttUplink.ts): readings under the uplink id, aggregates under `<id>#aggregates`.
- * Other keys of an uplink (the HJ 212 uplink's streams) are listed with their cursor, not read.
+ * `station-agent backlog`: per uplink and stream, what the store still holds for it: rows not yet
+ * delivered, the oldest of them and its age (backlogReport.ts: MQTT readings, aggregates and
+ * events; HJ 212 realtime, minute, hour and day data with their re-send ranges). Read-only,
+ * beside the running agent.
  *
- * Exit codes: 0 shown, 1 store unreadable, 2 configuration problems.
+ * Exit codes: 0 shown, 1 store unreadable, 2 bad arguments or configuration.
  */
-
-export type BacklogStream = 'readings' | 'aggregates';
-
-export interface BacklogLine {
-  uplink: string;
-  stream: BacklogStream;
-  cursorKey: string;
-  /** acked seq (aseq for aggregates); null when the uplink has never delivered (no cursor row). */
-  cursor: number | null;
-  /** Rows stored after the cursor. */
-  depth: number;
-  /** Smallest timestamp among them (reading ts, record start), null when depth is 0. */
-  oldestTs: number | null;
-  /** When the cursor last moved (ms), null without a cursor row. */
-  updatedAt: number | null;
-}
-
-export interface BacklogReport {
-  lines: BacklogLine[];
-  /** Cursor keys of configured uplinks this version does not interpret, with their value. */
-  otherCursors: { uplink: string; key: string; cursor: number }[];
-  /** Cursor keys of uplinks no longer in the configuration (their rows are kept, see docs). */
-  unknownCursors: { key: string; cursor: number }[];
-  lastSeq: number;
-}
-
-interface CursorRow {
-  uplink: string;
-  acked_seq: number;
-  updated_at: number | null;
-}
-
-/** The backlog of each configured uplink (exported for tests: pure over an open database). */
-export function backlogReport(
-  db: Database.Database,
-  uplinks: readonly Pick<UplinkConfig, 'id' | 'type'>[],
-): BacklogReport {
-  const cursors = new Map(
-    (db.prepare('SELECT uplink, acked_seq, updated_at FROM uplink_cursors').all() as CursorRow[]).map((r) => [
-      r.uplink,
-      r,
-    ]),
-  );
-  // One pass over the backlog's rows (a range on the primary key) gives both numbers.
-  const readingsAfter = db.prepare('SELECT count(*) AS depth, min(ts) AS oldest FROM readings WHERE seq > ?');
-  const hasAggregates = db
-    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'aggregates'")
-    .get();
-  const aggregatesAfter = hasAggregates
-    ? db.prepare('SELECT count(*) AS depth, min(start_ts) AS oldest FROM aggregates WHERE aseq > ?')
-    : undefined;
-  const lastSeq = (db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'readings'").pluck().get() ??
-    0) as number;
-
-  const lines: BacklogLine[] = [];
-  const otherCursors: BacklogReport['otherCursors'] = [];
-  const seen = new Set<string>();
-  const line = (uplink: string, stream: BacklogStream, key: string, stmt: Database.Statement) => {
-    const row = cursors.get(key);
-    seen.add(key);
-    const cursor = row?.acked_seq ?? null;
-    const r = stmt.get(cursor ?? 0) as { depth: number; oldest: number | null };
-    lines.push({
-      uplink,
-      stream,
-      cursorKey: key,
-      cursor,
-      depth: r.depth,
-      oldestTs: r.oldest,
-      updatedAt: row?.updated_at ?? null,
-    });
-  };
-  for (const u of uplinks) {
-    if (u.type === 'mqtt') {
-      line(u.id, 'readings', u.id, readingsAfter);
-      const aggKey = `${u.id}#aggregates`;
-      // The aggregates stream exists once the uplink has opened it, or once there is something to send.
-      const aggregatesStored =
-        aggregatesAfter && (db.prepare('SELECT 1 FROM aggregates LIMIT 1').get() as unknown) !== undefined;
-      if (aggregatesAfter && (cursors.has(aggKey) || aggregatesStored)) {
-        line(u.id, 'aggregates', aggKey, aggregatesAfter);
-      }
-    }
-    for (const [key, row] of cursors) {
-      if (!seen.has(key) && (key === u.id || key.startsWith(`${u.id}#`))) {
-        seen.add(key);
-        otherCursors.push({ uplink: u.id, key, cursor: row.acked_seq });
-      }
-    }
-  }
-  const unknownCursors = [...cursors.values()]
-    .filter((r) => !seen.has(r.uplink))
-    .map((r) => ({ key: r.uplink, cursor: r.acked_seq }));
-  return { lines, otherCursors, unknownCursors, lastSeq };
-}
 
 /** `3d 4h`, `12m 5s`, `800ms`: the two largest units, enough to judge an outage. */
 export function formatAge(ms: number): string {
@@ -137,14 +44,18 @@ export function formatBacklog(report: BacklogReport, zone: ZonedTime, now: numbe
     l.stream,
     l.cursor === null ? 'none yet' : String(l.cursor),
     String(l.depth),
+    l.resend === undefined ? '' : String(l.resend),
     l.oldestTs === null ? '—' : zone.format(l.oldestTs),
     l.oldestTs === null ? '—' : formatAge(now - l.oldestTs),
     l.updatedAt === null ? '—' : `${formatAge(now - l.updatedAt)} ago`,
   ]);
   const out = [
     report.lines.length === 0
-      ? 'no MQTT uplink in the configuration'
-      : renderTable(['uplink', 'stream', 'cursor', 'backlog', 'oldest unsent', 'age', 'cursor moved'], rows),
+      ? 'no uplink in the configuration'
+      : renderTable(
+          ['uplink', 'stream', 'cursor', 'unsent', 'to resend', 'oldest unsent', 'age', 'cursor moved'],
+          rows,
+        ),
   ];
   out.push('', `newest reading seq: ${report.lastSeq}`);
   for (const c of report.otherCursors)
@@ -196,21 +107,28 @@ export async function backlogCommand(
 
 export function backlogCommandDefinition(): Command {
   return new Command('backlog')
-    .description('per uplink: readings and aggregates not yet confirmed upstream, and how old they are')
-    .requiredOption('-c, --config <file>', 'station configuration (YAML)')
+    .description('per uplink (MQTT and HJ 212): data not yet confirmed upstream, and how old it is')
+    .addOption(configOption())
     .option('--json', 'print the numbers as JSON (for monitoring scripts)')
     .addHelpText(
       'after',
       `
-backlog: rows stored after the uplink's cursor (the last seq it had confirmed); oldest unsent: the
-earliest timestamp among them, in station time; age: how long ago that was. "none yet": the
-uplink has never delivered anything. The store is opened read-only: safe beside the running agent.
-Exit codes: 0 shown, 1 store unreadable, 2 configuration problems.
+One line per uplink and stream: MQTT readings, aggregates and events; HJ 212 realtime (2011),
+minute (2051), hour (2061) and day (2031) data. cursor: the last seq the uplink had confirmed
+("none yet": it never delivered anything); unsent: rows stored and not yet confirmed; to resend:
+of those, the HJ 212 backlog (补传) queued after an outage; oldest unsent: the earliest timestamp
+among them, in station time; age: how long ago that was. The store is opened read-only: safe
+beside the running agent. --json prints the same lines for monitoring.
+Exit codes: 0 shown, 1 store unreadable, 2 bad arguments or configuration.
 
 Example:
   station-agent backlog --config /etc/station-agent/station.yaml`,
     )
-    .action(async (opts: { config: string; json?: boolean }) => {
-      process.exitCode = await backlogCommand(opts, { out: process.stdout, err: process.stderr });
+    .action(async (opts: { config?: string; json?: boolean }) => {
+      const config = resolveConfigPath(opts.config, process.stderr);
+      process.exitCode =
+        config === undefined
+          ? EXIT_USAGE
+          : await backlogCommand({ ...opts, config }, { out: process.stdout, err: process.stderr });
     });
 }

@@ -5,7 +5,7 @@ import { REGISTER_TABLES, type RegisterTable } from '../config/schema.js';
 /**
  * Option parsers for the technician's commands (scan, read, ports). Each throws commander's
  * InvalidArgumentError with a message that says what was expected, so commander prints
- * `error: option '--units <list>' argument '1-300' is invalid. …` and exits with code 1.
+ * `error: option '--units <list>' argument '1-300' is invalid. …`; main.ts makes that exit code 2.
  */
 
 /** Modbus unit ids: 0 is broadcast (serial), 248–255 reserved; TCP gateways accept 0–255. */
@@ -110,4 +110,12 @@ export function parseHostPort(text: string): { host: string; port: number } {
     throw new InvalidArgumentError('the TCP port must be 1..65535');
   }
   return { host: m[1]!, port };
+}
+
+/** A refresh period for `read --watch`: `500ms`, `2s`, `1m`; 100 ms to 1 h, like a device interval. */
+export function parseIntervalArg(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 500ms, 2s or 1m');
+  if (ms < 100 || ms > 3_600_000) throw new InvalidArgumentError('expected an interval between 100ms and 1h');
+  return ms;
 }

@@ -3,10 +3,23 @@ import { ZonedTime } from '../core/zonedTime.js';
 
 /**
  * CSV text and station-local time for `station-agent export`. RFC 4180 quoting; CRLF line ends
- * (what spreadsheet programs and RFC 4180 expect; Excel on the data center's PCs opens it as is).
+ * (what spreadsheet programs and RFC 4180 expect). UTF-8 with a byte order mark by default: without
+ * it Excel on a Chinese Windows reads the file as GBK and shows `°C` as `掳C`, `μS/cm` as `渭S/cm`.
  */
 
 export const CSV_EOL = '\r\n';
+
+/** U+FEFF at the start of the file: Excel then reads it as UTF-8 (`--no-bom` leaves it out). */
+export const UTF8_BOM = '\uFEFF';
+
+/**
+ * `2026-11-01 08:00:00`: station wall time to the second, without `T` or offset, the form Excel on a
+ * Chinese (or any) Windows takes for a date and time. Milliseconds are dropped (the UTC column keeps
+ * them); the UTC column also tells apart the repeated hour of a DST fold, which China does not have.
+ */
+export function stationTimeText(zone: ZonedTime, ts: number): string {
+  return new Date(zone.wallAsUtc(ts)).toISOString().slice(0, 19).replace('T', ' ');
+}
 
 /** One field: quoted when it holds a comma, a quote, CR or LF (quotes doubled); null is empty. */
 export function csvField(value: string | number | null | undefined): string {

@@ -3,7 +3,10 @@ import { rename, rm } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PERIOD_KINDS, type PeriodKind } from '../aggregation/periods.js';
 import { formatProblems, loadConfig } from '../config/load.js';
-import { parseTimeArg, ZonedTime } from './csv.js';
+import { parseTimeArg, UTF8_BOM, ZonedTime } from './csv.js';
+import { configOption, resolveConfigPath } from './defaultConfigPath.js';
+import { EXIT_USAGE } from './exitCodes.js';
+import { withIdHint } from './idSuggestion.js';
 import { Progress, type ProgressStream } from './progressBar.js';
 import {
   aggregateCsvLines,
@@ -31,6 +34,8 @@ export interface ExportOptions {
   to: string;
   channel: string[];
   format: 'csv';
+  /** UTF-8 byte order mark first (default true; `--no-bom` makes it false). */
+  bom?: boolean;
   kind?: PeriodKind;
   output?: string;
 }
@@ -126,9 +131,10 @@ export async function exportCommand(opts: ExportOptions, io: ExportIo): Promise<
           if (n % PROGRESS_EVERY === 0 || n === total) progress.update(n, `${kind ?? 'reading'} rows`);
         }
       : undefined;
-    const lines = kind
+    const rows = kind
       ? aggregateCsvLines(db, kind, range, zone, onRow)
       : readingCsvLines(db, range, zone, onRow);
+    const lines = opts.bom === false ? rows : startingWith(UTF8_BOM, rows);
 
     if (partial) {
       const file = createWriteStream(partial);
@@ -156,8 +162,8 @@ export async function exportCommand(opts: ExportOptions, io: ExportIo): Promise<
   } catch (err) {
     if (partial) await rm(partial, { force: true });
     if (err instanceof UnknownChannelError) {
-      io.err.write(`station-agent: ${err.message}\n`);
-      return 2;
+      io.err.write(`station-agent: ${withIdHint(err.message, err.spec, err.stored)}\n`);
+      return EXIT_USAGE;
     }
     // The reader of stdout went away (`| head`): nothing more to say, and nowhere to say it.
     if ((err as { code?: unknown }).code === 'EPIPE') return 0;
@@ -168,6 +174,11 @@ export async function exportCommand(opts: ExportOptions, io: ExportIo): Promise<
   }
 }
 
+function* startingWith(first: string, rest: Iterable<string>): Generator<string> {
+  yield first;
+  yield* rest;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -175,11 +186,12 @@ function collect(value: string, previous: string[]): string[] {
 export function exportCommandDefinition(): Command {
   return new Command('export')
     .description('write stored readings (or minute/hour/day records) of a time range as CSV')
-    .requiredOption('-c, --config <file>', 'station configuration (YAML): where the store is, the time zone')
+    .addOption(configOption('station configuration (YAML): where the store is, the time zone'))
     .requiredOption('--from <time>', 'start, inclusive (ISO 8601; without Z or offset: station time)')
     .requiredOption('--to <time>', 'end, exclusive (ISO 8601; without Z or offset: station time)')
     .option('--channel <device/channel>', 'only this channel; repeat for several', collect, [])
     .addOption(new Option('--format <format>', 'output format').choices(['csv']).default('csv'))
+    .option('--no-bom', 'leave out the UTF-8 byte order mark (Excel needs it; some programs do not want it)')
     .addOption(
       new Option('--kind <period>', 'export aggregate records of this period instead of readings').choices([
         ...PERIOD_KINDS,
@@ -189,9 +201,12 @@ export function exportCommandDefinition(): Command {
     .addHelpText(
       'after',
       `
-Readings columns: seq, ts (UTC), local_time (station time zone, with offset), device, channel,
-code, value, unit, flag. With --kind: aseq, period, start, local_start, end, device, channel, code,
-min, avg, max, cou, unit, count, valid, expected, flag, ok (1 when the period met its validity rule).
+Readings columns: seq, utc_time (ISO 8601), station_time (<zone>) as yyyy-MM-dd HH:mm:ss (Excel
+reads it as a date), device, channel, code, value, unit, flag. With --kind: aseq, period, utc_start,
+station_start (<zone>), utc_end, device, channel, code, min, avg, max, cou, unit, count, valid,
+expected, flag, ok (1 when the period met its validity rule). UTF-8 with a byte order mark, so Excel
+on a Chinese Windows shows units such as °C and μS/cm as they are (--no-bom to leave it out).
+Values are as stored: a float32 as the decimal the analyzer meant (7.6), never rounded further.
 Readings are in time order; a range covers from <= ts < to, so consecutive days never overlap.
 The store is opened read-only: exporting beside the running agent is safe. Long exports show a
 progress bar on standard error.
@@ -199,12 +214,16 @@ Exit codes: 0 written, 1 store unreadable or output failed, 2 bad arguments or c
 
 Examples:
   station-agent export --config /etc/station-agent/station.yaml --from 2026-11-01 --to 2026-11-02 \\
-    --channel nutrient/cod --channel sonde/ph --output /tmp/2026-11-01.csv
+    --channel nutrient/codmn --channel sonde/ph --output /tmp/2026-11-01.csv
   station-agent export --config /etc/station-agent/station.yaml --from 2026-11-01T00:00:00Z \\
     --to 2026-12-01T00:00:00Z --kind hour > november-hours.csv`,
     )
-    .action(async (opts: ExportOptions) => {
+    .action(async (opts: Omit<ExportOptions, 'config'> & { config?: string }) => {
       if (opts.format !== 'csv') throw new InvalidArgumentError('only csv is supported');
-      process.exitCode = await exportCommand(opts, { out: process.stdout, err: process.stderr });
+      const config = resolveConfigPath(opts.config, process.stderr);
+      process.exitCode =
+        config === undefined
+          ? EXIT_USAGE
+          : await exportCommand({ ...opts, config }, { out: process.stdout, err: process.stderr });
     });
 }

@@ -141,7 +141,7 @@ export function portsCommandDefinition(): Command {
       'after',
       `
 Uses udev through serialport; without udev it looks for /dev/ttyS*, /dev/ttyUSB*, /dev/ttyACM*
-and /dev/serial/by-id/* and says so. Always exits 0.
+and /dev/serial/by-id/* and says so. Exits 0 whatever it finds (2 for an unknown option).
 
 Example:
   station-agent ports`,

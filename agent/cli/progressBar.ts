@@ -1,7 +1,9 @@
+import { fitDisplayWidth } from './textTable.js';
+
 /**
  * A tiny progress display for long CLI jobs (scan): on a terminal one line redrawn in place,
  * `[##########..........]  12/24  unit 12 · 2 answered`; on a pipe or file a plain line each
- * tenth of the way, so logs stay short. No dependency, no colours (field laptops, serial consoles).
+ * tenth of the way, so logs stay short. No colours (field laptops, serial consoles).
  */
 
 export interface ProgressStream {
@@ -28,7 +30,8 @@ export function progressLine(done: number, total: number, note: string, columns 
   const barWidth = Math.max(MIN_BAR_WIDTH, Math.min(DEFAULT_BAR_WIDTH, room - count.length - 4));
   let line = `${renderBar(done, total, barWidth)}  ${count}`;
   if (note) line += `  ${note}`;
-  return line.length > room ? line.slice(0, Math.max(0, room)) : line;
+  // Terminal columns, not characters: a Chinese note takes two columns a character.
+  return fitDisplayWidth(line, Math.max(0, room));
 }
 
 export interface ProgressOptions {

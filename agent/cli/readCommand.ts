@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { showBytes } from '../../drivers/ascii/asciiCommand.js';
 import type { ByteExchange } from '../../drivers/ascii/asciiDevicePoller.js';
@@ -10,6 +10,13 @@ import type { BusConfig, ChannelConfig, DeviceConfig } from '../config/schema.js
 import { systemClock } from '../core/clock.js';
 import type { AgentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import { allZeroHint } from './allZeroHint.js';
+import { ZonedTime } from '../core/zonedTime.js';
+import { parseIntervalArg } from './cliArgs.js';
+import { configOption, resolveConfigPath } from './defaultConfigPath.js';
+import { EXIT_USAGE } from './exitCodes.js';
+import { withIdHint } from './idSuggestion.js';
+import { abortableSleep, type PollReport, type WatchIo, watchDevice } from './readWatch.js';
 import { renderTable } from './textTable.js';
 import { MODBUS_EXCEPTION_NAMES } from './unitProbe.js';
 import { formatOtherOrders, formatValue, hasWordOrder, otherOrders, suggestOrder } from './wordOrderHints.js';
@@ -22,7 +29,10 @@ import { formatOtherOrders, formatValue, hasWordOrder, otherOrders, suggestOrder
  * no SQLite store, no uplinks. A running agent holding the same serial port makes the open fail
  * (ports are locked): that is reported in one line.
  *
- * Exit codes: 0 the poll was ok, 1 it was not (or the port could not be opened), 2 config problems.
+ * With --watch the poll is repeated every interval until Ctrl-C (readWatch.ts).
+ *
+ * Exit codes: 0 the poll was ok, 1 it was not (or the port could not be opened), 2 bad arguments or
+ * configuration; --watch ends with 0 on Ctrl-C.
  */
 
 export interface ReadIo {
@@ -162,30 +172,31 @@ export function formatPoll(
   const rows = device.channels.map((ch, i) => {
     const reading = result.readings[i];
     const words = result.raw.get(ch.id);
-    const type = ch.register?.type;
     const row = [
       ch.id,
       ch.code ?? '',
       registerText(ch),
       rawText(ch, words, ascii),
-      formatValue(reading?.value ?? null, type),
+      formatValue(reading?.value ?? null),
       ch.unit ?? '',
       reading?.flag ?? '?',
     ];
     if (!ascii && ch.register && words) {
       const { type: t, order } = ch.register;
-      row.push(formatOtherOrders(otherOrders(words, t, order, ch.scale, ch.offset), t));
+      row.push(formatOtherOrders(otherOrders(words, t, order, ch.scale, ch.offset)));
       const better = suggestOrder(words, t, order);
       if (better) {
         const as = otherOrders(words, t, order, ch.scale, ch.offset).find((r) => r.order === better)!;
         hints.push(
-          `hint: ${ch.id} decodes to ${formatValue(reading?.value ?? Number.NaN, t)} in ${order ?? 'ABCD'} but to ` +
-            `${formatValue(as.value, t)} in ${better}: is its order ${better}?`,
+          `hint: ${ch.id} decodes to ${formatValue(reading?.value ?? Number.NaN)} in ${order ?? 'ABCD'} but to ` +
+            `${formatValue(as.value)} in ${better}: is its order ${better}?`,
         );
       }
     } else if (!ascii) row.push('');
     return row;
   });
+  const zeros = allZeroHint(device, result.raw);
+  if (zeros) hints.push(zeros);
   lines.push(renderTable(headers, rows));
   if (ascii) {
     lines.push('', 'exchanges:');
@@ -211,7 +222,20 @@ export function formatPoll(
   return `${lines.join('\n')}\n`;
 }
 
-export async function readCommand(opts: { config: string; device: string }, io: ReadIo): Promise<number> {
+export interface ReadOptions {
+  config: string;
+  device: string;
+  /** Poll again every interval until `stop` aborts (read --watch). */
+  watch?: boolean;
+  /** The watch's period; default the device's interval. */
+  interval?: number;
+}
+
+export async function readCommand(
+  opts: ReadOptions,
+  io: ReadIo & WatchIo,
+  stop: AbortSignal = new AbortController().signal,
+): Promise<number> {
   const loaded = await loadConfig(opts.config);
   if (!loaded.ok) {
     io.err.write(`${formatProblems(loaded.problems)}\n`);
@@ -221,10 +245,10 @@ export async function readCommand(opts: { config: string; device: string }, io: 
   const device = config.devices.find((d) => d.id === opts.device);
   if (!device) {
     const ids = config.devices.map((d) => d.id);
-    io.err.write(
-      `station-agent: no device "${opts.device}" in ${opts.config}` +
-        `${ids.length ? ` (devices: ${ids.join(', ')})` : ' (it has no devices)'}\n`,
-    );
+    const message =
+      `no device "${opts.device}" in ${opts.config}` +
+      `${ids.length ? ` (devices: ${ids.join(', ')})` : ' (it has no devices)'}`;
+    io.err.write(`station-agent: ${withIdHint(message, opts.device, ids)}\n`);
     return 2;
   }
   const busConfig = config.buses.find((b) => b.id === device.bus);
@@ -238,37 +262,67 @@ export async function readCommand(opts: { config: string; device: string }, io: 
   const deps = { clock: systemClock, log };
   const bus = createBus(busConfig, deps);
   const exchanged: Exchanged[] = [];
-  let result: PollResult;
   try {
     const poller = createPollerFor(device, tapExchange(bus, exchanged), deps);
     bus.start();
-    const notOpen = await waitForBus(bus, busConfig, lastError);
-    if (notOpen !== undefined) {
-      io.err.write(`station-agent: ${notOpen}\n`);
+    /** One poll, reported as `read` shows it; `notOpen` when the bus is not (yet) open. */
+    const pollReport = async (): Promise<PollReport & { notOpen?: string }> => {
+      const notOpen = await waitForBus(bus, busConfig, lastError);
+      if (notOpen !== undefined) return { text: `station-agent: ${notOpen}\n`, ok: false, notOpen };
+      exchanged.length = 0;
+      const started = performance.now();
+      const result = await poller.poll();
+      const ms = Math.round(performance.now() - started);
+      const head =
+        `${device.id}: ${device.ascii ? 'ASCII' : `unit ${device.unit}`} on bus ${bus.id} (${describeBus(busConfig)}), ` +
+        `polled in ${ms}ms${device.enabled ? '' : ' (disabled in the config: read anyway)'}\n\n`;
+      return { text: head + formatPoll(device, result, exchanged), ok: result.ok };
+    };
+    if (opts.watch || opts.interval !== undefined) {
+      const zone = new ZonedTime(config.station.timezone);
+      await watchDevice({
+        io,
+        poll: () =>
+          pollReport().catch((err: unknown) => ({
+            text: `station-agent: ${err instanceof Error ? err.message : String(err)}\n`,
+            ok: false,
+          })),
+        intervalMs: opts.interval ?? device.interval,
+        signal: stop,
+        now: () => systemClock.now(),
+        formatTime: (ms) => zone.format(ms),
+        sleep: abortableSleep,
+      });
+      return 0;
+    }
+    const report = await pollReport();
+    if (report.notOpen !== undefined) {
+      io.err.write(report.text);
       return 1;
     }
-    const started = performance.now();
-    result = await poller.poll();
-    const ms = Math.round(performance.now() - started);
-    io.out.write(
-      `${device.id}: ${device.ascii ? 'ASCII' : `unit ${device.unit}`} on bus ${bus.id} (${describeBus(busConfig)}), ` +
-        `polled in ${ms}ms${device.enabled ? '' : ' (disabled in the config: read anyway)'}\n\n`,
-    );
+    io.out.write(report.text);
+    return report.ok ? 0 : 1;
   } catch (err) {
     io.err.write(`station-agent: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   } finally {
     await bus.stop();
   }
-  io.out.write(formatPoll(device, result, exchanged));
-  return result.ok ? 0 : 1;
 }
 
 export function readCommandDefinition(): Command {
   return new Command('read')
-    .description('read one device once and show raw registers beside decoded values (no store, no uplink)')
-    .requiredOption('-c, --config <file>', 'station configuration (YAML)')
+    .description(
+      'read one device once (or --watch) and show raw registers beside decoded values (no store, no uplink)',
+    )
+    .addOption(configOption())
     .requiredOption('-d, --device <id>', 'the device to read (its id in the config)')
+    .option('-w, --watch', "read again every interval until Ctrl-C (the device's interval, or --interval)")
+    .addOption(
+      new Option('--interval <duration>', 'refresh period of --watch, e.g. 2s (implies --watch)').argParser(
+        parseIntervalArg,
+      ),
+    )
     .addHelpText(
       'after',
       `
@@ -276,12 +330,41 @@ Shows, per channel: the register, the raw words in hex, the decoded value with i
 32/64-bit values, what the other word orders would give (a wrong "order:" shows at a glance).
 ASCII analyzers: the text sent and received. Then the instrument state and any errors.
 Opens the device's port itself: a serial port in use by the running agent cannot be opened.
-Exit codes: 0 poll ok, 1 poll failed or port not opened, 2 configuration problems.
+--watch redraws the report in place on a terminal (appends it when piped) until Ctrl-C.
+Exit codes: 0 poll ok (--watch: stopped by Ctrl-C), 1 poll failed or port not opened,
+2 bad arguments or configuration (an unknown device id comes with a "did you mean").
 
 Example:
-  station-agent read --config /etc/station-agent/station.yaml --device nutrient`,
+  station-agent read --config /etc/station-agent/station.yaml --device nutrient
+  station-agent read --device sonde --watch --interval 2s`,
     )
-    .action(async (opts: { config: string; device: string }) => {
-      process.exitCode = await readCommand(opts, { out: process.stdout, err: process.stderr });
+    .action(async (opts: Omit<ReadOptions, 'config'> & { config?: string }) => {
+      const config = resolveConfigPath(opts.config, process.stderr);
+      if (config === undefined) {
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
+      // Ctrl-C ends a watch cleanly (exit 0); a second one does not wait for the poll in progress.
+      const stop = new AbortController();
+      const onSignal = () => {
+        if (stop.signal.aborted) process.exit(130);
+        stop.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      // The reader went away (`--watch | head`): the watch ends as with Ctrl-C, not with a stack trace.
+      const onOutputClosed = () => stop.abort();
+      process.stdout.on('error', onOutputClosed);
+      try {
+        process.exitCode = await readCommand(
+          { ...opts, config },
+          { out: process.stdout, err: process.stderr },
+          stop.signal,
+        );
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        process.stdout.off('error', onOutputClosed);
+      }
     });
 }

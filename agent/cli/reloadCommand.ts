@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { formatProblems, loadConfig } from '../config/load.js';
+import { configOption, resolveConfigPath } from './defaultConfigPath.js';
+import { EXIT_USAGE } from './exitCodes.js';
 import { defaultPidFile, isStationAgent, processAlive, readPid } from './pidFile.js';
 import { cliUser, removeReloadMarker, writeReloadMarker } from './reloadMarker.js';
 
@@ -8,7 +10,7 @@ import { cliUser, removeReloadMarker, writeReloadMarker } from './reloadMarker.j
  * re-reads its own config file; this command only validates first so the technician sees the
  * problems here instead of in the agent's log (the agent checks again and keeps its config if bad).
  *
- * Exit codes: 0 signal sent, 1 no running agent, 2 configuration problems.
+ * Exit codes: 0 signal sent, 1 no running agent, 2 bad arguments or configuration.
  */
 export interface ReloadIo {
   out: { write(text: string): unknown };
@@ -57,16 +59,29 @@ export async function reloadCommand(
 export function reloadCommandDefinition(): Command {
   return new Command('reload')
     .description('make the running agent re-read its config file (SIGHUP), without a restart')
-    .option('-c, --config <file>', 'station configuration (YAML): validated, and locates the pid file')
+    .addOption(configOption('station configuration (YAML): validated, and locates the pid file'))
     .option('--pid-file <file>', 'the pid file `run` wrote (default: agent.pid beside storage.path)')
     .addHelpText(
       'after',
       `
-Exit codes: 0 signal sent, 1 no running agent, 2 configuration problems.
+With --pid-file alone the configuration is neither read nor validated.
+Exit codes: 0 signal sent, 1 no running agent, 2 bad arguments or configuration.
 Example:
   station-agent reload --config /etc/station-agent/station.yaml`,
     )
     .action(async (opts: { config?: string; pidFile?: string }) => {
-      process.exitCode = await reloadCommand(opts, { out: process.stdout, err: process.stderr });
+      // The default configuration only when nothing says where the agent is.
+      const config =
+        opts.config === undefined && opts.pidFile !== undefined
+          ? undefined
+          : resolveConfigPath(opts.config, process.stderr);
+      if (config === undefined && opts.pidFile === undefined) {
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
+      process.exitCode = await reloadCommand(
+        { ...opts, config },
+        { out: process.stdout, err: process.stderr },
+      );
     });
 }

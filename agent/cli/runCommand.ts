@@ -1,5 +1,6 @@
 import { AgentSupervisor } from '../app/agentSupervisor.js';
 import { SelfWatchdog, WATCHDOG_EXIT_CODE } from '../app/selfWatchdog.js';
+import { logConfigWarnings } from '../config/configWarnings.js';
 import { formatProblems, loadConfig } from '../config/load.js';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/log.js';
@@ -31,6 +32,7 @@ export async function runCommand(configPath: string, pidFileOption?: string): Pr
   }
   const { config } = result;
   const log = createLogger({ level: config.log.level, pretty: process.stdout.isTTY === true });
+  logConfigWarnings(log, result.warnings);
   // The supervisor owns the running agent so remote commands can reload it (config/set).
   const agent = new AgentSupervisor({
     configPath,

@@ -12,6 +12,7 @@ import {
   parseUnitList,
   type RegisterSpec,
 } from './cliArgs.js';
+import { EXIT_USAGE } from './exitCodes.js';
 import { Progress, type ProgressStream } from './progressBar.js';
 import {
   MODBUS_EXCEPTION_NAMES,
@@ -27,7 +28,8 @@ import {
  * proves a device with that id is there). Through a Modbus TCP gateway, exceptions 10 and 11 are
  * the gateway saying nobody answered behind it, so they do not count.
  *
- * Exit codes: 0 some unit answered, 1 none did (or the port could not be opened), 130 interrupted.
+ * Exit codes: 0 some unit answered, 1 none did (or the port could not be opened), 2 bad arguments,
+ * 130 interrupted.
  */
 
 export interface ScanOptions {
@@ -96,7 +98,7 @@ export async function scanCommand(opts: ScanOptions, io: ScanIo): Promise<number
   const viaGateway = target.kind === 'tcp';
   if (target.kind === 'serial' && opts.units.includes(0)) {
     io.err.write('station-agent: unit 0 is the broadcast address on a serial line: nobody answers a read\n');
-    return 1;
+    return EXIT_USAGE;
   }
 
   let prober: UnitProber;
@@ -200,7 +202,8 @@ export function scanCommandDefinition(): Command {
       `
 A unit answers with a valid frame or with a Modbus exception (an exception proves a device is
 there). One unit at a time, no retries. The port must not be in use: stop the agent first.
-Exit codes: 0 some unit answered, 1 none did or the port could not be opened, 130 interrupted.
+Exit codes: 0 some unit answered, 1 none did or the port could not be opened, 2 bad arguments,
+130 interrupted.
 
 Example:
   station-agent scan --port /dev/ttyUSB0 --baud 9600 --parity none --units 1-247 --timeout 200ms

@@ -1,7 +1,11 @@
 import { Command } from 'commander';
 import { parseListen } from '../config/httpSchema.js';
 import { formatProblems, loadConfig } from '../config/load.js';
+import { valueText } from '../core/valueText.js';
+import { nameLabel } from '../http/page/statusText.js';
 import type { OperationsStatus } from '../http/statusReport.js';
+import { configOption, resolveConfigPath } from './defaultConfigPath.js';
+import { EXIT_USAGE } from './exitCodes.js';
 import { renderTable } from './textTable.js';
 
 /**
@@ -9,7 +13,7 @@ import { renderTable } from './textTable.js';
  * status server (the listen address and token of the config) rather than reading the store, so it
  * shows live facts: link states, last values, connections.
  *
- * Exit codes: 0 shown, 1 the agent is not running or did not answer, 2 configuration problems.
+ * Exit codes: 0 shown, 1 the agent is not running or did not answer, 2 bad arguments or configuration.
  */
 export interface StatusIo {
   out: { write(text: string): unknown };
@@ -64,6 +68,11 @@ function table(headers: string[], rows: string[][]): string {
   return rows.length === 0 ? '  (none)' : renderTable(headers, rows);
 }
 
+/** With the channel's decimals (an agent before they were reported sends none: shown as measured). */
+function shownValue(v: { value: number | null; decimals?: number | null }): string {
+  return v.value === null ? '-' : valueText(v.value, v.decimals);
+}
+
 export function formatStatus(s: OperationsStatus): string {
   const out: string[] = [];
   out.push(
@@ -77,14 +86,17 @@ export function formatStatus(s: OperationsStatus): string {
     table(
       ['device', 'bus', 'link', 'last ok', 'polls', 'failures', 'values'],
       s.devices.map((d) => [
-        d.id,
+        nameLabel(d.id, d.name, 'en'),
         d.bus,
         d.lastErrors.length > 0 ? `${d.link} (${d.lastErrors.join(', ')})` : d.link,
         time(d.lastOkAt),
         String(d.polls),
         String(d.failures),
         d.values
-          .map((v) => `${v.channel}=${v.value ?? '-'}${v.unit ? ` ${v.unit}` : ''} ${v.flag}`)
+          .map(
+            (v) =>
+              `${nameLabel(v.channel, v.name, 'en')}=${shownValue(v)}${v.unit ? ` ${v.unit}` : ''} ${v.flag}`,
+          )
           .join('  '),
       ]),
     ),
@@ -102,6 +114,11 @@ export function formatStatus(s: OperationsStatus): string {
       ]),
     ),
   );
+  // Below the table: the reason is a sentence, too long for a column.
+  for (const u of s.uplinks) {
+    const e = u.lastError;
+    if (e) out.push(`  ${u.id}: last error since ${time(e.at)}: ${e.message}${e.code ? ` [${e.code}]` : ''}`);
+  }
   if (s.events.length > 0) {
     out.push('', 'recent events');
     for (const e of s.events) out.push(`${time(e.ts)}  ${e.kind}`);
@@ -112,16 +129,20 @@ export function formatStatus(s: OperationsStatus): string {
 export function statusCommandDefinition(): Command {
   return new Command('status')
     .description("the running agent's devices, values and uplinks (asks its status server)")
-    .requiredOption('-c, --config <file>', 'station configuration (YAML): gives http.listen and http.token')
+    .addOption(configOption('station configuration (YAML): gives http.listen and http.token'))
     .option('--json', 'print /api/status as JSON')
     .addHelpText(
       'after',
       `
-Exit codes: 0 shown, 1 the agent is not running or did not answer, 2 configuration problems.
+Exit codes: 0 shown, 1 the agent is not running or did not answer, 2 bad arguments or configuration.
 Example:
   station-agent status --config /etc/station-agent/station.yaml`,
     )
-    .action(async (opts: { config: string; json?: boolean }) => {
-      process.exitCode = await statusCommand(opts, { out: process.stdout, err: process.stderr });
+    .action(async (opts: { config?: string; json?: boolean }) => {
+      const config = resolveConfigPath(opts.config, process.stderr);
+      process.exitCode =
+        config === undefined
+          ? EXIT_USAGE
+          : await statusCommand({ ...opts, config }, { out: process.stdout, err: process.stderr });
     });
 }

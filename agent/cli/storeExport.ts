@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { PeriodKind } from '../aggregation/periods.js';
 import { DATA_FLAGS } from '../core/reading.js';
-import { csvLine, type ZonedTime } from './csv.js';
+import { csvLine, stationTimeText, type ZonedTime } from './csv.js';
 
 /**
  * The rows of `station-agent export`, read from the station database with `iterate()` so a year of
@@ -18,40 +18,57 @@ export interface ExportRange {
   channelIds?: readonly number[];
 }
 
-export const READING_HEADER = [
-  'seq',
-  'ts',
-  'local_time',
-  'device',
-  'channel',
-  'code',
-  'value',
-  'unit',
-  'flag',
-];
+/**
+ * Column names an Excel user reads without a manual: the UTC time as ISO 8601 (exact, for programs)
+ * beside the station's wall time in the form Excel takes for a date, its zone in the header.
+ */
+export function readingHeader(zone: ZonedTime): string[] {
+  return [
+    'seq',
+    'utc_time',
+    `station_time (${zone.timeZone})`,
+    'device',
+    'channel',
+    'code',
+    'value',
+    'unit',
+    'flag',
+  ];
+}
 
-export const AGGREGATE_HEADER = [
-  'aseq',
-  'period',
-  'start',
-  'local_start',
-  'end',
-  'device',
-  'channel',
-  'code',
-  'min',
-  'avg',
-  'max',
-  'cou',
-  'unit',
-  'count',
-  'valid',
-  'expected',
-  'flag',
-  'ok',
-];
+export function aggregateHeader(zone: ZonedTime): string[] {
+  return [
+    'aseq',
+    'period',
+    'utc_start',
+    `station_start (${zone.timeZone})`,
+    'utc_end',
+    'device',
+    'channel',
+    'code',
+    'min',
+    'avg',
+    'max',
+    'cou',
+    'unit',
+    'count',
+    'valid',
+    'expected',
+    'flag',
+    'ok',
+  ];
+}
 
-export class UnknownChannelError extends Error {}
+/** A --channel the store does not hold: `spec` as typed, `stored` the device/channel pairs it has. */
+export class UnknownChannelError extends Error {
+  constructor(
+    message: string,
+    readonly spec: string,
+    readonly stored: readonly string[],
+  ) {
+    super(message);
+  }
+}
 
 /**
  * channels.id of each `device/channel` given; a channel stored with several code/unit pairs (its
@@ -69,11 +86,14 @@ export function resolveChannels(db: Database.Database, specs: readonly string[])
       const known = db
         .prepare('SELECT DISTINCT device, channel FROM channels ORDER BY device, channel')
         .all() as { device: string; channel: string }[];
-      const list = known.map((k) => `${k.device}/${k.channel}`).join(', ');
+      const stored = known.map((k) => `${k.device}/${k.channel}`);
+      const list = stored.join(', ');
       throw new UnknownChannelError(
         slash > 0
           ? `no channel ${spec} in the store (stored: ${list || 'none'})`
           : `--channel expects device/channel, got "${spec}" (stored: ${list || 'none'})`,
+        spec,
+        stored,
       );
     }
     ids.push(...found);
@@ -128,13 +148,13 @@ export function* readingCsvLines(
       WHERE r.ts >= ? AND r.ts < ?${f.sql}
       ORDER BY r.ts, r.seq`,
   );
-  yield csvLine(READING_HEADER);
+  yield csvLine(readingHeader(zone));
   let n = 0;
   for (const r of stmt.iterate(range.from, range.to, ...f.args) as IterableIterator<ReadingRow>) {
     yield csvLine([
       r.seq,
       new Date(r.ts).toISOString(),
-      zone.format(r.ts),
+      stationTimeText(zone, r.ts),
       r.device,
       r.channel,
       r.code,
@@ -196,14 +216,14 @@ export function* aggregateCsvLines(
       WHERE a.period = ? AND a.start_ts >= ? AND a.start_ts < ?${f.sql}
       ORDER BY a.start_ts, c.device, c.channel, a.aseq`,
   );
-  yield csvLine(AGGREGATE_HEADER);
+  yield csvLine(aggregateHeader(zone));
   let n = 0;
   for (const a of stmt.iterate(kind, range.from, range.to, ...f.args) as IterableIterator<AggregateRow>) {
     yield csvLine([
       a.aseq,
       a.period,
       new Date(a.start_ts).toISOString(),
-      zone.format(a.start_ts),
+      stationTimeText(zone, a.start_ts),
       new Date(a.end_ts).toISOString(),
       a.device,
       a.channel,

@@ -1,5 +1,6 @@
-import { decodeValue, registerCount } from '../../drivers/modbus/decode.js';
+import { decodeValue, registerCount, significantDigits } from '../../drivers/modbus/decode.js';
 import { type RegisterType, WORD_ORDERS, type WordOrder } from '../config/schema.js';
+import { engineeringValue } from '../core/decimal.js';
 
 /**
  * What a multi-register value would read as in the other word orders, so a technician running
@@ -30,21 +31,23 @@ export function otherOrders(
   if (!hasWordOrder(type) || words.length < registerCount(type)) return [];
   return WORD_ORDERS.filter((o) => o !== order).map((o) => ({
     order: o,
-    value: decodeValue(words, type, o) * scale + offset,
+    value: engineeringValue(decodeValue(words, type, o), scale, offset, significantDigits(type)),
   }));
 }
 
-/** Significant digits worth showing: a float32 carries about 7. */
-export function formatValue(value: number | null, type?: RegisterType): string {
+/**
+ * A value as the agent stores it: decoding gives a float32 as its shortest decimal (decode.ts) and
+ * scale/offset add no binary noise (decimal.ts), so the plain number text is what the store, MQTT and
+ * this table all show.
+ */
+export function formatValue(value: number | null): string {
   if (value === null) return '—';
-  if (!Number.isFinite(value)) return String(value);
-  if (Number.isInteger(value) && Math.abs(value) < 1e15) return String(value);
-  return String(Number(value.toPrecision(type === 'float32' ? 7 : 12)));
+  return String(value);
 }
 
 /** `CDAB=25.5, BADC=-1.2e-12, DCBA=4.1e+07` */
-export function formatOtherOrders(readings: readonly OrderReading[], type: RegisterType): string {
-  return readings.map((r) => `${r.order}=${formatValue(r.value, type)}`).join(', ');
+export function formatOtherOrders(readings: readonly OrderReading[]): string {
+  return readings.map((r) => `${r.order}=${formatValue(r.value)}`).join(', ');
 }
 
 /**

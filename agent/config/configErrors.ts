@@ -15,6 +15,8 @@ export interface ConfigProblem {
   /** What was expected (and what was found, when it helps). */
   message: string;
   hint?: string;
+  /** Set on a warning: valid, probably not what was meant; shown and logged, never refused. Absent: an error. */
+  severity?: 'warning';
 }
 
 export type ConfigPath = readonly PropertyKey[];
@@ -50,22 +52,35 @@ export function sortProblems(problems: readonly ConfigProblem[]): ConfigProblem[
 /**
  * Terminal text for a failed load, e.g.
  * `config/station.yaml:12:17  devices[0].channels[1].register.type  expected one of bool, ... (got "float")`
- * followed by `  hint: ...` lines and a one-line summary.
+ * followed by `  hint: ...` lines and a one-line summary. Warnings among the problems are marked
+ * `warning` after the position and counted apart. `outcome` ends the list: what the problems caused
+ * (a reload keeps the running config instead).
  */
-/** `outcome` ends the list: what the problems caused (a reload keeps the running config instead). */
 export function formatProblems(
   problems: readonly ConfigProblem[],
   outcome = 'the agent did not start.',
 ): string {
+  const warnings = problems.filter((p) => p.severity === 'warning').length;
+  const errors = problems.length - warnings;
+  const counts = [plural(errors, 'problem')];
+  if (warnings > 0) counts.push(plural(warnings, 'warning'));
+  return [...problemLines(problems), `${counts.join(' and ')}; ${outcome}`].join('\n');
+}
+
+/** The lines of `formatProblems` without the summary: for warnings of a file that loaded. */
+export function problemLines(problems: readonly ConfigProblem[]): string[] {
   const lines: string[] = [];
   for (const p of sortProblems(problems)) {
-    const where = `${p.file}:${p.line}:${p.column}`;
+    const where = `${p.file}:${p.line}:${p.column}${p.severity === 'warning' ? '  warning' : ''}`;
     lines.push(p.path ? `${where}  ${p.path}  ${p.message}` : `${where}  ${p.message}`);
     if (p.hint) lines.push(`  hint: ${p.hint}`);
   }
-  const n = problems.length;
-  lines.push(`${n} ${n === 1 ? 'problem' : 'problems'}; ${outcome}`);
-  return lines.join('\n');
+  return lines;
+}
+
+/** "1 warning", "3 problems". */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** How a YAML value reads to its author: strings quoted, mappings and lists named, null as "nothing". */

@@ -6,10 +6,13 @@ import { LineCounter, type Node, parseDocument } from 'yaml';
 import type { ErrorCode } from '../core/errors.js';
 import { type ConfigPath, type ConfigProblem, formatPath, sortProblems } from './configErrors.js';
 import { substituteEnv } from './envSubstitution.js';
-import { type Issue, markGeneric, reportIssue } from './issueMessages.js';
+import { decodeConfigFile } from './fileEncoding.js';
+import { type Issue, type IssueReport, markGeneric, reportIssue } from './issueMessages.js';
 import { credentialProblems, resolveCredentialPaths } from './mqttCredentials.js';
 import { applyProfiles, openProfileLibrary, type ProfileLibrary } from './profiles.js';
-import { referenceProblems, type StationConfig, stationConfigSchema } from './schema.js';
+import { configRules, type RelatedPlace } from './rules/configRules.js';
+import { referenceProblems } from './rules/referenceProblems.js';
+import { type StationConfig, stationConfigSchema } from './schema.js';
 import { checkYaml } from './yamlErrors.js';
 import { nodeAt, positionOf, sourceOf } from './yamlPositions.js';
 
@@ -20,7 +23,7 @@ import { nodeAt, positionOf, sourceOf } from './yamlPositions.js';
  */
 
 export type { ConfigProblem } from './configErrors.js';
-export { formatProblems } from './configErrors.js';
+export { formatProblems, plural, problemLines } from './configErrors.js';
 
 export type LoadResult =
   | {
@@ -28,9 +31,12 @@ export type LoadResult =
       config: StationConfig;
       /** sha256 hex of the file text, for logs and change detection. */
       hash: string;
+      /** Settings that are valid but probably not what was meant (`severity: 'warning'`), in file order. */
+      warnings: ConfigProblem[];
     }
   | {
       ok: false;
+      /** Every error, and the warnings among them (`severity: 'warning'`), in file order. */
       problems: ConfigProblem[];
       code: Extract<ErrorCode, 'CONFIG_INVALID' | 'CONFIG_UNREADABLE'>;
     };
@@ -43,24 +49,24 @@ export async function loadConfig(
   filePath: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<LoadResult> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(filePath, 'utf8');
+    bytes = await readFile(filePath);
   } catch (err) {
     return unreadable(filePath, err);
   }
-  return loadConfigText(text, filePath, env);
+  return loadConfigText(bytes, filePath, env);
 }
 
 /** Synchronous `loadConfig`, for start-up paths and CLI commands that have nothing else to do meanwhile. */
 export function loadConfigSync(filePath: string, env: NodeJS.ProcessEnv = process.env): LoadResult {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readFileSync(filePath, 'utf8');
+    bytes = readFileSync(filePath);
   } catch (err) {
     return unreadable(filePath, err);
   }
-  return loadConfigText(text, filePath, env);
+  return loadConfigText(bytes, filePath, env);
 }
 
 export interface LoadOptions {
@@ -76,13 +82,23 @@ function sharedProfileLibrary(): ProfileLibrary {
   return defaultLibrary;
 }
 
-/** Validates configuration text; `fileName` only labels the problems. */
+/**
+ * Validates configuration text, or a file's bytes (which must be UTF-8: fileEncoding.ts); `fileName`
+ * only labels the problems.
+ */
 export function loadConfigText(
-  text: string,
+  source: string | Uint8Array,
   fileName: string,
   env: NodeJS.ProcessEnv = process.env,
   options: LoadOptions = {},
 ): LoadResult {
+  let text: string;
+  if (typeof source === 'string') text = source;
+  else {
+    const decoded = decodeConfigFile(source, fileName);
+    if (!decoded.ok) return invalid([decoded.problem]);
+    text = decoded.text;
+  }
   try {
     return loadConfigTextUnguarded(text, fileName, env, options);
   } catch (err) {
@@ -96,12 +112,14 @@ export function loadConfigText(
 }
 
 function loadConfigTextUnguarded(
-  text: string,
+  fileText: string,
   fileName: string,
   env: NodeJS.ProcessEnv,
   options: LoadOptions,
 ): LoadResult {
-  const hash = createHash('sha256').update(text, 'utf8').digest('hex');
+  const hash = createHash('sha256').update(fileText, 'utf8').digest('hex');
+  // A UTF-8 byte order mark (Windows editors write one) is not part of the first line's columns.
+  const text = fileText.startsWith('\uFEFF') ? fileText.slice(1) : fileText;
   const lineCounter = new LineCounter();
   // merge: `<<: *anchor` lets several identical analyzers share one definition.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
@@ -146,7 +164,40 @@ function loadConfigTextUnguarded(
   const config = parsed.success ? resolveCredentialPaths(parsed.data, dirname(fileName)) : undefined;
   for (const p of config ? credentialProblems(config, env) : [])
     problems.push(at(nodeAt(doc, p.path).node, p.path, p.message));
-  if (config && problems.length === 0) return { ok: true, config, hash };
+
+  /** A report about the merged data, placed where it can be fixed; undefined when reported otherwise. */
+  const place = (merged: IssueReport, related?: RelatedPlace): ConfigProblem | undefined => {
+    const report = profiled.locate(merged);
+    if (!report) return undefined;
+    const found = nodeAt(doc, report.path);
+    // A value still holding an unset ${VAR} is reported once, as the missing variable.
+    if (found.node && unresolved.has(found.node)) return undefined;
+    const node = report.at === 'key' ? (found.keyNode ?? found.node) : found.node;
+    const message = related ? `${report.message} (${related.note} ${whereIs(related.path)})` : report.message;
+    return at(node, report.path, message, report.hint);
+  };
+  const whereIs = (path: ConfigPath): string => {
+    const located = profiled.locate({ path, at: 'value', message: '' })?.path ?? path;
+    const { line, column } = positionOf(nodeAt(doc, located).node, lineCounter);
+    return `${fileName}:${line}:${column}`;
+  };
+  /** A merged setting's text as written, when it is written in this file. */
+  const writtenAt = (path: ConfigPath): string | undefined => {
+    const located = profiled.locate({ path, at: 'value', message: '' })?.path;
+    // Moved to the device's `profile:` line: the setting is written in the profile, not here.
+    if (!located || located.at(-1) !== path.at(-1)) return undefined;
+    const found = nodeAt(doc, located);
+    return found.exact ? sourceOf(found.node, text) : undefined;
+  };
+
+  const warnings: ConfigProblem[] = [];
+  for (const finding of configRules(data, writtenAt)) {
+    const { severity, path, message, hint, related } = finding;
+    const problem = place({ path, at: 'value', message, ...(hint ? { hint } : {}) }, related);
+    if (problem && severity === 'warning') warnings.push({ ...problem, severity });
+    else if (problem) problems.push(problem);
+  }
+  if (config && problems.length === 0) return { ok: true, config, hash, warnings: sortProblems(warnings) };
 
   const ctx = {
     data,
@@ -154,17 +205,19 @@ function loadConfigTextUnguarded(
     sourceAt: (path: ConfigPath) => sourceOf(nodeAt(doc, path).node, text),
   };
   for (const issue of withReferenceIssues(parsed.error?.issues ?? [], data)) {
+    const related = relatedOf(issue);
     for (const merged of reportIssue(issue, ctx)) {
-      const report = profiled.locate(merged);
-      if (!report) continue;
-      const found = nodeAt(doc, report.path);
-      // A value still holding an unset ${VAR} is reported once, as the missing variable.
-      if (found.node && unresolved.has(found.node)) continue;
-      const node = report.at === 'key' ? (found.keyNode ?? found.node) : found.node;
-      problems.push(at(node, report.path, report.message, report.hint));
+      const problem = place(merged, related);
+      if (problem) problems.push(problem);
     }
   }
-  return invalid(problems);
+  return invalid([...problems, ...warnings]);
+}
+
+/** The second place a cross-reference issue involves (schema.ts passes it as the issue's params). */
+function relatedOf(issue: Issue): RelatedPlace | undefined {
+  const related = issue.code === 'custom' ? issue.params?.related : undefined;
+  return related && typeof related === 'object' ? (related as RelatedPlace) : undefined;
 }
 
 /** Adds the cross-reference checks zod skipped (see the note at the schema's superRefine). */
@@ -173,7 +226,15 @@ function withReferenceIssues(issues: readonly Issue[], data: unknown): Issue[] {
   const seen = new Set(issues.map((i) => key(i.path, i.message)));
   const extra = referenceProblems(data)
     .filter((p) => !seen.has(key(p.path, p.message)))
-    .map((p): Issue => ({ code: 'custom', path: p.path, message: p.message, input: undefined }));
+    .map(
+      (p): Issue => ({
+        code: 'custom',
+        path: p.path,
+        message: p.message,
+        input: undefined,
+        ...(p.related ? { params: { related: p.related } } : {}),
+      }),
+    );
   return [...issues, ...extra];
 }
 

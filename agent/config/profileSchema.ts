@@ -7,7 +7,7 @@ import { deviceFields } from './schema.js';
  * model always needs (channels, word order, status mapping, workarounds, ascii protocol) plus
  * where each fact came from. A device starts from it with `profile: <vendor>/<model>`.
  *
- * Every device setting except the per-installation ones (id, bus, enabled, profile) may appear;
+ * Every device setting except the per-installation ones (id, name, bus, enabled, profile) may appear;
  * `interval` is optional here (a device usually sets its own).
  */
 
@@ -23,6 +23,7 @@ const sourceSchema = z.strictObject({
 
 const {
   id: _id,
+  name: _name,
   bus: _bus,
   enabled: _enabled,
   profile: _profile,
@@ -61,6 +62,14 @@ export const profileSchema = z
       for (const problem of deviceProblems(p)) {
         ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
       }
+      // Uplink ids belong to one station; a profile serves them all.
+      const channels: unknown[] = Array.isArray(p.channels) ? p.channels : [];
+      channels.forEach((ch, i) => {
+        if (typeof ch !== 'object' || ch === null || !('excludeUplinks' in ch)) return;
+        const message =
+          "excludeUplinks names a station's uplinks: set it on the device's channel, not in a profile";
+        ctx.addIssue({ code: 'custom', path: ['channels', i, 'excludeUplinks'], message });
+      });
     },
     { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
   );

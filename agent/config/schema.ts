@@ -1,12 +1,16 @@
 import { z } from 'zod';
+import { registerCount } from '../../drivers/modbus/decode.js';
 import { DATA_FLAGS } from '../core/reading.js';
+import { MAX_DECIMALS } from '../core/valueText.js';
 import { asciiSchema } from './asciiSchema.js';
 import { busSchema, configId, reconnectSchema } from './busSchema.js';
 import { commandsSchema, reloadSchema } from './commandsSchema.js';
 import { deviceProblems } from './deviceProblems.js';
+import { displayName } from './displayName.js';
 import { boundedDuration } from './duration.js';
 import { hj212UplinkSchema } from './hj212Schema.js';
 import { httpSchema } from './httpSchema.js';
+import { protocolVersionSchema } from './mqttProtocolSchema.js';
 import { mqttCredentialFields, mqttSecurityCheck } from './mqttSecuritySchema.js';
 import { payloadSchema } from './payloadSchema.js';
 import {
@@ -15,8 +19,9 @@ import {
   cumulativeSchema,
   cycleSchema,
   maintenanceSchema,
-  scheduleDeviceProblems,
 } from './qualitySchema.js';
+import { referenceProblems } from './rules/referenceProblems.js';
+import { registerSpanProblem } from './rules/registerSpan.js';
 import { storageSchema } from './storageSchema.js';
 import { watchdogSchema } from './watchdogSchema.js';
 
@@ -68,12 +73,15 @@ export const registerSchema = z
         message: 'type bool needs table coil or discrete (use uint16 and a status mapping for a register)',
       });
     }
+    const span = registerSpanProblem(r.address, registerCount(r.type), `type ${r.type}`);
+    if (span) ctx.addIssue({ code: 'custom', path: ['address'], message: span });
   });
 
 const dataFlag = z.enum(DATA_FLAGS);
 
 const channelSchema = z.strictObject({
   id,
+  name: displayName('channel'),
   code: z
     .string()
     .regex(/^[a-z]\d{5}$/, { message: 'expected an HJ 212 factor code such as w01018 or a21026' })
@@ -90,9 +98,29 @@ const channelSchema = z.strictObject({
     .meta({ description: 'ascii devices: the named group of ascii.pattern holding the value' }),
   scale: z.number().finite().default(1),
   offset: z.number().finite().default(0),
+  decimals: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_DECIMALS)
+    .optional()
+    .meta({
+      description:
+        'Digits after the decimal point when the value is shown (status) or sent as HJ 212 text; ' +
+        'stored and MQTT values are never rounded. Default: the HJ 212 field format of `code` ' +
+        '(w21003 N4.2: 2), else the value as measured. See docs/values.md',
+    }),
   qc: channelQcSchema.optional(),
   cumulative: cumulativeSchema.optional(),
   cycle: cycleSchema.optional(),
+  excludeUplinks: z
+    .array(id)
+    .optional()
+    .meta({
+      description:
+        'HJ 212 uplinks (ids) this channel is never sent to, e.g. a second channel with the same code kept ' +
+        'locally (checked: HJ 212 uplinks only)',
+    }),
 });
 
 /** A status bit: a coil/discrete input, or `mask` bits of a register. */
@@ -167,6 +195,9 @@ const measurementTimeSchema = z
     if (t.format === 'bcd' && t.order !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['order'], message: 'order applies to format epoch only' });
     }
+    const words = t.format === 'bcd' ? 3 : 2;
+    const span = registerSpanProblem(t.address, words, `format ${t.format}`);
+    if (span) ctx.addIssue({ code: 'custom', path: ['address'], message: span });
   });
 
 const workaroundsSchema = z.strictObject({
@@ -200,6 +231,7 @@ const isolationSchema = z
 /** The device settings; profiles (agent/config/profiles.ts) reuse them, hence exported as a shape. */
 export const deviceFields = {
   id,
+  name: displayName('device'),
   bus: id,
   profile: z
     .string()
@@ -239,6 +271,7 @@ const mqttUplinkFields = z.strictObject({
   url: z.string().regex(/^mqtts?:\/\/[^\s]+$/, { message: 'expected an mqtt:// or mqtts:// URL' }),
   topicPrefix: z.string().min(1).default('stations'),
   qos: z.union([z.literal(1), z.literal(2)]).default(1),
+  protocolVersion: protocolVersionSchema,
   clientId: z.string().min(1).optional(),
   ...mqttCredentialFields,
   keepalive: boundedDuration(1000, 3_600_000).default(30_000),
@@ -295,83 +328,15 @@ export const stationConfigSchema = z
   .superRefine(
     (cfg, ctx) => {
       for (const p of referenceProblems(cfg)) {
-        ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+        const params = p.related ? { related: p.related } : undefined;
+        ctx.addIssue({ code: 'custom', path: p.path, message: p.message, ...(params ? { params } : {}) });
       }
     },
     { when: (payload) => isRecord(payload.value) },
   );
 
-/** Cross-references between sections: duplicate ids, devices on unknown buses. Accepts any value. */
-export function referenceProblems(cfg: unknown): { path: (string | number)[]; message: string }[] {
-  const problems: { path: (string | number)[]; message: string }[] = [];
-  if (!isRecord(cfg)) return problems;
-  const buses = listOf(cfg.buses);
-  const devices = listOf(cfg.devices);
-  uniqueIds(buses, ['buses'], 'bus', problems);
-  uniqueIds(devices, ['devices'], 'device', problems);
-  uniqueIds(listOf(cfg.uplinks), ['uplinks'], 'uplink', problems);
-  const busIds = new Set(buses.map(idOf).filter((busId) => busId !== undefined));
-  const deviceIds = new Set(devices.map(idOf).filter((deviceId) => deviceId !== undefined));
-  problems.push(...scheduleDeviceProblems(cfg.maintenance, deviceIds));
-  // When `buses` is not a list, that section's own problem is the one to fix.
-  const busesKnown = cfg.buses === undefined || Array.isArray(cfg.buses);
-  devices.forEach((d, i) => {
-    const bus = isRecord(d) ? d.bus : undefined;
-    if (typeof bus === 'string' && busesKnown && !busIds.has(bus)) {
-      const known = [...busIds].join(', ') || 'none defined';
-      problems.push({ path: ['devices', i, 'bus'], message: `unknown bus "${bus}" (buses: ${known})` });
-    }
-    if (isRecord(d)) uniqueIds(listOf(d.channels), ['devices', i, 'channels'], 'channel', problems);
-    // Unit 0 is the broadcast address on a serial line: nobody answers a read sent to it.
-    const busType = typeOf(buses.find((b) => idOf(b) === bus));
-    // ASCII analyzers speak over a byte line; a Modbus TCP connection cannot carry their commands.
-    if (isRecord(d) && d.ascii !== undefined && busType === 'tcp') {
-      problems.push({
-        path: ['devices', i, 'bus'],
-        message: `an ASCII device needs a bus of type serial or rtu-over-tcp; "${String(bus)}" is Modbus TCP`,
-      });
-    }
-    if (isRecord(d) && d.unit === 0 && (busType === 'serial' || busType === 'rtu-over-tcp')) {
-      problems.push({
-        path: ['devices', i, 'unit'],
-        message: 'unit 0 is the broadcast address on a Modbus RTU line: expected 1..247',
-      });
-    }
-  });
-  return problems;
-}
-
-function uniqueIds(
-  items: readonly unknown[],
-  path: (string | number)[],
-  what: string,
-  problems: { path: (string | number)[]; message: string }[],
-): void {
-  const seen = new Set<string>();
-  items.forEach((item, i) => {
-    const itemId = idOf(item);
-    if (itemId === undefined) return;
-    if (seen.has(itemId)) {
-      problems.push({ path: [...path, i, 'id'], message: `duplicate ${what} id "${itemId}"` });
-    }
-    seen.add(itemId);
-  });
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function listOf(value: unknown): readonly unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function typeOf(item: unknown): string | undefined {
-  return isRecord(item) && typeof item.type === 'string' ? item.type : undefined;
-}
-
-function idOf(item: unknown): string | undefined {
-  return isRecord(item) && typeof item.id === 'string' ? item.id : undefined;
 }
 
 function isTimeZone(tz: string): boolean {

@@ -2,6 +2,8 @@
 export const ERROR_CODES = {
   CONFIG_INVALID: 'the configuration file has problems; each is listed with file:line:column',
   CONFIG_UNREADABLE: 'the configuration file could not be read',
+  CONFIG_WARNING:
+    'the configuration is valid but a setting is probably not what was meant (e.g. a Modicon-style address)',
   MODBUS_TIMEOUT: 'the analyzer did not answer within the bus timeout',
   MODBUS_EXCEPTION: 'the analyzer answered with a Modbus exception',
   MODBUS_DISCONNECTED: 'the connection to the bus was lost or could not be opened',
@@ -20,6 +22,12 @@ export const ERROR_CODES = {
   UPLINK_TLS_FAILED:
     'the TLS connection to the MQTT broker failed (unknown CA, name mismatch, expired or refused certificate)',
   UPLINK_AUTH_FAILED: 'the MQTT broker refused the user name or password, or did not authorise the station',
+  UPLINK_PROTOCOL_REFUSED:
+    'the MQTT broker refused the protocol version asked for (MQTT 5 on a 3.1.1-only broker, or the reverse)',
+  UPLINK_CONNECT_FAILED:
+    'the MQTT broker could not be reached or refused the connection (connection refused, host not found, timeout, CONNACK refusal)',
+  UPLINK_CONNECTION_LOST:
+    'an established uplink connection was lost (network, broker restart, keepalive timeout)',
   UPLINK_CREDENTIALS_UNREADABLE:
     'a TLS file or the password of an MQTT uplink could not be read when connecting',
   PAYLOAD_INVALID:

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { MetricsSink } from '../core/metricsSink.js';
 import type { OperationsStatus } from './statusReport.js';
 
@@ -21,6 +21,11 @@ const POLL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 export function createAgentMetrics(currentStatus: () => OperationsStatus | null): AgentMetrics {
   const registry = new Registry();
   const registers = [registry];
+  // prom-client's process_* and nodejs_* metrics (CPU, memory, heap, open files, event loop lag, GC),
+  // under their usual names so stock Node dashboards and alerts work; the agent's own carry
+  // station_agent_. Lag is sampled every 100 ms rather than prom-client's 10 ms: enough to see a
+  // stall, without waking an idle station PC a hundred times a second.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
 
   const polls = new Counter({
     name: 'station_agent_polls_total',

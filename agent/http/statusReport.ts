@@ -2,6 +2,7 @@ import { statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ChannelValue } from '../acquisition/deviceAcquisition.js';
 import type { AgentStatus, StationAgent } from '../app/stationAgent.js';
+import { channelDecimals } from '../hj212/factorFormats.js';
 import type { MinuteMean } from '../store/readingStore.js';
 
 /**
@@ -12,17 +13,25 @@ import type { MinuteMean } from '../store/readingStore.js';
 /** ok: last poll answered; failing: it did not; isolated: polled at the reduced rate; waiting: not yet polled. */
 export type LinkState = 'ok' | 'failing' | 'isolated' | 'waiting';
 
+/**
+ * Fields marked optional below are always set by this agent; optional because `station-agent status`
+ * may ask an agent of an older version (an upgrade not yet restarted).
+ */
 export interface OperationsStatus {
   station: {
     id: string;
     name: string;
     configHash: string;
     now: number;
+    /** IANA zone of the station's wall clock (config station.timezone): the page shows every time in it. */
+    timezone?: string;
     /** The config audit log's last row (docs/audit.md), so a platform can hold an anchor; null: empty. */
     auditHead?: { id: number; hash: string } | null;
   };
   devices: {
     id: string;
+    /** The configured name (any language, e.g. 总磷分析仪); null when none. */
+    name?: string | null;
     bus: string;
     link: LinkState;
     lastOkAt: number | null;
@@ -32,8 +41,13 @@ export interface OperationsStatus {
     lastErrors: string[];
     /** Polls that reported each error code (AgentError code -> count) since the agent started. */
     errorsByCode: Record<string, number>;
-    /** The last value of each channel and `series`: its minute means from `seriesFrom` on (null: no value). */
-    values: (ChannelValue & { series: (number | null)[] })[];
+    /**
+     * The last value of each channel, its configured `name` (null: none) and `series`: its minute
+     * means from `seriesFrom` on (null: no value). `decimals`: digits after the point to show it with
+     * (the channel's `decimals`, else the HJ 212 format of its code; null: as measured), the same the
+     * HJ 212 uplink sends (docs/values.md).
+     */
+    values: (ChannelValue & { name?: string | null; series: (number | null)[]; decimals: number | null })[];
   }[];
   /** Start (ms) of the first minute of every channel's `series`; SERIES_MINUTES one-minute steps. */
   seriesFrom: number;
@@ -46,6 +60,11 @@ export interface OperationsStatus {
     oldestUnsentAgeS: number | null;
     confirmed: number;
     lastConfirmAt: number | null;
+    /**
+     * Why the uplink is not connected, in words (`message`), its stable code (docs/errors.md) and `at`:
+     * ms epoch of the first failure of the current run of failures. null while connected.
+     */
+    lastError: { message: string; code: string | null; at: number } | null;
   }[];
   store: {
     path: string;
@@ -109,29 +128,40 @@ export function operationsStatus(agent: StationAgent, now: number): OperationsSt
   const { config } = agent;
   const series = cachedSeries(agent, now);
   const empty = new Array<number | null>(SERIES_MINUTES).fill(null);
+  const names = configuredNames(config);
   return {
     station: {
       id: config.station.id,
       name: config.station.name,
       configHash: agent.configHash,
       now,
+      timezone: config.station.timezone,
       auditHead: agent.auditHead(),
     },
-    devices: status.devices.map((d) => ({
-      id: d.id,
-      bus: d.bus,
-      link: linkState(d.isolated, d.lastPollOk),
-      lastOkAt: d.lastOkAt,
-      polls: d.polls,
-      failures: d.failures,
-      missedSlots: d.missedSlots,
-      lastErrors: d.lastErrors,
-      errorsByCode: d.errorsByCode,
-      values: d.values.map((v) => ({
-        ...v,
-        series: series.byChannel.get(seriesKey(d.id, v.channel)) ?? empty,
-      })),
-    })),
+    devices: status.devices.map((d) => {
+      const channels = config.devices.find((c) => c.id === d.id)?.channels ?? [];
+      return {
+        id: d.id,
+        name: names.get(d.id) ?? null,
+        bus: d.bus,
+        link: linkState(d.isolated, d.lastPollOk),
+        lastOkAt: d.lastOkAt,
+        polls: d.polls,
+        failures: d.failures,
+        missedSlots: d.missedSlots,
+        lastErrors: d.lastErrors,
+        errorsByCode: d.errorsByCode,
+        values: d.values.map((v) => {
+          const channel = channels.find((c) => c.id === v.channel);
+          return {
+            ...v,
+            name: names.get(seriesKey(d.id, v.channel)) ?? null,
+            series: series.byChannel.get(seriesKey(d.id, v.channel)) ?? empty,
+            decimals: channel ? channelDecimals(channel) : null,
+          };
+        }),
+      };
+    }),
     seriesFrom: series.from,
     uplinks: status.uplinks.map((u) => ({
       id: u.id,
@@ -141,6 +171,7 @@ export function operationsStatus(agent: StationAgent, now: number): OperationsSt
       oldestUnsentAgeS: u.oldestUnsentTs === null ? null : Math.max(0, (now - u.oldestUnsentTs) / 1000),
       confirmed: u.confirmed,
       lastConfirmAt: u.lastConfirmAt,
+      lastError: u.lastError,
     })),
     store: {
       path: config.storage.path,
@@ -155,6 +186,16 @@ export function operationsStatus(agent: StationAgent, now: number): OperationsSt
       event: e.event,
     })),
   };
+}
+
+/** Configured names by device id, and by seriesKey(device, channel) for channels. */
+function configuredNames(config: StationAgent['config']): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const d of config.devices) {
+    if (d.name !== undefined) names.set(d.id, d.name);
+    for (const c of d.channels) if (c.name !== undefined) names.set(seriesKey(d.id, c.id), c.name);
+  }
+  return names;
 }
 
 function linkState(isolated: boolean, lastPollOk: boolean | null): LinkState {

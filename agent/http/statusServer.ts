@@ -4,19 +4,26 @@ import { parseListen } from '../config/httpSchema.js';
 import type { Logger } from '../core/log.js';
 import { authorized } from './auth.js';
 import type { AgentMetrics } from './metrics.js';
+import { loadStatusAssets, type StatusAssets } from './statusAssets.js';
 import { STATUS_PAGE_HTML } from './statusPage.js';
 import type { OperationsStatus } from './statusReport.js';
+import { parseTrendQuery, type TrendAnswer, type TrendQuery } from './trendReport.js';
 
 /**
  * The agent's HTTP server: the status page, /api/status, /api/events (server-sent events, the status
- * every second) and /metrics. It belongs to the supervisor and survives reloads: every request asks
- * `currentStatus()`, i.e. whichever agent is running at that moment.
+ * every second), /api/trend (one channel's chart data), the page's chart library under /assets/ and
+ * /metrics. Every path needs the token when one is configured. It belongs to the supervisor and
+ * survives reloads: every request asks `currentStatus()`, i.e. whichever agent is running at that moment.
  */
 export interface StatusServerDeps {
   config: HttpConfig;
   currentStatus: () => OperationsStatus | null;
   metrics: AgentMetrics;
   log: Logger;
+  /** One channel's recent points for /api/trend; null while no agent runs (a reload). Absent: 404. */
+  channelTrend?: (query: TrendQuery) => TrendAnswer | null;
+  /** The page's static files; read from node_modules when the server starts unless given. */
+  assets?: StatusAssets;
   /** How often /api/events pushes the status; 1 s unless a test wants it faster. */
   eventsIntervalMs?: number;
 }
@@ -25,6 +32,7 @@ export class StatusServer {
   private readonly deps: StatusServerDeps;
   private server: Server | null = null;
   private readonly streams = new Set<ServerResponse>();
+  private assets: StatusAssets = new Map();
 
   constructor(deps: StatusServerDeps) {
     this.deps = deps;
@@ -38,6 +46,7 @@ export class StatusServer {
     const { config, log } = this.deps;
     const addr = parseListen(config.listen);
     if (!config.enabled || addr === null) return;
+    this.assets = this.deps.assets ?? loadStatusAssets(log);
     const server = createServer((req, res) => this.handle(req, res));
     await new Promise<void>((resolve) => {
       server.once('error', (err) => {
@@ -85,7 +94,12 @@ export class StatusServer {
       res.writeHead(405, { allow: 'GET' }).end();
       return;
     }
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    if (path.startsWith('/assets/')) {
+      this.sendAsset(req, res, path);
+      return;
+    }
     switch (path) {
       case '/':
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
@@ -96,6 +110,9 @@ export class StatusServer {
         return;
       case '/api/events':
         this.stream(req, res);
+        return;
+      case '/api/trend':
+        this.sendTrend(res, url.searchParams);
         return;
       case '/metrics':
         this.deps.metrics.scrape().then(
@@ -122,6 +139,49 @@ export class StatusServer {
     }
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     res.end(JSON.stringify(status));
+  }
+
+  private sendTrend(res: ServerResponse, params: URLSearchParams): void {
+    const json = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+    const parsed = parseTrendQuery(params);
+    if (!parsed.ok) {
+      res.writeHead(400, json).end(JSON.stringify({ error: parsed.message }));
+      return;
+    }
+    const answer: TrendAnswer | null = this.deps.channelTrend
+      ? this.deps.channelTrend(parsed.query)
+      : { kind: 'unknown-channel' };
+    if (answer === null) {
+      res.writeHead(503, json).end('{"error":"agent not running"}');
+      return;
+    }
+    if (answer.kind === 'unknown-channel') {
+      const { device, channel } = parsed.query;
+      res
+        .writeHead(404, json)
+        .end(JSON.stringify({ error: `no channel ${device}/${channel} in the configuration` }));
+      return;
+    }
+    res.writeHead(200, json).end(JSON.stringify(answer.series));
+  }
+
+  private sendAsset(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const asset = this.assets.get(path);
+    if (!asset) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    const headers = { etag: asset.etag, 'cache-control': 'no-cache' };
+    if (req.headers['if-none-match'] === asset.etag) {
+      res.writeHead(304, headers).end();
+      return;
+    }
+    res.writeHead(200, {
+      ...headers,
+      'content-type': asset.contentType,
+      'content-length': asset.body.length,
+    });
+    res.end(asset.body);
   }
 
   /** Server-sent events: the whole status every interval; simple, and a page reload needs no replay. */

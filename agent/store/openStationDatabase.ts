@@ -5,8 +5,11 @@ import { AgentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { EventStore, type StationEvent } from './eventStore.js';
 import { openDatabase } from './openDatabase.js';
+import { SeqCeiling, type StoreSeqsSkippedEvent } from './seqCeiling.js';
 import { setAsideDatabase } from './setAside.js';
 import { corruptionOf, describeSqliteError, watchForCorruption } from './storeCorruption.js';
+import { storeWriteError } from './storeErrors.js';
+import { readStoreIdentity } from './storeIdentity.js';
 import { closeQuietly, inspectDatabase, probeSchema } from './storeInspection.js';
 import { UncleanStopMarker } from './uncleanStopMarker.js';
 
@@ -52,6 +55,8 @@ export interface StationDatabase {
   readonly db: Database.Database;
   /** The event recorded in the new file when the old one was set aside at this open; else null. */
   readonly setAside: StoreSetAsideEvent | null;
+  /** The event recorded when this open resumed numbering above the seq ceiling (seqCeiling.ts); else null. */
+  readonly seqsSkipped: StoreSeqsSkippedEvent | null;
   /** Closes the connection, then removes the marker: the next start knows this stop was clean. */
   close(): void;
 }
@@ -67,7 +72,7 @@ export function openStationDatabase(opts: OpenStationDatabaseOptions): StationDa
   const { path, log, clock } = opts;
   if (path === ':memory:') {
     const db = openDatabase({ path, synchronous: opts.synchronous, log });
-    return { db, setAside: null, close: () => db.close() };
+    return { db, setAside: null, seqsSkipped: null, close: () => db.close() };
   }
   const marker = new UncleanStopMarker(path);
   const previous = marker.read();
@@ -105,6 +110,13 @@ export function openStationDatabase(opts: OpenStationDatabaseOptions): StationDa
     new EventStore({ db }).record(clock.now(), setAside);
   }
   const open = db as Database.Database;
+  let seqsSkipped: StoreSeqsSkippedEvent | null;
+  try {
+    seqsSkipped = keepNumbersUnique(open, opts, previous !== null);
+  } catch (err) {
+    open.close();
+    throw storeWriteError(err, `cannot keep the seq ceiling of ${path}: ${String(err)}`, { path });
+  }
   marker.write({ pid: opts.pid ?? process.pid, since: clock.now() });
   watchForCorruption(open, (err) => {
     const reason = describeSqliteError(err);
@@ -124,14 +136,44 @@ export function openStationDatabase(opts: OpenStationDatabaseOptions): StationDa
     );
     opts.onCorrupt?.(err);
   });
+  const ceiling = new SeqCeiling(path);
   return {
     db: open,
     setAside,
+    seqsSkipped,
     close: () => {
+      if (opts.synchronous === 'normal') ceiling.syncWal();
       open.close();
       marker.remove();
     },
   };
+}
+
+/**
+ * After an unclean stop, numbering resumes above the ceiling the last run recorded (if it ran with
+ * `synchronous: normal`; a file set aside at this open has another db and its ceiling is ignored),
+ * with a store-seqs-skipped event. Then, with `normal`, a ceiling is kept for this run; with `full`
+ * every commit is durable and none is needed.
+ */
+function keepNumbersUnique(
+  db: Database.Database,
+  opts: OpenStationDatabaseOptions,
+  uncleanStop: boolean,
+): StoreSeqsSkippedEvent | null {
+  const ceiling = new SeqCeiling(opts.path);
+  const { dbId } = readStoreIdentity(db);
+  const skipped = uncleanStop ? ceiling.resumeAbove(db, dbId) : null;
+  if (opts.synchronous === 'normal') ceiling.guard(db, dbId);
+  else ceiling.forget();
+  if (skipped !== null) {
+    opts.log.warn(
+      { ...skipped, ceiling: ceiling.path },
+      'store: the last run stopped uncleanly with synchronous: normal; numbering resumes above its recorded ceiling',
+    );
+    // After guard(): the event's own id is covered like any other.
+    new EventStore({ db }).record(opts.clock.now(), skipped);
+  }
+  return skipped;
 }
 
 /** openDatabase (migrations included) and the schema probe; a damaged or foreign file comes back as a problem. */

@@ -6,6 +6,7 @@ import { FirstSeqLookup } from './firstSeqSince.js';
 import { QC_CHANGES_JOIN, QcChangeLog } from './qcChanges.js';
 import { isQcResults, packQc, unpackQc } from './qcPacking.js';
 import { ReadingRangeReader, type ResolvedRow } from './readingRange.js';
+import { readingSeqSkips } from './seqCeiling.js';
 import { storeWriteError } from './storeErrors.js';
 
 /**
@@ -16,6 +17,11 @@ const FLAG_TO_CODE: Record<DataFlag, number> = { N: 0, F: 1, M: 2, S: 3, D: 4, C
 const CODE_TO_FLAG = new Map<number, DataFlag>(
   Object.entries(FLAG_TO_CODE).map(([flag, code]) => [code, flag as DataFlag]),
 );
+
+/** The flag of a stored code; an unknown code can only come from a newer agent's rows: D (fault) is the safe reading. */
+export function flagOfCode(code: number): DataFlag {
+  return CODE_TO_FLAG.get(code) ?? 'D';
+}
 
 /** Called after a commit with the readings it made durable, in seq order. */
 export type CommitListener = (readings: readonly StoredReading[]) => void;
@@ -69,6 +75,8 @@ export class ReadingStore {
   private readonly selectFrom: Database.Statement;
   private readonly selectLastValueBefore: Database.Statement;
   private readonly selectMinuteMeans: Database.Statement;
+  /** Seq ranges never given (seqCeiling.ts): they change only when the store is opened. */
+  private readonly seqSkips: readonly [number, number][];
   private readonly appendTx: Database.Transaction<
     (readings: readonly NewReading[]) => {
       stored: StoredReading[];
@@ -80,6 +88,7 @@ export class ReadingStore {
   constructor(deps: { db: Database.Database; log?: Logger }) {
     const { db } = deps;
     this.log = deps.log ?? silentLogger();
+    this.seqSkips = readingSeqSkips(db);
     this.insertReading = db.prepare('INSERT INTO readings (ts, channel_id, value, flag) VALUES (?, ?, ?, ?)');
     this.qcChanges = new QcChangeLog(db);
     this.findChannel = db
@@ -246,13 +255,17 @@ export class ReadingStore {
   /**
    * Number of stored readings with seq > `seq`. Status and metrics ask for it every second, and
    * count(*) over a week-long backlog walks millions of rows each time. Seqs are given without gaps
-   * (AUTOINCREMENT, rolled back with a failed commit) and readings are only ever deleted oldest
-   * first, so the rows after any seq are contiguous: the count follows from the first and last.
+   * (AUTOINCREMENT, rolled back with a failed commit) but for the ranges skipped after an unclean
+   * stop (seqCeiling.ts), which hold no row, and readings are only ever deleted oldest first, so the
+   * count follows from the first and last, less the skipped ranges between them.
    */
   countAfter(seq: number): number {
     const first = this.selectFirstSeqAfter.get(seq) as number | undefined;
     if (first === undefined) return 0;
-    return (this.selectMaxSeq.get() as number) - first + 1;
+    const last = this.selectMaxSeq.get() as number;
+    let count = last - first + 1;
+    for (const [from, to] of this.seqSkips) if (from > first && to < last) count -= to - from + 1;
+    return count;
   }
 
   /** ts of the first reading (in seq order) after `seq`, or null when there is none. */
@@ -285,8 +298,7 @@ function toReading(row: ReadingRow): StoredReading {
     code: row.code,
     value: row.value,
     unit: row.unit,
-    // An unknown code can only come from a newer agent's rows; D (fault) is the safe reading of it.
-    flag: CODE_TO_FLAG.get(row.flag) ?? 'D',
+    flag: flagOfCode(row.flag),
   };
   // Absent rather than null when not stored, so readings of producers without QC read back as written.
   if (row.qc !== null) reading.qc = unpackQc(row.qc, row.value === null);

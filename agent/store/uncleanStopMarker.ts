@@ -1,5 +1,5 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { writeFileDurably } from './durableFile.js';
 
 /**
  * `<database>.in-use`: written when the agent opens its database and removed once it has closed it
@@ -43,16 +43,7 @@ export class UncleanStopMarker {
 
   /** Durably: a marker lost in the page cache by a power cut would hide the very case it is for. */
   write(content: MarkerContent): void {
-    const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, JSON.stringify(content));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
-    syncDirectory(dirname(this.path));
+    writeFileDurably(this.path, JSON.stringify(content));
   }
 
   remove(): void {
@@ -64,17 +55,4 @@ function pickCorrupt(parsed: Partial<MarkerContent>): Pick<MarkerContent, 'corru
   const c = parsed.corrupt;
   if (c === undefined || typeof c.reason !== 'string') return {};
   return { corrupt: { reason: c.reason, at: Number(c.at ?? 0) } };
-}
-
-/** fsync of the directory makes a new or renamed entry survive a power cut (ext4 and others). */
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Not supported everywhere (some filesystems refuse fsync on a directory): the file itself is synced.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { StationConfig } from '../config/schema.js';
+import { findPackageVersion } from '../core/packageVersion.js';
 
 /** Version of the birth payload (the `v` field); see docs/mqtt-contract.md. */
 export const BIRTH_PAYLOAD_VERSION = 1;
@@ -21,25 +21,9 @@ export interface BirthInfo {
 
 let cachedVersion: string | undefined;
 
-/** The package version, read once; 'unknown' when package.json is not beside the code (bundled). */
+/** The package version, read once; 'unknown' when package.json is not above the code (bundled). */
 export function agentVersion(): string {
-  if (cachedVersion !== undefined) return cachedVersion;
-  cachedVersion = 'unknown';
-  // Source (agent/uplink) and build (dist/agent/uplink) sit at different depths below package.json.
-  for (const rel of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'station-agent' && typeof pkg.version === 'string') {
-        cachedVersion = pkg.version;
-        break;
-      }
-    } catch {
-      // try the next candidate
-    }
-  }
+  cachedVersion ??= findPackageVersion(import.meta.url) ?? 'unknown';
   return cachedVersion;
 }
 

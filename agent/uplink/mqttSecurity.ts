@@ -2,7 +2,6 @@ import type { IClientOptions } from 'mqtt';
 import { type CredentialProblem, readMqttCredentials } from '../config/mqttCredentials.js';
 import type { MqttUplinkConfig } from '../config/schema.js';
 import type { ErrorCode } from '../core/errors.js';
-import type { Logger } from '../core/log.js';
 
 /**
  * The security side of connecting an MQTT uplink: the login and TLS options, read afresh for every
@@ -112,57 +111,6 @@ export function expectedServername(url: string, servername: string | undefined):
   if (servername !== undefined) return servername;
   try {
     return new URL(url).hostname;
-  } catch {
-    return '?';
-  }
-}
-
-/**
- * Logs a TLS or login failure clearly (error level, code, reason) once per kind: the same failure at
- * every retry would flood the journal, while a new kind (the CA was fixed, now the password is wrong)
- * is news. Any other client error, and repeats, go to debug. reset() after a successful connect.
- */
-export class ConnectFailureLog {
-  private last: string | null = null;
-
-  constructor(
-    private readonly deps: {
-      log: Logger;
-      uplink: string;
-      url: string;
-      tls?: { servername?: string } | undefined;
-    },
-  ) {}
-
-  report(err: Error): void {
-    const { log, uplink, url, tls } = this.deps;
-    const failure = classifyConnectFailure(err, expectedServername(url, tls?.servername));
-    if (failure === null || failure.reason === this.last) {
-      log.debug({ err, uplink }, 'uplink MQTT client error');
-      return;
-    }
-    this.last = failure.reason;
-    const context = {
-      code: failure.code,
-      reason: failure.reason,
-      errorCode: (err as NodeJS.ErrnoException).code,
-      detail: err.message,
-      uplink,
-      broker: hostOf(url),
-    };
-    if (failure.code === 'UPLINK_TLS_FAILED') log.error(context, 'uplink TLS connection failed');
-    else log.error(context, 'uplink login refused by the broker');
-  }
-
-  reset(): void {
-    this.last = null;
-  }
-}
-
-/** host:port only: the url may carry credentials. */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
   } catch {
     return '?';
   }

@@ -1,4 +1,4 @@
-import { type IClientOptions, type MqttClient, connect as mqttConnect } from 'mqtt';
+import { type MqttClient, connect as mqttConnect } from 'mqtt';
 import type { MqttUplinkConfig } from '../config/schema.js';
 import { type Backoff, createBackoff } from '../core/backoff.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
@@ -13,12 +13,15 @@ import type { BatchOrigin } from './batchOrigin.js';
 import type { Batch } from './batchTracker.js';
 import { type BirthInfo, encodeBirthPayload } from './birthPayload.js';
 import type { MqttCommands } from './mqttCommands.js';
-import { ConnectFailureLog, secureConnectOptions } from './mqttSecurity.js';
+import { hostOf } from './mqttConnectFailure.js';
+import { MqttConnector } from './mqttConnector.js';
+import { type MqttWireVersion, wireVersionLabel } from './mqttProtocol.js';
 import { mqttStreams, publishTopic } from './mqttStreams.js';
 import { uplinkCommands } from './mqttUplinkCommands.js';
 import { OutboxPump, type OutboxStream } from './outboxStream.js';
 import type { WirePayload } from './payloadEncoding.js';
 import { birthTopic, statusTopic } from './readingsPayload.js';
+import type { UplinkLastError } from './uplinkError.js';
 
 export interface MqttUplinkDeps {
   config: MqttUplinkConfig;
@@ -61,6 +64,8 @@ export interface MqttUplinkStats {
   lastConfirmAt: number | null;
   /** Aggregate records stored after the aggregates cursor; 0 without an aggregates stream. */
   aggregatesBacklog: number;
+  /** Why the uplink is not connected (since the first failure of the current run); null when connected. */
+  lastError: UplinkLastError | null;
 }
 
 /** stop() budget: wait for PUBACKs, then for the `offline` status, then for DISCONNECT; ~2 s in all. */
@@ -79,7 +84,6 @@ type State = 'idle' | 'running' | 'stopping' | 'stopped';
 export class MqttUplink {
   readonly id: string;
   private readonly deps: MqttUplinkDeps;
-  private readonly connectFn: typeof mqttConnect;
   private readonly statusTopic: string;
   private readonly readings: OutboxStream<StoredReading>;
   private readonly aggregates: OutboxStream<StoredAggregate> | null;
@@ -96,15 +100,24 @@ export class MqttUplink {
   private readonly commands: MqttCommands;
   /** Last seq committed when the current connection came up: rows up to it are backlog (historical). */
   private liveFromSeq = 0;
-  private readonly failureLog: ConnectFailureLog;
+  private readonly connector: MqttConnector;
+  /** The MQTT version of the current client. */
+  private version: MqttWireVersion = 5;
 
   constructor(deps: MqttUplinkDeps) {
     const { config, stationId, clock, log } = deps;
     this.deps = deps;
     this.id = config.id;
-    this.connectFn = deps.connect ?? mqttConnect;
-    this.failureLog = new ConnectFailureLog({ log, uplink: config.id, url: config.url, tls: config.tls });
     this.statusTopic = statusTopic(config.topicPrefix, stationId);
+    this.connector = new MqttConnector({
+      config,
+      stationId,
+      statusTopic: this.statusTopic,
+      clock,
+      log,
+      connect: deps.connect ?? mqttConnect,
+      env: deps.env ?? process.env,
+    });
     const streams = mqttStreams(
       deps,
       (topic, payload) => this.publish(topic, payload),
@@ -153,65 +166,49 @@ export class MqttUplink {
       connected: this.connected,
       ...readings,
       aggregatesBacklog: this.aggregates?.stats().backlog ?? 0,
+      lastError: this.connector.error,
     };
   }
 
   /**
-   * Publishes on the current connection; the promise settles with the PUBACK (or PUBCOMP). A readings
-   * batch carries its encoding in the MQTT 5 content type and payload format indicator.
+   * Publishes on the current connection; the promise settles with the PUBACK (or PUBCOMP). Under
+   * MQTT 5 a readings batch carries its encoding in the content type and payload format indicator;
+   * MQTT 3.1.1 has no properties, and the payload's first bytes tell the encodings apart anyway.
    */
   private publish(topic: string, payload: string | WirePayload): Promise<unknown> {
     const client = this.client;
     if (client === null) return Promise.reject(new Error('not connected'));
     const { qos } = this.deps.config;
     if (typeof payload === 'string') return client.publishAsync(topic, payload, { qos });
+    if (this.version !== 5) return client.publishAsync(topic, payload.body, { qos });
     return client.publishAsync(topic, payload.body, { qos, properties: payload.properties });
   }
 
   private connect(): void {
     this.reconnectTimer = null;
-    const { config, stationId, log } = this.deps;
-    const secure = secureConnectOptions(config, this.deps.env ?? process.env);
-    if (!secure.ok) {
-      const problems = secure.problems.map((p) => `${p.path.join('.')}: ${p.message}`);
-      log.error(
-        { code: 'UPLINK_CREDENTIALS_UNREADABLE', uplink: this.id, problems },
-        'uplink cannot read its credentials',
-      );
+    const opened = this.connector.open();
+    if (opened === null) {
       this.scheduleReconnect();
       return;
     }
-    const options: IClientOptions = {
-      clientId: config.clientId ?? `station-agent-${stationId}-${config.id}`,
-      ...secure.options,
-      keepalive: Math.max(1, Math.round(config.keepalive / 1000)),
-      clean: true,
-      reconnectPeriod: 0,
-      resubscribe: false,
-      queueQoSZero: false,
-      // mqtt-packet's default pre-builds 65 536 two-byte Buffers (~6 MB of heap, docs/performance.md
-      // workload 6) to save one tiny allocation per packet: not worth it at a station's packet rate.
-      writeCache: false,
-      // MQTT 5 for commands: response topic and correlation data. mosquitto 2, EMQX, HiveMQ have it.
-      protocolVersion: 5,
-      will: { topic: this.statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
-    };
-    let client: MqttClient;
-    try {
-      client = this.connectFn(config.url, options);
-    } catch (err) {
-      log.error({ err, uplink: this.id }, 'uplink could not create an MQTT client');
-      this.scheduleReconnect();
-      return;
-    }
+    const { client, version } = opened;
     this.client = client;
-    client.on('connect', () => this.onConnect(client));
+    this.version = version;
+    // The first error of the attempt (or, once connected, of the connection) says why it closed.
+    let error: Error | null = null;
+    client.on('connect', () => {
+      error = null;
+      this.onConnect(client);
+    });
     client.on('message', (topic, payload, packet) => {
       void this.commands.handle(client, topic, payload, packet);
     });
-    client.on('close', () => this.dropConnection(client, 'connection closed'));
+    client.on('close', () => this.onClose(client, error));
     // Without an 'error' listener an EventEmitter error would crash the process; 'close' follows it.
-    client.on('error', (err) => this.failureLog.report(err));
+    client.on('error', (err) => {
+      error ??= err;
+      this.deps.log.debug({ err, uplink: this.id }, 'uplink MQTT client error');
+    });
   }
 
   private onConnect(client: MqttClient): void {
@@ -222,15 +219,19 @@ export class MqttUplink {
       cursors = this.pump.open();
     } catch (err) {
       log.error({ err, uplink: this.id }, 'uplink cannot read its cursor; disconnecting');
-      this.dropConnection(client, 'cursor unreadable');
+      this.dropConnection(client, 'cursor unreadable', 'STORE_FAILED');
       return;
     }
     this.connected = true;
     this.liveFromSeq = this.deps.store.lastSeq();
     this.failures = 0;
-    this.failureLog.reset();
+    this.connector.connected(this.version);
     this.backoff.reset();
-    log.info({ uplink: this.id, broker: brokerHost(this.deps.config.url), cursors }, 'uplink connected');
+    const protocol = wireVersionLabel(this.version);
+    log.info(
+      { uplink: this.id, broker: hostOf(this.deps.config.url), protocol, cursors },
+      'uplink connected',
+    );
     void client
       .publishAsync(this.statusTopic, 'online', { qos: 1, retain: true })
       .catch((err: unknown) =>
@@ -273,20 +274,38 @@ export class MqttUplink {
     );
   }
 
-  /** Forgets the connection and its in-flight batches; reconnects unless stopping. Idempotent per client. */
-  private dropConnection(client: MqttClient, reason: string): void {
+  /** The client closed: a connection lost, or an attempt the broker never accepted. */
+  private onClose(client: MqttClient, error: Error | null): void {
     if (client !== this.client) return;
-    const { log } = this.deps;
+    if (this.connected) {
+      const reason = error === null ? 'connection lost' : `connection lost: ${error.message}`;
+      this.dropConnection(client, reason, 'UPLINK_CONNECTION_LOST');
+      return;
+    }
+    const end = this.connector.attemptFailed(this.version, error);
+    this.dropConnection(client, end.reason, end.code, end.immediately);
+  }
+
+  /** Forgets the connection and its in-flight batches; reconnects unless stopping. Idempotent per client. */
+  private dropConnection(client: MqttClient, reason: string, code: string | null, immediately = false): void {
+    if (client !== this.client) return;
+    const { log, clock } = this.deps;
     const wasConnected = this.connected;
     this.client = null;
     this.connected = false;
     this.pump.close();
     client.end(true);
     if (this.state !== 'running') return;
+    this.connector.lost(reason, code);
+    if (immediately) {
+      // The MQTT 3.1.1 fallback: not a failure to back off from.
+      this.reconnectTimer = clock.setTimeout(() => this.connect(), 0);
+      return;
+    }
     this.failures++;
     const delay = this.scheduleReconnect();
-    // One warning per outage; repeated failed attempts only at debug level.
-    const level = wasConnected || this.failures === 1 ? 'warn' : 'debug';
+    // A lost connection is news; failed attempts are reported by the failure log (once per kind).
+    const level = wasConnected ? 'warn' : 'debug';
     log[level]({ uplink: this.id, reason, retryInMs: delay, attempts: this.failures }, 'uplink disconnected');
   }
 
@@ -313,7 +332,7 @@ export class MqttUplink {
     );
     // The batch cannot be retried alone without breaking the contiguous-prefix rule; a new connection
     // resends everything after each cursor in order.
-    this.dropConnection(client, 'publish failed');
+    this.dropConnection(client, 'publish failed', 'UPLINK_PUBLISH_FAILED');
   }
 
   private async shutdown(): Promise<void> {
@@ -365,14 +384,5 @@ export class MqttUplink {
         },
       );
     });
-  }
-}
-
-/** host:port of the broker URL, for logs: the URL itself may carry credentials. */
-function brokerHost(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return '?';
   }
 }

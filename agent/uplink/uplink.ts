@@ -1,3 +1,5 @@
+import type { UplinkLastError } from './uplinkError.js';
+
 /**
  * What the composition root knows of an uplink, whatever its transport (MQTT, HJ 212): it can be
  * started and stopped and reports how far behind it is. Each uplink keeps its own cursors in the
@@ -19,6 +21,11 @@ export interface UplinkStats {
   lastConfirmAt: number | null;
   /** Aggregate records stored and not yet confirmed; 0 when the uplink sends none. */
   aggregatesBacklog: number;
+  /**
+   * Why the uplink is not connected: the last connection failure (or lost connection), with `at` the
+   * time of the first failure of the current run; null while connected and before the first attempt ends.
+   */
+  lastError: UplinkLastError | null;
 }
 
 export interface Uplink {

@@ -2,6 +2,7 @@ import type { PollResult } from '../../agent/acquisition/devicePoller.js';
 import { channelReading, logPollOutcome } from '../../agent/acquisition/pollOutcome.js';
 import type { AsciiConfig, ChannelConfig, DeviceConfig } from '../../agent/config/schema.js';
 import type { Clock } from '../../agent/core/clock.js';
+import { engineeringValue } from '../../agent/core/decimal.js';
 import { AgentError, type ErrorCode, isAgentError } from '../../agent/core/errors.js';
 import type { Logger } from '../../agent/core/log.js';
 import type { DataFlag, NewReading } from '../../agent/core/reading.js';
@@ -138,7 +139,8 @@ function channelValue(
   if (!fields) return { value: null, flag: 'B' };
   const n = text === undefined ? undefined : parseNumber(text);
   if (n === undefined) return { value: null, flag: 'D' };
-  const value = n * ch.scale + ch.offset;
+  // The analyzer sent decimal text: kept as parsed, and scale/offset applied on that decimal exactly.
+  const value = engineeringValue(n, ch.scale, ch.offset);
   return Number.isFinite(value) ? { value, flag: stateFlag } : { value: null, flag: 'D' };
 }
 

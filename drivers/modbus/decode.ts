@@ -1,4 +1,5 @@
 import type { RegisterType, WordOrder } from '../../agent/config/schema.js';
+import { DOUBLE_DIGITS } from '../../agent/core/decimal.js';
 
 /**
  * Register words <-> numbers. `words` are 16-bit register values exactly as read (FC03/FC04 return
@@ -19,6 +20,11 @@ import type { RegisterType, WordOrder } from '../../agent/config/schema.js';
  *
  * int64/uint64 are returned as a JS number: exact up to 2^53, rounded to the nearest double beyond
  * (acceptable for analyzer counters; readings are doubles end to end anyway).
+ *
+ * float32 is returned as the decimal the instrument meant, not as the double nearest the float: the
+ * register 0x40F33333 reads 7.6 (not 7.599999904632568), the shortest decimal that is the same float32
+ * (shortestFloat32). Every later step (store, MQTT, HJ 212, exports) then sees the same clean number,
+ * and two honest systems reading the same analyzer agree. See docs/values.md.
  */
 
 const ORDER_SWITCHES: Record<WordOrder, { swapWords: boolean; swapBytes: boolean }> = {
@@ -64,7 +70,7 @@ export function decodeValue(words: readonly number[], type: RegisterType, order:
     case 'uint32':
       return view.getUint32(0);
     case 'float32':
-      return view.getFloat32(0);
+      return shortestFloat32(view.getFloat32(0));
     case 'int64':
       return Number(view.getBigInt64(0));
     case 'uint64':
@@ -72,6 +78,41 @@ export function decodeValue(words: readonly number[], type: RegisterType, order:
     case 'float64':
       return view.getFloat64(0);
   }
+}
+
+/** Significant digits that always suffice to tell float32 values apart (IEEE 754: ⌈24·log10 2⌉ + 1). */
+const FLOAT32_DIGITS = 9;
+
+/**
+ * Significant digits a decoded value of `type` carries: what `raw × scale` may keep (engineeringValue).
+ * A float32 is told apart from its neighbours by 9; integers and float64 by a double's 15.
+ */
+export function significantDigits(type: RegisterType): number {
+  return type === 'float32' ? FLOAT32_DIGITS : DOUBLE_DIGITS;
+}
+
+/**
+ * The shortest decimal (1 to 9 significant digits) that reads back as the same float32: `Math.fround`
+ * of the result is `f`, and no decimal with fewer digits is. `f` must be a float32 value (decoded from
+ * a register, or Math.fround); NaN, ±Infinity and ±0 are returned as they are.
+ *
+ * For each length p the nearest p-digit decimal is tried first, then its two p-digit neighbours: next
+ * to a power of two the float's rounding interval is lopsided (the gap below is half the gap above),
+ * so the nearest p-digit decimal can fall outside while the next one up lies inside.
+ */
+export function shortestFloat32(f: number): number {
+  if (!Number.isFinite(f) || f === 0) return f;
+  for (let p = 1; p <= FLOAT32_DIGITS; p++) {
+    const text = f.toExponential(p - 1); // "7.6e+0": the nearest p-digit decimal
+    const at = text.indexOf('e');
+    const mantissa = BigInt(text.slice(0, at).replace('.', ''));
+    const exponent = Number(text.slice(at + 1)) - (p - 1);
+    for (const m of [mantissa, mantissa - 1n, mantissa + 1n]) {
+      const candidate = Number(`${m}e${exponent}`);
+      if (Math.fround(candidate) === f) return candidate;
+    }
+  }
+  return f; // unreachable for a float32: 9 digits always round-trip
 }
 
 /**

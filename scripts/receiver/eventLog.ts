@@ -18,8 +18,15 @@ interface EventsBatch {
   events: StationEventMessage[];
 }
 
-/** Kinds that mean data is missing upstream for good, or numbering restarts: never to be missed in a log. */
-export const ALARM_KINDS: ReadonlySet<string> = new Set(['data-loss', 'store-set-aside']);
+/**
+ * Kinds that mean data is missing upstream for good, or numbering restarts or jumps: never to be
+ * missed in a log.
+ */
+export const ALARM_KINDS: ReadonlySet<string> = new Set([
+  'data-loss',
+  'store-set-aside',
+  'store-seqs-skipped',
+]);
 
 export interface AcceptedEvents {
   station: string;
@@ -69,6 +76,15 @@ export function describeAlarm(station: string, e: StationEventMessage): string {
         `ALARM station ${station}: its database was damaged and set aside as ${String(e.file)} ` +
         `(${String(e.reason)}); a new database started, seqs restart at 1 (event ${e.id} at ${e.ts})`
       );
+    case 'store-seqs-skipped': {
+      const r = e.readings as { from?: unknown; to?: unknown } | null | undefined;
+      const seqs = r ? `seqs ${String(r.from)}..${String(r.to)} will never come` : 'no seqs skipped';
+      return (
+        `ALARM station ${station}: it stopped uncleanly with storage.synchronous normal (a power cut?): ` +
+        `what it had not synced may be lost; numbering resumes above what it may have sent: ${seqs} ` +
+        `(event ${e.id} at ${e.ts})`
+      );
+    }
     default:
       return `station ${station}: event ${e.kind} ${JSON.stringify(e)}`;
   }

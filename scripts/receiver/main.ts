@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
+import { MQTT_PROTOCOL_SETTINGS, type MqttProtocolSetting } from '../../agent/config/mqttProtocolSchema.js';
 import { Receiver } from './receiver.js';
 
 /**
  * `npm run receiver -- --url mqtt://broker:1883 --station 320700W001 [--prefix stations]
- *  [--state receiver-state.json] [--share group] [--client-id id]`
+ *  [--state receiver-state.json] [--share group] [--client-id id] [--protocol auto|5|3.1.1]`
  * Prints each accepted reading as a JSON line on stdout; gaps and replies go to stderr.
  */
 const { values } = parseArgs({
@@ -15,10 +16,14 @@ const { values } = parseArgs({
     share: { type: 'string' },
     'client-id': { type: 'string' },
     'no-gaps': { type: 'boolean', default: false },
+    protocol: { type: 'string', default: 'auto' },
   },
 });
-if (!values.url || !values.station) {
-  process.stderr.write('usage: npm run receiver -- --url mqtt://host:1883 --station ID [--share group]\n');
+const protocol = values.protocol as MqttProtocolSetting;
+if (!values.url || !values.station || !MQTT_PROTOCOL_SETTINGS.includes(protocol)) {
+  process.stderr.write(
+    'usage: npm run receiver -- --url mqtt://host:1883 --station ID [--share group] [--protocol auto|5|3.1.1]\n',
+  );
   process.exit(2);
 }
 const receiver = new Receiver({
@@ -29,6 +34,7 @@ const receiver = new Receiver({
   ...(values.share ? { share: values.share } : {}),
   ...(values['client-id'] ? { clientId: values['client-id'] } : {}),
   ...(values['no-gaps'] ? { gapCheck: false } : {}),
+  protocolVersion: protocol,
   onReadings: (station, readings) => {
     for (const r of readings) process.stdout.write(`${JSON.stringify({ station, ...r })}\n`);
   },
@@ -38,7 +44,12 @@ const receiver = new Receiver({
   },
   log: (message) => process.stderr.write(`${new Date().toISOString()} ${message}\n`),
 });
-await receiver.start();
+try {
+  await receiver.start();
+} catch (err) {
+  process.stderr.write(`receiver: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
 process.stderr.write(`receiving ${values.prefix}/${values.station}/readings and /events\n`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

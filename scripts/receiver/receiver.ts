@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type MqttClient } from 'mqtt';
+import type { MqttProtocolSetting } from '../../agent/config/mqttProtocolSchema.js';
+import { describeConnectFailure } from '../../agent/uplink/mqttConnectFailure.js';
+import { isProtocolRefusal, type MqttWireVersion } from '../../agent/uplink/mqttProtocol.js';
 import { decodeReadingsPayload } from '../../agent/uplink/payloadEncoding.js';
 import { DedupeState } from './dedupeState.js';
 import { ALARM_KINDS, describeAlarm, EventLog, type StationEventMessage } from './eventLog.js';
@@ -31,6 +34,13 @@ export interface ReceiverOptions {
   statePath?: string | null;
   /** MQTT 5 shared subscription group: receivers with the same group share the messages. */
   share?: string;
+  /**
+   * MQTT version: `auto` (default) asks for 5 and, when the broker refuses it or closes the first
+   * connection unanswered, receives with 3.1.1; `5`; or `3.1.1`. Under 3.1.1 there are no shared
+   * subscriptions (`share` is refused), no session expiry (a `clientId` session lasts until the
+   * broker drops it), and resend requests carry no response topic (replies come on reply/resend).
+   */
+  protocolVersion?: MqttProtocolSetting;
   /** Look for gaps and ask for resends; default on, off with `share` (see the contract's notes). */
   gapCheck?: boolean;
   /** A gap must stay open this long before a resend is asked: a reconnect backlog may fill it first. */
@@ -68,6 +78,8 @@ export class Receiver {
   private readonly state: DedupeState;
   private readonly prefix: string;
   private client: MqttClient | null = null;
+  /** The MQTT version the receiver connected with. */
+  private version: MqttWireVersion = 5;
   private timer: NodeJS.Timeout | null = null;
   /** The db of the newest batch seen: gaps are looked for in that store's seqs. */
   private currentDb: string | undefined;
@@ -80,36 +92,83 @@ export class Receiver {
     this.prefix = `${opts.topicPrefix ?? 'stations'}/${opts.station}`;
   }
 
-  /** Resolves once subscribed. */
+  /** Resolves once subscribed; rejects when the broker refuses the connection (e.g. not authorized). */
   async start(): Promise<void> {
+    const { share } = this.opts;
+    const setting = this.opts.protocolVersion ?? 'auto';
+    if (share !== undefined && setting === '3.1.1') throw new Error(SHARE_NEEDS_5);
+    const first = await this.connectWith(setting === '3.1.1' ? 4 : 5, setting === 'auto');
+    if (first.fellBack) {
+      if (share !== undefined)
+        throw new Error(`the broker does not speak MQTT 5 (${first.why}): ${SHARE_NEEDS_5}`);
+      this.log(`the broker does not speak MQTT 5 (${first.why}); receiving with MQTT 3.1.1`);
+      await this.connectWith(4, false);
+    }
+    if (this.opts.gapCheck ?? share === undefined) this.timer = setInterval(() => this.checkGaps(), 250);
+  }
+
+  /**
+   * Connects and subscribes. With `mayFallBack`, an MQTT 5 CONNECT refused for its version (CONNACK
+   * 1 or 132) or closed unanswered ends this client and reports `fellBack` instead.
+   */
+  private connectWith(
+    version: MqttWireVersion,
+    mayFallBack: boolean,
+  ): Promise<{ fellBack: boolean; why: string }> {
     const { url, clientId, share } = this.opts;
     const client = connect(url, {
-      protocolVersion: 5,
+      protocolVersion: version,
       clientId: clientId ?? `receiver-${randomUUID().slice(0, 8)}`,
       clean: clientId === undefined,
       // A persistent session outlives a short disconnect: the broker keeps queueing QoS 1 messages.
-      ...(clientId ? { properties: { sessionExpiryInterval: 3600 } } : {}),
+      // MQTT 3.1.1 has no expiry: the broker keeps the session until it decides otherwise.
+      ...(clientId && version === 5 ? { properties: { sessionExpiryInterval: 3600 } } : {}),
       reconnectPeriod: 500,
     });
     this.client = client;
-    client.on('error', (err) => this.log(`mqtt error: ${err.message}`));
-    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    this.version = version;
     const readings = `${this.prefix}/readings`;
     const subscription = share ? `$share/${share}/${readings}` : readings;
     const events = `${this.prefix}/events`;
     const eventsSubscription = share ? `$share/${share}/${events}` : events;
-    await new Promise<void>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
+      let connected = false;
+      let error: Error | null = null;
+      const giveUp = (why: string, fallBack: boolean) => {
+        client.end(true);
+        if (fallBack) resolve({ fellBack: true, why });
+        else reject(new Error(`could not connect to ${url}: ${why}`));
+      };
+      client.on('error', (err) => {
+        this.log(`mqtt error: ${err.message}`);
+        if (connected) return;
+        error ??= err;
+        const code = (err as { code?: unknown }).code;
+        // A CONNACK refusal: mqtt.js does not retry it, and retrying would get the same answer.
+        if (typeof code === 'number') {
+          const why = describeConnectFailure(err, { url, servername: undefined, version }).reason;
+          giveUp(why, mayFallBack && version === 5 && isProtocolRefusal(code));
+        }
+      });
+      client.on('close', () => {
+        // Closed before any answer and without an error: some 3.1.1-only brokers answer MQTT 5 so.
+        if (!connected && error === null && mayFallBack && version === 5) {
+          giveUp('the broker closed the connection without answering the CONNECT', true);
+        }
+        error = null;
+      });
+      client.on('message', (topic, payload) => this.onMessage(topic, payload));
       client.once('connect', () => {
+        connected = true;
         client
           .subscribeAsync({
             [subscription]: { qos: 1 },
             [eventsSubscription]: { qos: 1 },
             [`${this.prefix}/reply/resend`]: { qos: 1 },
           })
-          .then(() => resolve(), reject);
+          .then(() => resolve({ fellBack: false, why: '' }), reject);
       });
     });
-    if (this.opts.gapCheck ?? share === undefined) this.timer = setInterval(() => this.checkGaps(), 250);
   }
 
   async stop(): Promise<void> {
@@ -214,10 +273,15 @@ export class Receiver {
       from: new Date(gap.afterTs).toISOString(),
       to: new Date(gap.beforeTs).toISOString(),
     };
+    // MQTT 3.1.1 has no response topic: the reply comes on reply/resend, subscribed anyway.
+    const properties =
+      this.version === 5
+        ? { responseTopic: `${this.prefix}/reply/resend`, correlationData: Buffer.from(id) }
+        : undefined;
     void this.client
       ?.publishAsync(`${this.prefix}/cmd/resend`, JSON.stringify(body), {
         qos: 1,
-        properties: { responseTopic: `${this.prefix}/reply/resend`, correlationData: Buffer.from(id) },
+        ...(properties ? { properties } : {}),
       })
       .catch((err: unknown) => this.log(`resend request failed: ${String(err)}`));
   }
@@ -226,6 +290,9 @@ export class Receiver {
     this.opts.log?.(message);
   }
 }
+
+const SHARE_NEEDS_5 =
+  'shared subscriptions (--share) need MQTT 5; use --protocol 5 or auto with an MQTT 5 broker, or leave out --share';
 
 /** Dedupe state key: (station, db); payloads from agents without `db` key by station alone. */
 export function dedupeKey(station: string, db: unknown): string {

@@ -104,7 +104,15 @@ export async function startAsciiSimulator(opts: StartAsciiSimulatorOptions): Pro
   const tickMs = typeof def.updateInterval === 'number' ? def.updateInterval : parseMs(def.updateInterval);
   const sources = new Map<string, ValueSource>();
   for (const [name, spec] of Object.entries(def.values)) {
-    sources.set(name, createValueSource(spec, { seed: opts.seed ?? 1, key: `${def.name}/${name}`, tickMs }));
+    sources.set(
+      name,
+      createValueSource(spec, {
+        seed: opts.seed ?? 1,
+        key: `${def.name}/${name}`,
+        tickMs,
+        originMs: started,
+      }),
+    );
   }
   const requestEnd = parseEscapes(def.terminator);
   const replyEnd = parseEscapes(def.replyTerminator);

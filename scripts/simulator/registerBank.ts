@@ -81,6 +81,7 @@ export class UnitRegisters {
           seed: opts.seed,
           key: `${spec.unit}/${p.name}`,
           tickMs: this.tickMs,
+          originMs: opts.originMs,
         }),
       );
       if (p.table === 'coil' || p.table === 'discrete') {

@@ -55,6 +55,18 @@ export const generatorSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('state') }),
   // 1 while the unit's state equals `value`, else 0: discrete-input state bits.
   z.strictObject({ kind: z.literal('stateIs'), value: z.number().int().min(0).max(65535) }),
+  // One register of a BCD timestamp YYMM DDhh mmss (as cycle analyzers report their last
+  // measurement): the wall-clock time rounded down to `every` (the analyzer's cycle), in the
+  // analyzer's clock at `utcOffset`. Use type uint16; 0x2611 is served as the number 0x2611.
+  z.strictObject({
+    kind: z.literal('bcdClock'),
+    field: z.enum(['YYMM', 'DDhh', 'mmss']),
+    every: durationMs.default(1000),
+    utcOffset: z
+      .string()
+      .regex(/^[+-]\d{2}:\d{2}$/, { message: 'expected an offset such as "+08:00"' })
+      .default('+00:00'),
+  }),
 ]);
 
 const nameRe = /^[A-Za-z0-9_-]{1,64}$/;

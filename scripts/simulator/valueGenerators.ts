@@ -20,6 +20,8 @@ export interface SourceOptions {
   /** Stable identity of the point (e.g. "7/cod"): different points get independent noise. */
   key: string;
   tickMs: number;
+  /** Wall-clock time (epoch ms) of tick 0; only clock generators (bcdClock) use it. Default 0. */
+  originMs?: number;
 }
 
 /** FNV-1a: turns a point key into a 32-bit salt. */
@@ -85,7 +87,35 @@ export function createValueSource(spec: GeneratorSpec, opts: SourceOptions): Val
       return { at: (_tick, state) => state };
     case 'stateIs':
       return { at: (_tick, state) => (state === spec.value ? 1 : 0) };
+    case 'bcdClock':
+      return bcdClock(spec, opts);
   }
+}
+
+type BcdClockSpec = Extract<GeneratorSpec, { kind: 'bcdClock' }>;
+
+/** One word of the BCD time YYMM DDhh mmss, of the start of the current `every` period in local time. */
+function bcdClock(spec: BcdClockSpec, opts: SourceOptions): ValueSource {
+  const sign = spec.utcOffset.startsWith('-') ? -1 : 1;
+  const offsetMs =
+    sign * (Number(spec.utcOffset.slice(1, 3)) * 60 + Number(spec.utcOffset.slice(4, 6))) * 60_000;
+  const bcd = (n: number) => (Math.floor(n / 10) << 4) | (n % 10);
+  const word = (hi: number, lo: number) => (bcd(hi) << 8) | bcd(lo);
+  return {
+    at: (tick) => {
+      const local = (opts.originMs ?? 0) + tick * opts.tickMs + offsetMs;
+      // getUTC* of the shifted time read the analyzer's local clock.
+      const t = new Date(Math.floor(local / spec.every) * spec.every);
+      switch (spec.field) {
+        case 'YYMM':
+          return word(t.getUTCFullYear() % 100, t.getUTCMonth() + 1);
+        case 'DDhh':
+          return word(t.getUTCDate(), t.getUTCHours());
+        case 'mmss':
+          return word(t.getUTCMinutes(), t.getUTCSeconds());
+      }
+    },
+  };
 }
 
 type WalkSpec = Extract<GeneratorSpec, { kind: 'randomWalk' }>;

@@ -84,6 +84,7 @@ describe('columnar-deflate readings payload', () => {
         historicalAfter: 300_000,
         commands: { allow: ['ping'], resendRate: 5 },
         payload: { encoding: 'columnar-deflate' },
+        protocolVersion: 'auto',
         url: broker.url,
         topicPrefix: 'stations',
         qos: 1,

@@ -90,16 +90,19 @@ describe('station-agent export (built CLI, real store, agent connection open)', 
     expect(r.code, r.stderr).toBe(0);
     const expected = stored.filter((s) => s.ts >= T0 && s.ts < T0 + 86_400_000);
     const rows = rowsOf(r.stdout);
-    expect(r.stdout.startsWith('seq,ts,local_time,device,channel,code,value,unit,flag\r\n')).toBe(true);
+    // A byte order mark first (Excel on a Chinese Windows then reads UTF-8), then the header.
+    expect(
+      r.stdout.startsWith(
+        '\uFEFFseq,utc_time,station_time (Asia/Shanghai),device,channel,code,value,unit,flag\r\n',
+      ),
+    ).toBe(true);
     expect(rows).toHaveLength(expected.length);
     expect(rows.length).toBe(8640 * 3);
     expect(seqOf(rows[0]!)).toBe(expected[0]!.seq);
     expect(seqOf(rows.at(-1)!)).toBe(expected.at(-1)!.seq);
-    expect(rows[0]).toBe(
-      '1,2026-10-31T16:00:00.000Z,2026-11-01T00:00:00.000+08:00,nutrient,cod,w01018,0,mg/L,B',
-    );
+    expect(rows[0]).toBe('1,2026-10-31T16:00:00.000Z,2026-11-01 00:00:00,nutrient,cod,w01018,0,mg/L,B');
     expect(rows[2]).toBe(
-      '3,2026-10-31T16:00:00.000Z,2026-11-01T00:00:00.000+08:00,sonde,cond,w01014,0.2,"µS/cm, ""raw""",B',
+      '3,2026-10-31T16:00:00.000Z,2026-11-01 00:00:00,sonde,cond,w01014,0.2,"µS/cm, ""raw""",B',
     );
     // Not a terminal: the progress bar prints a plain line each tenth of the way.
     expect(r.stderr).toMatch(/^export: 25920\/25920/m);

@@ -13,6 +13,8 @@ import { StationAgent } from '../../agent/app/stationAgent.js';
 import { loadConfigText } from '../../agent/config/load.js';
 import type { Clock } from '../../agent/core/clock.js';
 import { silentLogger } from '../../agent/core/log.js';
+import { valueText } from '../../agent/core/valueText.js';
+import { channelDecimals } from '../../agent/hj212/factorFormats.js';
 import { formatHjTime, parseHjTime } from '../../agent/hj212/time.js';
 import { type PlatformHandle, startPlatform } from '../../scripts/platform/platformServer.js';
 import type { ReceivedFrame } from '../../scripts/platform/records.js';
@@ -59,13 +61,21 @@ describe('HJ 212 uplink to two platforms at once', () => {
     sim = await startSimulator({ mapFile: DEMO_MAP, port });
     a = await startPlatform({ version: '2017', mn: MN_A, pw: '123456', ack: false });
     b = await startPlatform({ version: '2025', mn: MN_B, pw: '654321', ack: true, sm4Key: KEY });
+    // The sonde's pH has the analyzer's code (w01001): kept off both platforms, which get the analyzer's.
+    const sonde = sondeDevice('lan', '1s');
+    const sondeKeepingPhLocal = {
+      ...sonde,
+      channels: sonde.channels.map((ch) =>
+        ch.id === 'ph' ? { ...ch, excludeUplinks: ['province', 'ministry'] } : ch,
+      ),
+    };
     const common = { host: '127.0.0.1', st: 21, rtdInterval: '5s', reconnect: { min: '200ms', max: '2s' } };
     const yaml = stringify({
       version: 1,
       station: { id: 'hj212-it', timezone: TZ },
       storage: { path: tmp.dbPath },
       buses: [{ id: 'lan', type: 'tcp', host: '127.0.0.1', port, timeout: '500ms', retries: 1 }],
-      devices: [nutrientDevice('lan', '1s'), sondeDevice('lan', '1s')],
+      devices: [nutrientDevice('lan', '1s'), sondeKeepingPhLocal],
       aggregation: { closeDelay: '2s' },
       uplinks: [
         {
@@ -228,17 +238,17 @@ describe('HJ 212 uplink to two platforms at once', () => {
     for (const p of [b, a]) {
       const r = await p.requestHistory('2051', begin, end, { timeoutMs: 20_000 });
       expect([r.qnRtn, r.exeRtn]).toEqual([1, 1]);
-      const got = new Map<string, number | null>();
+      const got = new Map<string, string | null>();
       for (const f of r.uploads) {
         for (const [code, fields] of f.segment.cp.factors) {
-          const avg = fields.get('Avg');
-          got.set(`${f.segment.cp.dataTime} ${code}`, avg === undefined ? null : Number(avg));
+          got.set(`${f.segment.cp.dataTime} ${code}`, fields.get('Avg') ?? null);
         }
       }
       expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
+      // The stored mean as text with its code's field format (COD N5.1, pH N2.2…; docs/values.md).
       for (const [k, avg] of expected) {
-        if (avg === null) expect(got.get(k)).toBeNull();
-        else expect(got.get(k)).toBeCloseTo(avg, 4);
+        const code = k.split(' ')[1]!;
+        expect(got.get(k), k).toBe(avg === null ? null : valueText(avg, channelDecimals({ code })));
       }
       // Wrapped: the station's 9011 comes before the first upload, its 9012 after the last.
       const seq = p.frames.filter((f) => f.segment.qn === r.qn || r.uploads.includes(f));

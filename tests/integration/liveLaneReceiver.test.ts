@@ -60,6 +60,7 @@ describe('live lane with the reference receiver', () => {
         historicalAfter: 300_000,
         commands: { allow: ['ping', 'resend'], resendRate: 5 },
         payload: { encoding: 'json' },
+        protocolVersion: 'auto',
         url: broker.url,
         topicPrefix: 'stations',
         qos: 1,

@@ -85,6 +85,7 @@ describe('MqttUplink against a real mosquitto', () => {
         historicalAfter: 300_000,
         commands: { allow: ['ping', 'status'], resendRate: 5 },
         payload: { encoding: 'json' },
+        protocolVersion: 'auto',
         url: broker!.url,
         topicPrefix: 'stations',
         qos: 1,

@@ -107,7 +107,11 @@ async function cli(args: string[]) {
 
 describe('operating a running agent', () => {
   it('serves status and metrics behind the token, shows a silent device failing, logs no secret', async () => {
-    const st = await station((bus) => [nutrientDevice(bus, INTERVAL), sondeDevice(bus, INTERVAL)]);
+    // A device name in Chinese, shown beside the id by `station-agent status` (issue 14).
+    const st = await station((bus) => [
+      { ...nutrientDevice(bus, INTERVAL), name: '营养盐分析仪' },
+      sondeDevice(bus, INTERVAL),
+    ]);
     const agent = startAgent(st.configPath);
 
     let status: StatusJson | null = null;
@@ -134,6 +138,14 @@ describe('operating a running agent', () => {
     const polls = series(first, 'station_agent_polls_total', 'device="nutrient",bus="lan"');
     expect(polls).not.toBeNull();
     expect(series(first, 'station_agent_uplink_backlog', 'uplink="center"')).not.toBeNull();
+    // The process's own metrics (prom-client's defaults) beside the agent's.
+    const plain = (name: string) => first.split('\n').find((l) => l.startsWith(`${name} `));
+    expect(Number(plain('process_resident_memory_bytes')?.split(' ')[1])).toBeGreaterThan(1e6);
+    expect(Number(plain('process_open_fds')?.split(' ')[1])).toBeGreaterThan(0);
+    expect(plain('process_cpu_seconds_total'), first).toBeDefined();
+    expect(plain('nodejs_eventloop_lag_p99_seconds'), first).toBeDefined();
+    expect(Number(plain('nodejs_heap_size_used_bytes')?.split(' ')[1])).toBeGreaterThan(0);
+    expect(first).toContain(`nodejs_version_info{version="${process.version}"`);
     await waitFor(
       async () =>
         (series(await scrape(), 'station_agent_polls_total', 'device="nutrient",bus="lan"') ?? 0) >
@@ -145,7 +157,7 @@ describe('operating a running agent', () => {
     // The CLI asks the same server, with the token from the same config.
     const shown = await cli(['status', '--config', st.configPath]);
     expect(shown.code).toBe(0);
-    expect(shown.out).toContain('nutrient');
+    expect(shown.out).toContain('nutrient (营养盐分析仪)');
     expect(shown.out).toContain('sonde');
     expect(shown.out).toContain('center');
 

@@ -267,9 +267,9 @@ describe('technician tools (built CLI, real ptys, RTU simulator)', () => {
     expect(out).toContain(`station-agent ${cmd}`);
   });
 
-  it('scan refuses a bad unit list with a clear error', async () => {
+  it('scan refuses a bad unit list with a clear error, exit 2 (a usage error)', async () => {
     const { code, out } = await cli(['scan', '--port', '/dev/ttyUSB0', '--units', '7-3']);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(out).toContain('range "7-3" runs backwards');
   });
 });

@@ -20,6 +20,7 @@ import type { Batch } from '../batchTracker.js';
 import { aggregateSource } from '../outboxSource.js';
 import { OutboxPump, type PumpedStream } from '../outboxStream.js';
 import type { Uplink, UplinkStats } from '../uplink.js';
+import { LastConnectionError } from '../uplinkError.js';
 import { CommandHandler } from './commandHandler.js';
 import { type ExchangeTiming, Hj212Link } from './hj212Link.js';
 import { dial, LinkUpkeep } from './linkUpkeep.js';
@@ -80,6 +81,7 @@ export class Hj212Uplink implements Uplink {
   private readonly backoff: Backoff;
   private readonly commands: CommandHandler;
   private readonly received: ReceivedVariants;
+  private readonly lastError: LastConnectionError;
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   private link: Hj212Link | null = null;
   private socket: Socket | null = null;
@@ -92,6 +94,7 @@ export class Hj212Uplink implements Uplink {
     const { config, station, clock, log } = deps;
     this.deps = deps;
     this.id = config.id;
+    this.lastError = new LastConnectionError(clock);
     this.settings = new LiveSettings(config, deps.settings, () => clock.now(), log);
     this.useKey(this.settings.sm4Key);
     this.received = new ReceivedVariants({
@@ -101,7 +104,7 @@ export class Hj212Uplink implements Uplink {
     });
     this.qn = createQnGenerator({ clock, timeZone: station.timezone });
     this.calendar = new PeriodCalendar(station.timezone);
-    this.owners = new FactorOwners(station.devices);
+    this.owners = new FactorOwners(station.devices, config.id);
     const intervalEnd = (ts: number) => rtdIntervalEnd(this.calendar, ts, this.settings.rtdIntervalMs);
     this.gate = new RealtimeGate({
       store: deps.readings,
@@ -211,6 +214,7 @@ export class Hj212Uplink implements Uplink {
       confirmed: (rt?.live.confirmed ?? 0) + (rt?.backlog.confirmed ?? 0),
       lastConfirmAt: Number.isFinite(lastConfirmAt) ? lastConfirmAt : null,
       aggregatesBacklog: (ag?.live.backlog ?? 0) + (ag?.backlog.backlog ?? 0),
+      lastError: this.lastError.current,
     };
   }
 
@@ -320,6 +324,7 @@ export class Hj212Uplink implements Uplink {
       return;
     }
     this.failures = 0;
+    this.lastError.connected();
     this.backoff.reset();
     log.info(
       { uplink: this.id, platform: `${config.host}:${config.port}`, backlog },
@@ -340,6 +345,8 @@ export class Hj212Uplink implements Uplink {
 
   private scheduleReconnect(reason: string, wasConnected = false): void {
     if (this.state !== 'running' || this.reconnectTimer !== null) return;
+    if (wasConnected) this.lastError.failed(`connection lost: ${reason}`, 'UPLINK_CONNECTION_LOST');
+    else this.lastError.failed(reason, 'UPLINK_CONNECT_FAILED');
     this.failures++;
     const delay = this.backoff.next();
     this.reconnectTimer = this.deps.clock.setTimeout(() => this.connect(), delay);

@@ -39,7 +39,7 @@ export function dial(opts: {
     socket.removeAllListeners();
     socket.on('error', () => {});
     socket.destroy();
-    opts.onFail(err?.message ?? 'connection closed');
+    opts.onFail(dialFailure(err, `${opts.host}:${opts.port}`, opts.timeoutMs));
   };
   socket.once('error', failed);
   socket.once('close', () => failed());
@@ -52,6 +52,28 @@ export function dial(opts: {
     opts.onOpen(socket);
   });
   return socket;
+}
+
+/** Why a dial failed, in words (the status page shows it as the uplink's last error). */
+export function dialFailure(err: Error | undefined, target: string, timeoutMs: number): string {
+  if (err === undefined) return `connection to ${target} closed before it opened`;
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ECONNREFUSED':
+      return `connection refused — nothing listens at ${target} (platform down, or wrong host/port)`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `host not found — check host and the station's DNS (${target})`;
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ENETDOWN':
+      return `${target} is unreachable — check the station's network and route`;
+    case 'ETIMEDOUT':
+      return `connection to ${target} timed out — check the network and firewall`;
+  }
+  if (err.message === 'connect timeout') {
+    return `no answer from ${target} within ${Math.round(timeoutMs / 1000)} s — check the network and firewall`;
+  }
+  return `connection to ${target} failed: ${err.message}`;
 }
 
 export interface UpkeepDeps {

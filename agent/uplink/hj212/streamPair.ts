@@ -13,9 +13,20 @@ import { groupAligned } from './realtimeGate.js';
  * ("#" cannot occur in an uplink id, so no other uplink's key collides).
  */
 
+/** The two kinds of data an HJ 212 uplink sends, each with its stream pair. */
+export type Hj212StreamName = 'realtime' | 'aggregates';
+
+/**
+ * What a stream pair persists under: its two cursor keys (uplink_cursors) and the uplink_settings
+ * key of its backlog ranges. Also read by `station-agent backlog` (cli/hj212Backlog.ts).
+ */
+export function streamPairKeys(uplinkId: string, name: Hj212StreamName) {
+  return { live: `${uplinkId}#${name}`, backlog: `${uplinkId}#${name}-backlog`, ranges: `backlog.${name}` };
+}
+
 export interface StreamPairOptions<Row> {
   uplinkId: string;
-  name: string;
+  name: Hj212StreamName;
   /** Rows the live stream may send (the real-time gate, or the aggregates table). */
   source: OutboxSource<Row>;
   /** Reads are cut between groups (one message each) so a message is never split across batches. */
@@ -38,7 +49,8 @@ export class StreamPair<Row> {
   constructor(opts: StreamPairOptions<Row>) {
     this.opts = opts;
     const { uplinkId, name, settings, cursors, clock, log, maxRows } = opts;
-    const rangesKey = `backlog.${name}`;
+    const keys = streamPairKeys(uplinkId, name);
+    const rangesKey = keys.ranges;
     let initial: SeqRange[] = [];
     try {
       initial = settings.get<SeqRange[]>(uplinkId, rangesKey)?.value ?? [];
@@ -57,7 +69,7 @@ export class StreamPair<Row> {
     this.live = new OutboxStream<Row>({
       ...common,
       name,
-      cursorKey: `${uplinkId}#${name}`,
+      cursorKey: keys.live,
       source: groupAligned(opts.source, opts.groupOf),
       // Several live batches may await their answers: a slow 9014 must not hold back new data.
       maxInFlight: 4,
@@ -66,7 +78,7 @@ export class StreamPair<Row> {
     this.backlog = new OutboxStream<Row>({
       ...common,
       name: `${name}-backlog`,
-      cursorKey: `${uplinkId}#${name}-backlog`,
+      cursorKey: keys.backlog,
       source: groupAligned(backlogSource(opts.source, this.ranges), opts.groupOf),
       maxInFlight: 1,
       send: (rows) => opts.send(rows, true),
@@ -80,8 +92,8 @@ export class StreamPair<Row> {
    */
   beginConnection(): SeqRange | null {
     const { uplinkId, name, cursors, source } = this.opts;
-    const liveKey = `${uplinkId}#${name}`;
-    this.ranges.prune(cursors.cursor(`${liveKey}-backlog`));
+    const { live: liveKey, backlog: backlogKey } = streamPairKeys(uplinkId, name);
+    this.ranges.prune(cursors.cursor(backlogKey));
     const live = cursors.cursor(liveKey);
     const head = source.lastSeq();
     if (head <= live) return null;

@@ -3,7 +3,9 @@ import type { PeriodCalendar, PeriodKind } from '../../aggregation/periods.js';
 import type { Hj212SendKind } from '../../config/hj212Schema.js';
 import type { StationConfig } from '../../config/schema.js';
 import type { StoredReading } from '../../core/reading.js';
+import { valueText } from '../../core/valueText.js';
 import { CN } from '../../hj212/codes.js';
+import { channelDecimals } from '../../hj212/factorFormats.js';
 import { formatHjTime } from '../../hj212/time.js';
 import type { StoredAggregate } from '../../store/aggregateStore.js';
 
@@ -12,8 +14,9 @@ import type { StoredAggregate } from '../../store/aggregateStore.js';
  * history handler build the same messages from the same rows.
  *
  * - Factor codes come from each channel's `code`. Two channels with the same code (a sonde's pH
- *   and an analyzer's pH) cannot be told apart upstream: the channel configured first is sent, the
- *   other stays local (FactorOwners).
+ *   and an analyzer's pH) cannot be told apart upstream: the config loader refuses that unless one
+ *   has `excludeUplinks: [<this uplink>]`, which keeps it local; should both reach here anyway, the
+ *   channel configured first is sent (FactorOwners).
  * - Real-time (2011): a snapshot per rtdInterval. Each interval [T − i, T) gives one message with
  *   DataTime T and, per factor, the latest reading in it: the values "as of" T, which is what a
  *   data logger sampling every i seconds reports.
@@ -36,16 +39,18 @@ export interface SentChannel {
   unit: string | null;
 }
 
-/** Which channel speaks for each factor code upstream, in config order. */
+/** Which channel speaks for each factor code to uplink `uplinkId`, in config order. */
 export class FactorOwners {
   private readonly byChannel = new Map<string, SentChannel & { order: number }>();
+  private readonly decimals = new Map<string, number | null>();
 
-  constructor(devices: StationConfig['devices']) {
+  constructor(devices: StationConfig['devices'], uplinkId: string) {
     const taken = new Set<string>();
     for (const d of devices) {
       if (!d.enabled) continue;
       for (const ch of d.channels) {
         if (ch.code === undefined || taken.has(ch.code)) continue;
+        if (ch.excludeUplinks?.includes(uplinkId)) continue;
         taken.add(ch.code);
         const order = this.byChannel.size;
         this.byChannel.set(key(d.id, ch.id), {
@@ -55,6 +60,7 @@ export class FactorOwners {
           unit: ch.unit ?? null,
           order,
         });
+        this.decimals.set(key(d.id, ch.id), channelDecimals(ch));
       }
     }
   }
@@ -62,6 +68,11 @@ export class FactorOwners {
   /** The code a channel is sent under, or undefined when it is not sent. */
   codeOf(device: string, channel: string): string | undefined {
     return this.byChannel.get(key(device, channel))?.code;
+  }
+
+  /** Digits after the point its values are sent with (factorFormats.ts); null: as measured. */
+  decimalsOf(device: string, channel: string): number | null {
+    return this.decimals.get(key(device, channel)) ?? null;
   }
 
   orderOf(device: string, channel: string): number {
@@ -87,16 +98,11 @@ export function rtdIntervalEnd(calendar: PeriodCalendar, ts: number, intervalMs:
 }
 
 /**
- * Values as text without float noise (a float32 22.535 reads 22.534999847 → "22.535"): 7
- * significant digits, as float32 analyzer values carry, but never fewer than the integer digits
- * plus 3 (a flow counter of 12345678.9 keeps its decimal), and never an exponent, which no
- * platform parses.
+ * A value as CP text: with `decimals` (the channel's, else its factor code's format) exactly that many
+ * digits after the point, else the value as measured; never an exponent (valueText.ts, docs/values.md).
  */
-export function formatValue(v: number): string {
-  const intDigits = Math.abs(v) >= 1 ? Math.floor(Math.log10(Math.abs(v))) + 1 : 0;
-  const s = String(Number(v.toPrecision(Math.min(15, Math.max(7, intDigits + 3)))));
-  if (!/e/i.test(s)) return s;
-  return Math.abs(v) < 1 ? v.toFixed(9).replace(/\.?0+$/, '') || '0' : v.toFixed(0);
+export function formatValue(v: number, decimals: number | null = null): string {
+  return valueText(v, decimals);
 }
 
 export interface RealtimeOptions {
@@ -151,7 +157,10 @@ export class RealtimeSnapshots {
         );
         for (const [code, r] of ordered) {
           // A reading without a value (flag B, D) still says why: the flag travels alone.
-          factors[code] = r.value === null ? { Flag: r.flag } : { Rtd: formatValue(r.value), Flag: r.flag };
+          factors[code] =
+            r.value === null
+              ? { Flag: r.flag }
+              : { Rtd: formatValue(r.value, owners.decimalsOf(r.device, r.channel)), Flag: r.flag };
         }
         const dataTime = formatHjTime(end, { timeZone: calendar.timeZone });
         return { cn: CN.realtimeData, at: end, dataTime, factors };
@@ -192,7 +201,11 @@ export function aggregateMessages(rows: readonly StoredAggregate[], opts: Aggreg
       };
       groups.set(id, msg);
     }
-    msg.factors[code] = aggregateFields(a, opts.insufficientFlag);
+    msg.factors[code] = aggregateFields(
+      a,
+      opts.insufficientFlag,
+      opts.owners.decimalsOf(a.device, a.channel),
+    );
     msg.orders.set(code, opts.owners.orderOf(a.device, a.channel));
   }
   return [...groups.values()].map(({ orders, ...msg }) => {
@@ -203,11 +216,16 @@ export function aggregateMessages(rows: readonly StoredAggregate[], opts: Aggreg
   });
 }
 
-function aggregateFields(a: StoredAggregate, insufficientFlag: AggregateFlag): Record<string, string> {
+function aggregateFields(
+  a: StoredAggregate,
+  insufficientFlag: AggregateFlag,
+  decimals: number | null,
+): Record<string, string> {
   const fields: Record<string, string> = {};
-  if (a.min !== null) fields.Min = formatValue(a.min);
-  if (a.avg !== null) fields.Avg = formatValue(a.avg);
-  if (a.max !== null) fields.Max = formatValue(a.max);
+  if (a.min !== null) fields.Min = formatValue(a.min, decimals);
+  if (a.avg !== null) fields.Avg = formatValue(a.avg, decimals);
+  if (a.max !== null) fields.Max = formatValue(a.max, decimals);
+  // Cou is an amount (m3, kg), not the concentration the factor's format is for: as measured.
   if (a.cou !== null) fields.Cou = formatValue(a.cou);
   fields.Flag = a.flag === 'H' ? insufficientFlag : a.flag;
   return fields;

@@ -118,6 +118,50 @@ describe('minute record from samples', () => {
   });
 });
 
+describe('no binary noise in records', () => {
+  const rules = { minValid: 1, flagShare: 0.75 };
+
+  it('a mean is held to 12 significant digits; counter increases add up as decimals', () => {
+    const acc = new SampleAccumulator();
+    for (const [value, couDelta] of [
+      [1.1, 0.1],
+      [2.2, 0.2],
+      [3.3, 0.1],
+    ] as const) {
+      acc.add({ value, flag: 'N', valid: true, couDelta });
+    }
+    expect((1.1 + 2.2 + 3.3) / 3).toBe(2.1999999999999997);
+    const rec = acc.record(id, minute, 3, rules);
+    expect(rec).toMatchObject({ min: 1.1, avg: 2.2, max: 3.3, cou: 0.4 });
+    expect(JSON.stringify(rec.avg)).toBe('2.2');
+
+    const thirds = new SampleAccumulator();
+    for (const value of [1, 1, 2]) thirds.add({ value, flag: 'N', valid: true, couDelta: null });
+    expect(thirds.record(id, minute, 3, rules).avg).toBe(1.33333333333);
+  });
+
+  it('an hour of minute means likewise', () => {
+    const hour = { kind: 'hour' as const, start: 0, end: 3_600_000 };
+    const child = (avg: number, cou: number): AggregateRecord => ({
+      ...id,
+      period: 'minute',
+      start: 0,
+      end: 60_000,
+      min: avg,
+      avg,
+      max: avg,
+      cou,
+      count: 1,
+      valid: 1,
+      expected: 1,
+      flag: 'N',
+      ok: true,
+    });
+    const rec = parentRecord(id, hour, [child(0.1, 0.1), child(0.2, 0.2), child(0.4, 0.3)], 3, rules);
+    expect(rec).toMatchObject({ avg: 0.233333333333, cou: 0.6 });
+  });
+});
+
 describe('hour record from minute records', () => {
   const hour = { kind: 'hour' as const, start: 0, end: 3_600_000 };
   const rules = { minValid: 45, flagShare: 0.75 };
@@ -244,6 +288,8 @@ describe('counterDelta', () => {
     [1000, 10, 4294967296, 10, 'far from the top: a reset, counted from 0'],
     [1000, 10, undefined, 10, 'no rollover known: a reset'],
     [50, -3, undefined, 0, 'a negative reading adds nothing'],
+    [98765.4, 98765.45, undefined, 0.05, 'a decimal increase, not 0.04999999999999716'],
+    [99999.9, 0.2, 100000, 0.3, 'a decimal wrap-around'],
   ] as [number | null, number, number | undefined, number | null, string][])(
     '%s -> %s (rollover %s) = %s: %s',
     (prev, cur, rollover, expected) => {

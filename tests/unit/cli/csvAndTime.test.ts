@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvField, csvLine, parseTimeArg, ZonedTime } from '../../../agent/cli/csv.js';
+import { csvField, csvLine, parseTimeArg, stationTimeText, ZonedTime } from '../../../agent/cli/csv.js';
 
 describe('CSV quoting (RFC 4180)', () => {
   it('leaves plain fields alone and quotes commas, quotes, CR and LF', () => {
@@ -36,6 +36,12 @@ describe('station time', () => {
     expect(new ZonedTime('America/St_Johns').format(Date.UTC(2026, 0, 1, 12, 0))).toBe(
       '2026-01-01T08:30:00.000-03:30',
     );
+  });
+
+  it('writes station time for Excel: yyyy-MM-dd HH:mm:ss, no T, no offset, milliseconds dropped', () => {
+    expect(stationTimeText(shanghai, Date.UTC(2026, 10, 29, 0, 0, 0, 999))).toBe('2026-11-29 08:00:00');
+    expect(stationTimeText(shanghai, Date.UTC(2026, 11, 31, 16, 0, 0))).toBe('2027-01-01 00:00:00');
+    expect(stationTimeText(berlin, Date.UTC(2026, 6, 1, 12, 0, 5))).toBe('2026-07-01 14:00:05');
   });
 
   it('tells the two 02:30 apart when the clocks go back', () => {

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { backlogReport, formatAge, formatBacklog } from '../../../agent/cli/backlogCommand.js';
 import { ZonedTime } from '../../../agent/cli/csv.js';
 import { pump } from '../../../agent/cli/exportCommand.js';
 import {
@@ -18,7 +17,6 @@ import { silentLogger } from '../../../agent/core/log.js';
 import type { NewReading } from '../../../agent/core/reading.js';
 import { AggregateStore } from '../../../agent/store/aggregateStore.js';
 import { openDatabase } from '../../../agent/store/openDatabase.js';
-import { Outbox } from '../../../agent/store/outbox.js';
 import { ReadingStore } from '../../../agent/store/readingStore.js';
 
 const T0 = Date.UTC(2026, 10, 1, 0, 0); // 08:00 in Shanghai
@@ -69,14 +67,16 @@ describe('export rows', () => {
     const range = { from: T0 + 2 * 60_000, to: T0 + 5 * 60_000 };
     expect(countReadings(db, range)).toBe(6);
     const lines = [...readingCsvLines(db, range, zone)];
-    expect(lines[0]).toBe('seq,ts,local_time,device,channel,code,value,unit,flag\r\n');
+    expect(lines[0]).toBe(
+      'seq,utc_time,station_time (Asia/Shanghai),device,channel,code,value,unit,flag\r\n',
+    );
     expect(lines.slice(1)).toEqual([
-      '5,2026-11-01T00:02:00.000Z,2026-11-01T08:02:00.000+08:00,nutrient,cod,w01018,2.5,mg/L,N\r\n',
-      '6,2026-11-01T00:02:00.000Z,2026-11-01T08:02:00.000+08:00,sonde,cond,,2,"µS,cm",N\r\n',
-      '7,2026-11-01T00:03:00.000Z,2026-11-01T08:03:00.000+08:00,nutrient,cod,w01018,3.5,mg/L,N\r\n',
-      '8,2026-11-01T00:03:00.000Z,2026-11-01T08:03:00.000+08:00,sonde,cond,,,"µS,cm",B\r\n',
-      '9,2026-11-01T00:04:00.000Z,2026-11-01T08:04:00.000+08:00,nutrient,cod,w01018,4.5,mg/L,N\r\n',
-      '10,2026-11-01T00:04:00.000Z,2026-11-01T08:04:00.000+08:00,sonde,cond,,4,"µS,cm",N\r\n',
+      '5,2026-11-01T00:02:00.000Z,2026-11-01 08:02:00,nutrient,cod,w01018,2.5,mg/L,N\r\n',
+      '6,2026-11-01T00:02:00.000Z,2026-11-01 08:02:00,sonde,cond,,2,"µS,cm",N\r\n',
+      '7,2026-11-01T00:03:00.000Z,2026-11-01 08:03:00,nutrient,cod,w01018,3.5,mg/L,N\r\n',
+      '8,2026-11-01T00:03:00.000Z,2026-11-01 08:03:00,sonde,cond,,,"µS,cm",B\r\n',
+      '9,2026-11-01T00:04:00.000Z,2026-11-01 08:04:00,nutrient,cod,w01018,4.5,mg/L,N\r\n',
+      '10,2026-11-01T00:04:00.000Z,2026-11-01 08:04:00,sonde,cond,,4,"µS,cm",N\r\n',
     ]);
   });
 
@@ -131,8 +131,12 @@ describe('export rows', () => {
     aggs.upsert([rec(T0, 'hour'), rec(T0 + 3_600_000, 'hour'), rec(T0, 'minute')]);
     const rows = [...aggregateCsvLines(db, 'hour', { from: T0, to: T0 + 3_600_000 }, zone)];
     expect(rows).toHaveLength(2);
+    expect(rows[0]).toBe(
+      'aseq,period,utc_start,station_start (Asia/Shanghai),utc_end,device,channel,code,' +
+        'min,avg,max,cou,unit,count,valid,expected,flag,ok\r\n',
+    );
     expect(rows[1]).toBe(
-      '1,hour,2026-11-01T00:00:00.000Z,2026-11-01T08:00:00.000+08:00,2026-11-01T01:00:00.000Z,' +
+      '1,hour,2026-11-01T00:00:00.000Z,2026-11-01 08:00:00,2026-11-01T01:00:00.000Z,' +
         'nutrient,cod,w01018,1,2,3,,mg/L,60,58,60,N,1\r\n',
     );
   });
@@ -169,70 +173,6 @@ describe('export rows', () => {
       },
     };
     await expect(pump(big, failing)).rejects.toThrow('EPIPE');
-  });
-});
-
-describe('backlog', () => {
-  it('counts readings and aggregates after each uplink cursor, with the oldest unsent time', () => {
-    const stored = fill(10); // seq 1..20
-    const outbox = new Outbox({ db, clock: { now: () => T0 + 3_600_000 } });
-    outbox.confirm('cloud', 14); // sent up to minute 6
-    outbox.cursor('cloud#aggregates');
-    const report = backlogReport(db, [
-      { id: 'cloud', type: 'mqtt' },
-      { id: 'spare', type: 'mqtt' },
-    ]);
-    expect(report.lastSeq).toBe(20);
-    expect(report.lines).toEqual([
-      {
-        uplink: 'cloud',
-        stream: 'readings',
-        cursorKey: 'cloud',
-        cursor: 14,
-        depth: 6,
-        oldestTs: stored[14]!.ts,
-        updatedAt: T0 + 3_600_000,
-      },
-      {
-        uplink: 'cloud',
-        stream: 'aggregates',
-        cursorKey: 'cloud#aggregates',
-        cursor: 0,
-        depth: 0,
-        oldestTs: null,
-        updatedAt: T0 + 3_600_000,
-      },
-      {
-        uplink: 'spare',
-        stream: 'readings',
-        cursorKey: 'spare',
-        cursor: null,
-        depth: 20,
-        oldestTs: T0,
-        updatedAt: null,
-      },
-    ]);
-    const text = formatBacklog(report, zone, T0 + 2 * 3_600_000);
-    expect(text).toMatch(/^cloud\s+readings\s+14\s+6\s+2026-11-01T08:07:00\.000\+08:00\s+1h 53m\s+1h ago$/m);
-    expect(text).toMatch(/^spare\s+readings\s+none yet\s+20\s+2026-11-01T08:00:00\.000\+08:00\s+2h\s+—$/m);
-  });
-
-  it('lists cursors it does not interpret and cursors of removed uplinks', () => {
-    fill(1);
-    const outbox = new Outbox({ db });
-    outbox.confirm('hj#realtime', 1);
-    outbox.confirm('old', 2);
-    const report = backlogReport(db, [{ id: 'hj', type: 'hj212' }]);
-    expect(report.lines).toEqual([]);
-    expect(report.otherCursors).toEqual([{ uplink: 'hj', key: 'hj#realtime', cursor: 1 }]);
-    expect(report.unknownCursors).toEqual([{ key: 'old', cursor: 2 }]);
-  });
-
-  it('formats ages with their two largest units', () => {
-    expect(formatAge(500)).toBe('500ms');
-    expect(formatAge(61_000)).toBe('1m 1s');
-    expect(formatAge(3_600_000)).toBe('1h');
-    expect(formatAge(3 * 86_400_000 + 4 * 3_600_000 + 5000)).toBe('3d 4h');
   });
 });
 

@@ -8,7 +8,7 @@ import {
   suggestOrder,
 } from '../../../agent/cli/wordOrderHints.js';
 import { WORD_ORDERS } from '../../../agent/config/schema.js';
-import { encodeValue } from '../../../drivers/modbus/decode.js';
+import { decodeValue, encodeValue } from '../../../drivers/modbus/decode.js';
 
 describe('otherOrders', () => {
   it('gives the value in the three other orders, scale and offset applied', () => {
@@ -47,18 +47,26 @@ describe('otherOrders', () => {
 });
 
 describe('formatting', () => {
-  it('shows about seven significant digits of a float32, integers as they are', () => {
-    expect(formatValue(Math.fround(23.456), 'float32')).toBe('23.456');
-    expect(formatValue(7.6000000000000005, 'int16')).toBe('7.6');
-    expect(formatValue(12345, 'uint32')).toBe('12345');
+  it('shows a value as stored: a decoded float32 as its shortest decimal, integers as they are', () => {
+    expect(formatValue(decodeValue(encodeValue(23.456, 'float32'), 'float32'))).toBe('23.456');
+    expect(formatValue(decodeValue(encodeValue(17.510412, 'float32'), 'float32'))).toBe('17.510412');
+    expect(formatValue(12345)).toBe('12345');
     expect(formatValue(null)).toBe('—');
-    expect(formatValue(Number.NaN, 'float32')).toBe('NaN');
-    expect(formatValue(2.350988701644575e-38, 'float32')).toBe('2.350989e-38');
+    expect(formatValue(Number.NaN)).toBe('NaN');
+    // A wrong order's denormal, as decoded: short, and an exponent is fine for a technician.
+    expect(formatValue(decodeValue([0x0000, 0x41cc], 'float32'))).toBe('2.3603e-41');
+  });
+
+  it('scales other orders without binary noise (3 × 0.1 is 0.3)', () => {
+    const words = encodeValue(3, 'int32', 'CDAB');
+    expect(otherOrders(words, 'int32', 'ABCD', 0.1).find((o) => o.order === 'CDAB')!.value).toBe(0.3);
+    const f = encodeValue(7.6, 'float32', 'CDAB');
+    expect(otherOrders(f, 'float32', 'ABCD', 1.8, 32).find((o) => o.order === 'CDAB')!.value).toBe(45.68);
   });
 
   it('lists the other orders as ORDER=value', () => {
     const words = encodeValue(25.5, 'float32', 'CDAB');
-    expect(formatOtherOrders(otherOrders(words, 'float32', 'ABCD'), 'float32')).toMatch(
+    expect(formatOtherOrders(otherOrders(words, 'float32', 'ABCD'))).toMatch(
       /^BADC=\S+, CDAB=25\.5, DCBA=\S+$/,
     );
   });

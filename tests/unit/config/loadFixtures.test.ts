@@ -101,13 +101,13 @@ describe('loadConfig reports broken configurations precisely', () => {
     expect(p.message).toBe('unknown bus "rs485" (buses: lan)');
   });
 
-  it('duplicate device id: at the second one', async () => {
+  it('duplicate device id: at the second one, naming the first', async () => {
     const p = await onlyProblem('duplicate-device.yaml');
     expect(p).toMatchObject({
       line: 13,
       column: 9,
       path: 'devices[1].id',
-      message: 'duplicate device id "sonde"',
+      message: `duplicate device id "sonde" (first defined at ${fixture('duplicate-device.yaml')}:8:9)`,
     });
   });
 

@@ -39,8 +39,9 @@ describe('loadConfig accepts valid configurations', () => {
     const result = await loadConfig(examplePath, {});
     const config = configOf(result);
     expect(config.station.id).toBe('320700W001');
-    expect(config.devices.map((d) => d.id)).toEqual(['nutrient', 'sonde']);
-    expect(config.devices[1]!.channels.map((c) => c.code)).toEqual([
+    expect(config.devices.map((d) => d.id)).toEqual(['nutrient', 'nh3n', 'sonde']);
+    // The sonde's channels come from its profile (generic/five-parameter-sonde).
+    expect(config.devices[2]!.channels.map((c) => c.code)).toEqual([
       'w01010',
       'w01001',
       'w01009',
@@ -60,15 +61,16 @@ describe('loadConfig accepts valid configurations', () => {
 
   it('reads numeric YAML keys of status.flags as state values', async () => {
     const config = configOf(await loadConfig(examplePath, {}));
-    expect(config.devices[0]!.status?.flags).toEqual({ 0: 'N', 1: 'C', 2: 'M', 3: 'D' });
-    expect(Object.keys(config.devices[0]!.status!.flags)).toEqual(['0', '1', '2', '3']);
+    expect(config.devices[0]!.status?.flags).toEqual({ 0: 'N', 1: 'C', 2: 'M', 3: 'D', 4: 'N' });
+    expect(Object.keys(config.devices[0]!.status!.flags)).toEqual(['0', '1', '2', '3', '4']);
   });
 
   it('parses durations to milliseconds', async () => {
     const config = configOf(await loadConfig(examplePath, {}));
     expect(config.buses[0]!.timeout).toBe(1000);
-    expect(config.devices[0]!.interval).toBe(10_000);
-    expect(config.devices[1]!.interval).toBe(30_000);
+    expect(config.devices[0]!.interval).toBe(60_000);
+    expect(config.devices[0]!.channels[0]!.cycle).toBe(3_600_000);
+    expect(config.devices[2]!.interval).toBe(30_000);
     expect(config.uplinks[0]).toMatchObject({ batch: { maxDelay: 2000 } });
     expect(configOf(loadConfigText(MINIMAL, 'min.yaml', {})).devices[0]!.interval).toBe(1500);
   });

@@ -1,3 +1,4 @@
+import { register as globalRegistry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createAgentMetrics } from '../../../agent/http/metrics.js';
 import type { OperationsStatus } from '../../../agent/http/statusReport.js';
@@ -7,7 +8,8 @@ function parse(text: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
-    const m = /^([a-z_:]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    // Prometheus metric names: [a-zA-Z_:][a-zA-Z0-9_:]* (nodejs_eventloop_lag_p50_seconds has digits).
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!m) throw new Error(`unparsable line: ${line}`);
     const labels = (m[2] ?? '')
       .split(',')
@@ -33,6 +35,7 @@ function fakeStatus(over: Partial<OperationsStatus['uplinks'][number]> = {}): Op
         oldestUnsentAgeS: 60,
         confirmed: 100,
         lastConfirmAt: 999_000,
+        lastError: null,
         ...over,
       },
     ],
@@ -104,5 +107,14 @@ describe('agent metrics', () => {
     expect(parse(await b.scrape()).has('station_agent_polls_total{bus="b",device="d"}')).toBe(false);
     // No agent running: no uplink series.
     expect(parse(await b.scrape()).has('station_agent_uplink_backlog{uplink="center"}')).toBe(false);
+  });
+
+  it("carries the process's own metrics in the agent's registry, not prom-client's global one", async () => {
+    const scraped = parse(await createAgentMetrics(() => null).scrape());
+    expect(scraped.get('process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(scraped.get('nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    expect(scraped.has('process_cpu_user_seconds_total')).toBe(true);
+    expect(scraped.has('nodejs_eventloop_lag_p99_seconds')).toBe(true);
+    expect(globalRegistry.getSingleMetric('process_resident_memory_bytes')).toBeUndefined();
   });
 });

@@ -31,6 +31,7 @@ const device: DeviceStatus = {
   values: [
     { channel: 'cod', value: null, unit: 'mg/L', flag: 'B', ts: NOW - 1000 },
     { channel: 'ph', value: null, unit: null, flag: 'B', ts: NOW - 1000 },
+    { channel: 'raw', value: 3, unit: null, flag: 'N', ts: NOW - 1000 },
   ],
 };
 
@@ -38,7 +39,21 @@ const device: DeviceStatus = {
 function fakeAgent(means: MinuteMean[]) {
   const calls: number[] = [];
   const agent = {
-    config: { station: { id: 's1', name: 'test' }, storage: { path: '' } },
+    config: {
+      station: { id: 's1', name: 'test', timezone: 'Asia/Shanghai' },
+      storage: { path: '' },
+      devices: [
+        {
+          id: 'nutrient',
+          name: '总磷分析仪',
+          channels: [
+            { id: 'cod', code: 'w01018', name: '化学需氧量' },
+            { id: 'ph', code: 'w01001', decimals: 3 },
+            { id: 'raw' },
+          ],
+        },
+      ],
+    },
     configHash: 'abc',
     auditHead: () => ({ id: 3, hash: 'f'.repeat(64) }),
     status: () => ({ station: 's1', devices: [device], uplinks: [], lastSeq: 0 }),
@@ -100,6 +115,11 @@ describe('operationsStatus', () => {
     // A channel without stored minutes still has a series, all gaps.
     const ph = d?.values.find((v) => v.channel === 'ph');
     expect(ph?.series).toEqual(new Array(SERIES_MINUTES).fill(null));
+    // Names beside the ids (issue 14) and the zone the page shows times in.
+    expect(d?.name).toBe('总磷分析仪');
+    expect(cod?.name).toBe('化学需氧量');
+    expect(ph?.name).toBeNull();
+    expect(s.station.timezone).toBe('Asia/Shanghai');
     // It survives JSON (what /api/status and /api/events send).
     expect(JSON.parse(JSON.stringify(s)).devices[0].values[0].series[10]).toBe(25.5);
 
@@ -111,5 +131,14 @@ describe('operationsStatus', () => {
     // A clock stepped backwards does not keep a stale series for long.
     operationsStatus(agent, NOW - 3600_000);
     expect(calls).toHaveLength(3);
+  });
+
+  it("carries the decimals each value is shown with: the channel's, else its HJ 212 code's, else null", () => {
+    const { agent } = fakeAgent([]);
+    (agent.config as { storage: { path: string } }).storage.path = join(dir, 'agent.db');
+    const s = JSON.parse(JSON.stringify(operationsStatus(agent, NOW))) as ReturnType<typeof operationsStatus>;
+    const decimals = Object.fromEntries(s.devices[0]!.values.map((v) => [v.channel, v.decimals]));
+    // COD is N5.1 in the standard's table; ph's own decimals win over N2.2; no code, no setting: null.
+    expect(decimals).toEqual({ cod: 1, ph: 3, raw: null });
   });
 });

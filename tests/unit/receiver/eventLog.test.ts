@@ -31,7 +31,7 @@ describe('receiver event log', () => {
   });
 
   it('words the alarms for an operator', () => {
-    expect([...ALARM_KINDS].sort()).toEqual(['data-loss', 'store-set-aside']);
+    expect([...ALARM_KINDS].sort()).toEqual(['data-loss', 'store-seqs-skipped', 'store-set-aside']);
     const line = describeAlarm('S1', {
       id: 1,
       ts: '2026-11-29T02:15:00.000Z',
@@ -44,5 +44,14 @@ describe('receiver event log', () => {
     expect(describeAlarm('S1', { id: 2, ts: 'x', kind: 'data-loss', count: 5 })).toMatch(
       /^ALARM .*data lost/,
     );
+    expect(
+      describeAlarm('S1', {
+        id: 1101,
+        ts: 'x',
+        kind: 'store-seqs-skipped',
+        reason: 'unclean-stop',
+        readings: { from: 31, to: 1000 },
+      }),
+    ).toMatch(/^ALARM station S1: .*synchronous normal.*seqs 31\.\.1000 will never come/);
   });
 });

@@ -28,7 +28,7 @@ function sweep(map: SimulatorMap, unit: number, seed: number): Map<string, numbe
 }
 
 describe('simulator register maps', () => {
-  it('demo-water keeps the example config contract for unit 7 and has the sonde at unit 1', async () => {
+  it('demo-water keeps the demo config contract for unit 7 and has the sonde at unit 1', async () => {
     const map = await loadSimulatorMap(DEMO);
     expect(map.units.map((u) => u.unit).sort()).toEqual([1, 7]);
     expect(point(map, 7, 'cod')).toMatchObject({

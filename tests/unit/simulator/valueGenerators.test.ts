@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { decodeMeasurementTime } from '../../../agent/acquisition/instrumentState.js';
 import type { GeneratorSpec } from '../../../scripts/simulator/simulatorConfig.js';
 import { createValueSource, uniformAt } from '../../../scripts/simulator/valueGenerators.js';
 
@@ -72,5 +73,27 @@ describe('simulator value generators', () => {
     expect(state.at(0, 2)).toBe(2);
     expect(fault.at(0, 2)).toBe(0);
     expect(fault.at(0, 3)).toBe(1);
+  });
+
+  it('bcdClock serves the start of the current cycle as BCD YYMM DDhh mmss on the analyzer clock', () => {
+    const origin = Date.UTC(2026, 10, 30, 15, 47, 12); // 2026-11-30 23:47:12 at UTC+8
+    const clock = (every: number, tick: number) =>
+      (['YYMM', 'DDhh', 'mmss'] as const).map((field) =>
+        createValueSource(
+          { kind: 'bcdClock', field, every, utcOffset: '+08:00' },
+          { ...opts, originMs: origin },
+        ).at(tick, 0),
+      );
+    expect(clock(3_600_000, 0)).toEqual([0x2611, 0x3023, 0x0000]);
+    // 13 minutes on, the next hourly cycle has begun, on a new day and month of the local clock.
+    expect(clock(3_600_000, 13 * 60)).toEqual([0x2612, 0x0100, 0x0000]);
+    expect(clock(1000, 5)).toEqual([0x2611, 0x3023, 0x4717]);
+    // The agent's decoder reads it back as the cycle's start (a shared misreading cannot hide:
+    // the two are written apart).
+    const at = decodeMeasurementTime(
+      { table: 'input', address: 40, format: 'bcd', utcOffset: '+08:00' },
+      clock(3_600_000, 0),
+    );
+    expect(at).toBe(Date.UTC(2026, 10, 30, 15, 0, 0));
   });
 });

@@ -36,6 +36,17 @@ const everyKind: StoredEvent[] = [
     event: { kind: 'clock-jump', from: 1, to: 60_001, deltaMs: 60_000, atStart: true } as never,
   },
   { id: 7, ts: 0, event: { kind: 'data-loss', table: 'readings', count: 10 } as never },
+  {
+    id: 1101,
+    ts: 0,
+    event: {
+      kind: 'store-seqs-skipped',
+      reason: 'unclean-stop',
+      readings: { from: 31, to: 1000 },
+      aggregates: null,
+      events: { from: 8, to: 1100 },
+    } as never,
+  },
 ];
 
 describe('events payload', () => {
@@ -73,6 +84,21 @@ describe('events payload', () => {
       { ...good, events: [{ ...e, size: undefined }] },
       { ...good, events: [{ ...e, file: 7 }] },
       { ...good, extra: 1 },
+      { ...good, events: [{ id: 2, ts: e.ts, kind: 'store-seqs-skipped', reason: 'unclean-stop' }] },
+      {
+        ...good,
+        events: [
+          {
+            id: 2,
+            ts: e.ts,
+            kind: 'store-seqs-skipped',
+            reason: 'unclean-stop',
+            readings: { from: 'x', to: 3 },
+            aggregates: null,
+            events: null,
+          },
+        ],
+      },
     ]) {
       expect(validateAgainst(events, JSON.parse(JSON.stringify(bad)))).not.toEqual([]);
     }

@@ -10,6 +10,7 @@ export function uplinkConfig(overrides: Partial<MqttUplinkConfig> = {}): MqttUpl
     historicalAfter: 300_000,
     commands: { allow: ['ping', 'status'], resendRate: 5 },
     payload: { encoding: 'json' },
+    protocolVersion: 'auto',
     url: 'mqtt://broker.example:1883',
     topicPrefix: 'stations',
     qos: 1,

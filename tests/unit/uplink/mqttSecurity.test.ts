@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MqttUplinkConfig } from '../../../agent/config/schema.js';
-import { createLogger } from '../../../agent/core/log.js';
 import {
-  ConnectFailureLog,
   classifyConnectFailure,
   expectedServername,
   secureConnectOptions,
@@ -76,31 +74,5 @@ describe('secureConnectOptions', () => {
   it('checks names against tls.servername, else the url host', () => {
     expect(expectedServername('mqtts://broker.example.net:8883', undefined)).toBe('broker.example.net');
     expect(expectedServername('mqtts://10.0.0.1:8883', 'broker')).toBe('broker');
-  });
-});
-
-describe('ConnectFailureLog', () => {
-  it('logs a TLS or login failure at error once per kind, repeats and other errors at debug', () => {
-    const lines: Record<string, unknown>[] = [];
-    const log = createLogger({
-      level: 'debug',
-      destination: { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) },
-    });
-    const f = new ConnectFailureLog({ log, uplink: 'center', url: 'mqtts://u:secret@broker:8883' });
-    f.report(err('SELF_SIGNED_CERT_IN_CHAIN'));
-    f.report(err('SELF_SIGNED_CERT_IN_CHAIN'));
-    f.report(err('ECONNREFUSED'));
-    f.report(err(134));
-    f.reset();
-    f.report(err(134));
-    expect(lines.map((l) => `${l.level} ${l.code ?? '-'}`)).toEqual([
-      '50 UPLINK_TLS_FAILED',
-      '20 -',
-      '20 -',
-      '50 UPLINK_AUTH_FAILED',
-      '50 UPLINK_AUTH_FAILED',
-    ]);
-    expect(lines[0]).toMatchObject({ broker: 'broker:8883', errorCode: 'SELF_SIGNED_CERT_IN_CHAIN' });
-    expect(JSON.stringify(lines)).not.toContain('secret');
   });
 });

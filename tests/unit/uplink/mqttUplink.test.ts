@@ -169,6 +169,8 @@ describe('MqttUplink (fake client, manual clock)', () => {
     const delays: number[] = [];
     for (let i = 0; i < 4; i++) {
       const n = clients.length;
+      // Nothing listens: not a protocol matter, so no MQTT 3.1.1 fallback attempt in between.
+      client().emit('error', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
       client().emit('close');
       let waited = 0;
       while (clients.length === n) {

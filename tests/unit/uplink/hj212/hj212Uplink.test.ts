@@ -34,7 +34,7 @@ describe('HJ 212 uplink: real-time uploads', () => {
     expect(up?.cp.dataTime).toBe('20240601080030');
     expect(Object.fromEntries([...up!.cp.factors].map(([c, f]) => [c, Object.fromEntries(f)]))).toEqual({
       w01018: { Rtd: '22.2', Flag: 'N' },
-      w01001: { Rtd: '7.5', Flag: 'N' },
+      w01001: { Rtd: '7.50', Flag: 'N' }, // pH is N2.2 in the standard's code table
     });
     expect(up?.flag).toBe(9); // 2025, answer wanted
     expect(up?.rf).toBeUndefined();
@@ -193,13 +193,13 @@ describe('HJ 212 uplink: minute, hour and day data', () => {
     const [minute] = p.uploads('2051');
     expect(minute?.cp.dataTime).toBe('20240601080000');
     expect(Object.fromEntries([...minute!.cp.factors].map(([c, f]) => [c, Object.fromEntries(f)]))).toEqual({
-      w01018: { Min: '21', Avg: '22', Max: '23', Flag: 'N' },
-      w01001: { Min: '-2', Avg: '-1', Max: '0', Flag: 'H' },
+      w01018: { Min: '21.0', Avg: '22.0', Max: '23.0', Flag: 'N' },
+      w01001: { Min: '-2.00', Avg: '-1.00', Max: '0.00', Flag: 'H' },
     });
     p.ackOf(minute!);
     await flush();
     const [hour] = p.uploads('2061');
-    expect(hour?.cp.factors.get('w01018')?.get('Avg')).toBe('21');
+    expect(hour?.cp.factors.get('w01018')?.get('Avg')).toBe('21.0');
     p.ackOf(hour!);
     await flush();
     expect(h.cursor('aggregates')).toBe(3);
@@ -215,9 +215,9 @@ describe('HJ 212 uplink: minute, hour and day data', () => {
     const ups = p.uploads('2051');
     expect(ups.map((u) => u.cp.dataTime)).toEqual(['20240601080000']);
     expect(Object.fromEntries(ups[0]!.cp.factors.get('w01018')!)).toEqual({
-      Min: '19',
-      Avg: '22',
-      Max: '25',
+      Min: '19.0',
+      Avg: '22.0',
+      Max: '25.0',
       Flag: 'N',
     });
   });

@@ -35,7 +35,7 @@ const devices = [
   },
   { id: 'spare', enabled: false, channels: [{ id: 'x', code: 'w21003' }] },
 ] as unknown as ConstructorParameters<typeof FactorOwners>[0];
-const owners = new FactorOwners(devices);
+const owners = new FactorOwners(devices, 'province');
 
 let seq = 0;
 const reading = (
@@ -60,6 +60,19 @@ describe('factor codes', () => {
       code: 'w01018',
       unit: 'mg/L',
     });
+  });
+
+  it('a channel excluded from an uplink is not sent to it; another channel with its code speaks instead', () => {
+    const excluding = structuredClone(devices);
+    excluding[0]!.channels[1]!.excludeUplinks = ['province'];
+    const province = new FactorOwners(excluding, 'province');
+    expect(province.codeOf('nutrient', 'ph')).toBeUndefined();
+    expect(province.codeOf('sonde', 'ph')).toBe('w01001');
+    const rows = [reading('nutrient', 'ph', T0 + 1000, 7.1), reading('sonde', 'ph', T0 + 2000, 7.4)];
+    const msgs = realtimeMessages(rows, { owners: province, calendar: cal, intervalMs: 30_000 });
+    expect(msgs[0]!.factors.w01001).toEqual({ Rtd: '7.40', Flag: 'N' });
+    // The exclusion names one uplink: any other still sends the analyzer's pH.
+    expect(new FactorOwners(excluding, 'ministry').codeOf('nutrient', 'ph')).toBe('w01001');
   });
 });
 
@@ -87,23 +100,56 @@ describe('real-time snapshots (2011)', () => {
       ['2011', '20240601080100'],
     ]);
     expect(msgs[0]!.factors).toEqual({
-      w01018: { Rtd: '22.535', Flag: 'N' },
+      // COD is N5.1 in the standard's code table: one decimal (22.535 → 22.5).
+      w01018: { Rtd: '22.5', Flag: 'N' },
       // No value: the flag alone says why.
       w01001: { Flag: 'B' },
-      w01010: { Rtd: '18.25', Flag: 'N' },
+      // Water temperature N3.1.
+      w01010: { Rtd: '18.2', Flag: 'N' },
     });
     expect(Object.keys(msgs[0]!.factors)).toEqual(['w01018', 'w01001', 'w01010']);
-    expect(msgs[1]!.factors).toEqual({ w01018: { Rtd: '23', Flag: 'N' } });
+    expect(msgs[1]!.factors).toEqual({ w01018: { Rtd: '23.0', Flag: 'N' } });
   });
 
-  it('values without float noise or exponents', () => {
-    expect(formatValue(0.1 + 0.2)).toBe('0.3');
-    expect(formatValue(449.69361234)).toBe('449.6936');
+  it("values with the channel's decimals, else the code's format, else as measured; never an exponent", () => {
+    const own = new FactorOwners(
+      [
+        {
+          id: 'a',
+          enabled: true,
+          channels: [
+            { id: 'nh3n', code: 'w21003' }, // N4.2
+            { id: 'cod', code: 'w01018', decimals: 3 }, // the channel's own setting wins over N5.1
+            { id: 'turb', code: 'w01003' }, // not in the 2017 table
+            { id: 'x', code: 'w99999', decimals: 0 },
+          ],
+        },
+      ] as unknown as ConstructorParameters<typeof FactorOwners>[0],
+      'province',
+    );
+    const rows = [
+      reading('a', 'nh3n', T0 + 1000, 17.51),
+      reading('a', 'cod', T0 + 1000, 7.6),
+      reading('a', 'turb', T0 + 1000, 1e-7),
+      reading('a', 'x', T0 + 1000, 12.5),
+    ];
+    const [msg] = realtimeMessages(rows, { owners: own, calendar: cal, intervalMs: 30_000 });
+    expect(msg!.factors).toEqual({
+      w21003: { Rtd: '17.51', Flag: 'N' },
+      w01018: { Rtd: '7.600', Flag: 'N' },
+      w01003: { Rtd: '0.0000001', Flag: 'N' },
+      w99999: { Rtd: '12', Flag: 'N' }, // 12.5 to 0 decimals, half to even (GB/T 8170)
+    });
+  });
+
+  it('value text: the decimal meant, no exponent, no binary tail', () => {
+    expect(formatValue(0.1 + 0.2, 2)).toBe('0.30');
+    expect(formatValue(17.51)).toBe('17.51');
     expect(formatValue(1e-8)).toBe('0.00000001');
     expect(formatValue(12_345_678_901)).toBe('12345678901');
-    expect(formatValue(-7)).toBe('-7');
-    expect(formatValue(12_345_678.900000002)).toBe('12345678.9');
-    expect(formatValue(Math.fround(12_345.67))).toBe('12345.67');
+    expect(formatValue(-7, 1)).toBe('-7.0');
+    expect(formatValue(12_345_678.9, 1)).toBe('12345678.9');
+    expect(formatValue(1e21)).toBe('1000000000000000000000');
   });
 });
 
@@ -156,7 +202,8 @@ describe('minute/hour/day messages (2051/2061/2031)', () => {
       ['2031', '20240601000000'],
     ]);
     expect(msgs[0]!.factors).toEqual({
-      w01018: { Min: '1', Avg: '2', Max: '3', Cou: '12.5', Flag: 'N' },
+      // N5.1 for the values; Cou is an amount, sent as measured.
+      w01018: { Min: '1.0', Avg: '2.0', Max: '3.0', Cou: '12.5', Flag: 'N' },
       w01010: { Flag: 'H' },
     });
   });
