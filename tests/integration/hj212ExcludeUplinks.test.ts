@@ -39,7 +39,14 @@ describe('excludeUplinks on an HJ 212 uplink', () => {
           ...nutrient,
           channels: nutrient.channels.map((ch) => ({ ...ch, excludeUplinks: ['province'] })),
         },
-        sondeDevice('lan', '1s'),
+        // Six digits tell the sonde's float32 pH from the analyzer's 0.01 steps (w01001 is N2.2 by default).
+        (() => {
+          const sonde = sondeDevice('lan', '1s');
+          return {
+            ...sonde,
+            channels: sonde.channels.map((ch) => (ch.id === 'ph' ? { ...ch, decimals: 6 } : ch)),
+          };
+        })(),
       ],
       uplinks: [
         {
@@ -86,7 +93,7 @@ describe('excludeUplinks on an HJ 212 uplink', () => {
       new Set(
         stored
           .filter((r) => r.device === device && r.channel === 'ph' && r.value !== null)
-          .map((r) => formatValue(r.value!)),
+          .map((r) => formatValue(r.value!, 6)),
       );
     const sondePh = values('sonde');
     const nutrientPh = values('nutrient');
@@ -98,7 +105,7 @@ describe('excludeUplinks on an HJ 212 uplink', () => {
       expect(f.segment.cp.factors.has('w01018'), 'the excluded COD').toBe(false);
       const rtd = f.segment.cp.factors.get('w01001')?.get('Rtd');
       if (rtd === undefined) continue;
-      // The sonde's float32 pH (e.g. 7.503124), not the analyzer's 0.01 steps (e.g. 7.61).
+      // The sonde's float32 pH (e.g. 7.503124), not the analyzer's 0.01 steps (e.g. 7.610000).
       expect(sondePh.has(rtd), `w01001 ${rtd}`).toBe(true);
       expect(nutrientPh.has(rtd), `w01001 ${rtd}`).toBe(false);
     }
