@@ -57,18 +57,22 @@ export function meterErrorBit(name: MeterErrorName, protocol: Dlt645Protocol = '
   return 1 << bit;
 }
 
-/** Stable codes of the client's failures (documented in docs/dlt645.md). */
-export type Dlt645ErrorCode =
-  /** No valid answer within the timeout, after every retry. */
-  | 'DLT645_TIMEOUT'
-  /** The meter answered with an error frame (its flags are in `meterErrors`). */
-  | 'DLT645_METER_ERROR'
-  /** An answer that cannot be what was asked: wrong length, not BCD, a follow-up out of sequence. */
-  | 'DLT645_BAD_ANSWER'
-  /** The identifier is not known to the codec (no layout to decode it with). */
-  | 'DLT645_UNKNOWN_IDENTIFIER'
-  /** Writing to the line failed, or the client was closed. */
-  | 'DLT645_LINE_ERROR';
+/**
+ * Stable codes of the client's failures (each documented in docs/dlt645.md; a test checks it):
+ * DLT645_TIMEOUT no valid answer within the timeout after every resend; DLT645_METER_ERROR the
+ * meter sent an error answer (flags in `meterErrors`); DLT645_BAD_ANSWER an answer that cannot be
+ * what was asked (wrong length, not BCD, a follow-up out of sequence); DLT645_UNKNOWN_IDENTIFIER
+ * no layout for the identifier in the codec; DLT645_LINE_ERROR writing failed or the client is closed.
+ */
+export const DLT645_ERROR_CODES = [
+  'DLT645_TIMEOUT',
+  'DLT645_METER_ERROR',
+  'DLT645_BAD_ANSWER',
+  'DLT645_UNKNOWN_IDENTIFIER',
+  'DLT645_LINE_ERROR',
+] as const;
+
+export type Dlt645ErrorCode = (typeof DLT645_ERROR_CODES)[number];
 
 export class Dlt645Error extends Error {
   override readonly name = 'Dlt645Error';
