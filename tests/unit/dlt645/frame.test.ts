@@ -110,6 +110,18 @@ describe('answers', () => {
     expect(frame).toEqual({ address: '000000000001', control: 0x93, data: bytes('01 00 00 00 00 00') });
   });
 
+  it('1997: 81 carries the 2-byte identifier, C1 an error byte with 1997 meanings', () => {
+    const request1997 = readRequest('1997', ADDR, 0xb611);
+    const ok = { address: ADDR, control: 0x81, data: bytes('11 B6 20 02') };
+    expect(interpretReadAnswer('1997', request1997, ok)).toMatchObject({ kind: 'data', di: 0xb611 });
+    const refused = { address: ADDR, control: 0xc1, data: bytes('04') };
+    expect(interpretReadAnswer('1997', request1997, refused)).toEqual({
+      kind: 'error',
+      errorByte: 4,
+      errors: ['wrong-identifier'],
+    });
+  });
+
   it('frames from another meter, for another identifier, or our own echo are unrelated', () => {
     const other = { address: '000000000002', control: 0x91, data: bytes('00 00 01 00 00 00 00 00') };
     expect(interpretReadAnswer('2007', request, other).kind).toBe('unrelated');
