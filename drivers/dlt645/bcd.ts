@@ -41,11 +41,15 @@ export function decodeBcd(bytes: Uint8Array, layout: BcdLayout): BcdResult {
   return { ok: true, value: negative && magnitude !== 0 ? -magnitude : magnitude };
 }
 
-/** Largest magnitude a layout can carry (a signed top byte holds 79 at most). */
-export function bcdMaximum(layout: BcdLayout): number {
+/** Largest magnitude a layout can carry, in units of its last decimal (a signed top byte holds 79 at most). */
+function maxScaled(layout: BcdLayout): number {
   const digits = layout.bytes * 2;
-  const max = layout.signed ? 8 * 10 ** (digits - 1) - 1 : 10 ** digits - 1;
-  return max / 10 ** layout.decimals;
+  return layout.signed ? 8 * 10 ** (digits - 1) - 1 : 10 ** digits - 1;
+}
+
+/** Largest magnitude a layout can carry. */
+export function bcdMaximum(layout: BcdLayout): number {
+  return maxScaled(layout) / 10 ** layout.decimals;
 }
 
 /**
@@ -54,12 +58,15 @@ export function bcdMaximum(layout: BcdLayout): number {
  */
 export function encodeBcd(value: number, layout: BcdLayout): Uint8Array {
   if (!Number.isFinite(value)) throw new RangeError(`cannot encode ${value} as BCD`);
-  if (value < 0 && !layout.signed) throw new RangeError(`${value} is negative for an unsigned BCD value`);
   const scaled = Math.round(Math.abs(value) * 10 ** layout.decimals);
-  const text = String(scaled).padStart(layout.bytes * 2, '0');
-  if (text.length > layout.bytes * 2 || Math.abs(value) > bcdMaximum(layout) + 0.5 / 10 ** layout.decimals) {
+  if (value < 0 && scaled !== 0 && !layout.signed) {
+    throw new RangeError(`${value} is negative for an unsigned BCD value`);
+  }
+  // Compared after rounding: 79.99995 rounds to 80.0000, which would spill into the sign bit.
+  if (scaled > maxScaled(layout)) {
     throw new RangeError(`${value} does not fit ${layout.bytes} BCD bytes with ${layout.decimals} decimals`);
   }
+  const text = String(scaled).padStart(layout.bytes * 2, '0');
   const out = new Uint8Array(layout.bytes);
   for (let i = 0; i < layout.bytes; i++) {
     // text is most significant first; byte 0 on the wire is the least significant pair.

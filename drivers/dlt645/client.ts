@@ -77,6 +77,8 @@ export interface Dlt645Client {
 
 interface Waiter {
   accept(frame: Dlt645Frame): boolean;
+  /** Ends the wait without an answer (the client is being closed). */
+  cancel(): void;
 }
 
 export function createDlt645Client<H>(deps: Dlt645ClientDeps<H>): Dlt645Client {
@@ -115,6 +117,7 @@ export function createDlt645Client<H>(deps: Dlt645ClientDeps<H>): Dlt645Client {
             resolve(result);
             return true;
           },
+          cancel: () => resolve(undefined),
         };
         handle = deps.timers.setTimeout(() => resolve(undefined), timeoutMs);
       });
@@ -129,6 +132,7 @@ export function createDlt645Client<H>(deps: Dlt645ClientDeps<H>): Dlt645Client {
       const result = await answered;
       waiter = undefined;
       if (handle !== undefined) deps.timers.clearTimeout(handle);
+      if (closed) throw new Dlt645Error('DLT645_LINE_ERROR', 'the DL/T 645 client was closed during a read');
       if (result !== undefined) {
         counts.answers++;
         return result;
@@ -230,6 +234,7 @@ export function createDlt645Client<H>(deps: Dlt645ClientDeps<H>): Dlt645Client {
     close() {
       closed = true;
       unsubscribe();
+      waiter?.cancel();
     },
   };
 }

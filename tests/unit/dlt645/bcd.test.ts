@@ -55,6 +55,8 @@ describe('BCD values', () => {
     expect(showBytes(encodeBcd(1234.56, { bytes: 4, decimals: 2, signed: false }))).toBe('56 34 12 00');
     expect(bcdMaximum({ bytes: 3, decimals: 4, signed: true })).toBe(79.9999);
     expect(() => encodeBcd(80, { bytes: 3, decimals: 4, signed: true })).toThrow(RangeError);
+    // rounds to 80.0000: would set the sign bit, so it does not fit
+    expect(() => encodeBcd(79.99995, { bytes: 3, decimals: 4, signed: true })).toThrow(RangeError);
     expect(() => encodeBcd(-1, { bytes: 2, decimals: 1, signed: false })).toThrow(RangeError);
   });
 });

@@ -169,6 +169,18 @@ describe('DL/T 645 client', () => {
     expect(await none).toMatchObject({ code: 'DLT645_TIMEOUT' });
   });
 
+  it('close ends a pending read at once, and later reads fail', async () => {
+    const r = rig([{ address: M1 }]);
+    const c = client(r);
+    r.hold.on = true;
+    const pending = c.readRaw(M1, 0x00010000).catch((e: unknown) => e);
+    await Promise.resolve();
+    c.close();
+    expect(await pending).toMatchObject({ code: 'DLT645_LINE_ERROR' });
+    await expect(c.readRaw(M1, 0x00010000)).rejects.toMatchObject({ code: 'DLT645_LINE_ERROR' });
+    expect(r.clock.pendingTimers()).toBe(0);
+  });
+
   it('reads zero current and power when the facility is switched off', async () => {
     const r = rig([{ address: M1 }]);
     const c = client(r);
