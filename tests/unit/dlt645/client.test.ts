@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createDlt645Client, type Dlt645Transport } from '../../../drivers/dlt645/client.js';
 import { encodeFrame } from '../../../drivers/dlt645/frame.js';
 import { Dlt645Error } from '../../../drivers/dlt645/meterErrors.js';
+import { readMeter } from '../../../drivers/dlt645/readMeter.js';
+import { planReads } from '../../../drivers/dlt645/readPlan.js';
 import { readValues } from '../../../drivers/dlt645/readValues.js';
 import { createMeterLine, type MeterLine } from '../../../scripts/simulator/dlt645/meterLine.js';
 import type { SimMeterOptions } from '../../../scripts/simulator/dlt645/simMeter.js';
@@ -188,5 +190,49 @@ describe('DL/T 645 client', () => {
     r.line.setFacilityRunning(M1, false);
     expect(await readValues(c, M1, 0x0202ff00)).toEqual([0, 0, 0]);
     expect(await readValues(c, M1, 0x02030000)).toEqual([0]);
+  });
+});
+
+describe('readMeter (one poll of one meter from its planned reads)', () => {
+  const layout = { bytes: 2, decimals: 1, signed: false };
+  const plan = planReads('2007', [
+    { id: 'ua', di: '0201FF00', element: 0, format: layout },
+    { id: 'odd', di: '04000401', format: { bytes: 6, decimals: 0, signed: false } },
+    { id: 'ub', di: '0201FF00', element: 1, format: layout },
+    { id: 'f', di: '02800002', format: { bytes: 2, decimals: 2, signed: false } },
+  ]);
+
+  it('gives every channel its value, or the meter’s refusal for the identifier it lacks', async () => {
+    const r = rig([{ address: M1 }]);
+    const poll = await readMeter(client(r), M1, '2007', plan);
+    const volts = r.line.meter(M1)!.values(r.clock.now()).voltage;
+    expect(poll.answered).toBe(true);
+    expect(poll.channels).toEqual([
+      { id: 'ua', ok: true, value: volts[0] },
+      { id: 'ub', ok: true, value: volts[1] },
+      {
+        id: 'odd',
+        ok: false,
+        reason: `meter ${M1} refused identifier 04000401: no-such-data`,
+        code: 'DLT645_METER_ERROR',
+      },
+      { id: 'f', ok: true, value: 50 },
+    ]);
+  });
+
+  it('stops at the first timeout: one silent meter holds the line once, not once per identifier', async () => {
+    const r = rig([]);
+    const c = client(r, 0);
+    const poll = readMeter(c, M1, '2007', plan);
+    await r.clock.advance(500);
+    const result = await poll;
+    expect(result.answered).toBe(false);
+    expect(result.channels.map((ch) => [ch.id, ch.code])).toEqual([
+      ['ua', 'DLT645_TIMEOUT'],
+      ['ub', 'DLT645_TIMEOUT'],
+      ['odd', 'DLT645_TIMEOUT'],
+      ['f', 'DLT645_TIMEOUT'],
+    ]);
+    expect(c.counters().requests).toBe(1);
   });
 });
