@@ -2,8 +2,9 @@ import type { Dlt645Protocol } from './dataIdentifiers.js';
 
 /**
  * The error byte of an abnormal answer (2007: D1/D2, 1997: C1), one flag per bit, and the
- * client's own error codes. Bit meanings: 2007 and 1997 differ (1997 has no "other error" bit
- * and reports a wrong identifier itself); a bit with no name is kept as `bitN`, never dropped.
+ * client's own error codes. Bit meanings (2007: bit 0 other, 1 no such data, 2 password or
+ * unauthorised, 3 baud rate cannot change, 4–6 year zones / day periods / tariffs exceeded) agree
+ * across several independent public implementations; a bit with no name is kept as `bitN`.
  */
 
 export type MeterErrorName =
@@ -29,11 +30,13 @@ const BITS_2007: (MeterErrorName | undefined)[] = [
   'tariffs-exceeded',
 ];
 
+// 1997: the same positions carry the older names (bit 1 the identifier, bit 2 the password); bit 3
+// has no meaning there. Two independent public implementations agree on this layout.
 const BITS_1997: (MeterErrorName | undefined)[] = [
-  undefined,
   'illegal-data',
   'wrong-identifier',
   'wrong-password',
+  undefined,
   'year-zones-exceeded',
   'day-periods-exceeded',
   'tariffs-exceeded',

@@ -87,6 +87,7 @@ describe('error byte', () => {
     expect(decodeMeterErrorByte(0x02)).toEqual(['no-such-data']);
     expect(decodeMeterErrorByte(0x05)).toEqual(['other', 'unauthorised']);
     expect(decodeMeterErrorByte(0x80)).toEqual(['bit7']);
-    expect(decodeMeterErrorByte(0x04, '1997')).toEqual(['wrong-identifier']);
+    expect(decodeMeterErrorByte(0x02, '1997')).toEqual(['wrong-identifier']);
+    expect(decodeMeterErrorByte(0x0c, '1997')).toEqual(['wrong-password', 'bit3']);
   });
 });

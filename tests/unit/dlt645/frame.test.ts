@@ -114,10 +114,10 @@ describe('answers', () => {
     const request1997 = readRequest('1997', ADDR, 0xb611);
     const ok = { address: ADDR, control: 0x81, data: bytes('11 B6 20 02') };
     expect(interpretReadAnswer('1997', request1997, ok)).toMatchObject({ kind: 'data', di: 0xb611 });
-    const refused = { address: ADDR, control: 0xc1, data: bytes('04') };
+    const refused = { address: ADDR, control: 0xc1, data: bytes('02') };
     expect(interpretReadAnswer('1997', request1997, refused)).toEqual({
       kind: 'error',
-      errorByte: 4,
+      errorByte: 2,
       errors: ['wrong-identifier'],
     });
   });
