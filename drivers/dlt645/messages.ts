@@ -63,7 +63,9 @@ export function interpretReadAnswer(
   if (!bits.fromMeter) return { kind: 'unrelated', why: 'a request (echo or another master)' };
   if (bits.func !== asked.func)
     return { kind: 'unrelated', why: `function ${bits.func} answers another request` };
-  if (answer.address !== request.address) return { kind: 'unrelated', why: `from meter ${answer.address}` };
+  if (!addressMatches(request.address, answer.address)) {
+    return { kind: 'unrelated', why: `from meter ${answer.address}` };
+  }
   if (bits.abnormal) {
     if (answer.data.length < 1) return { kind: 'malformed', why: 'error answer without its error byte' };
     const errorByte = answer.data[0]!;
@@ -87,4 +89,19 @@ export function interpretReadAnswer(
     moreFollows: bits.moreFollows,
     sequence: answer.data[answer.data.length - 1]!,
   };
+}
+
+/**
+ * Whether an answer's address fits the asked one: equal, or equal outside the asked address's AA
+ * pairs (many meters take AA as "any digit pair", so a master that does not know the full address
+ * of the only meter on a line may read it as AAAAAAAAAAAA or AAAAAAAA0001).
+ */
+export function addressMatches(asked: string, answered: string): boolean {
+  const a = asked.toUpperCase();
+  const b = answered.toUpperCase();
+  for (let i = 0; i < 12; i += 2) {
+    const pair = a.slice(i, i + 2);
+    if (pair !== 'AA' && pair !== b.slice(i, i + 2)) return false;
+  }
+  return b.length === 12;
 }

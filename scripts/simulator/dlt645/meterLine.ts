@@ -1,7 +1,7 @@
 import { encodeAddress, WILDCARD_ADDRESS } from '../../../drivers/dlt645/bcd.js';
 import { controlBits, type Dlt645Frame, encodeFrame } from '../../../drivers/dlt645/frame.js';
 import { createFrameStream } from '../../../drivers/dlt645/frameStream.js';
-import { CONTROL } from '../../../drivers/dlt645/messages.js';
+import { addressMatches, CONTROL } from '../../../drivers/dlt645/messages.js';
 import { createSimMeter, type SimMeter, type SimMeterOptions } from './simMeter.js';
 
 /**
@@ -74,12 +74,11 @@ export function createMeterLine(opts: MeterLineOptions): MeterLine {
       reply([{ address: only.address, control: 0x93, data: encodeAddress(only.address) }]);
       return;
     }
-    const meter = meters.get(request.address);
-    if (!meter) {
-      stats.unaddressed++;
-      return;
-    }
-    reply(meter.answer(request, clock.now()));
+    // AA pairs in the address are wildcards: every meter that fits hears itself asked. With more
+    // than one, their answers would collide on the wire; the master gets nothing usable.
+    const fitting = [...meters.values()].filter((m) => addressMatches(request.address, m.address));
+    if (fitting.length === 0) stats.unaddressed++;
+    if (fitting.length === 1) reply(fitting[0]!.answer(request, clock.now()));
   };
 
   return {

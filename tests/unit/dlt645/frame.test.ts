@@ -122,6 +122,14 @@ describe('answers', () => {
     });
   });
 
+  it('a read to a wildcard address (AA pairs) takes the answer of the meter that fits it', () => {
+    const wildcard = readRequest('2007', 'AAAAAAAA9012', 0x00010000);
+    const fits = { address: ADDR, control: 0x91, data: bytes('00 00 01 00 56 34 12 00') };
+    expect(interpretReadAnswer('2007', wildcard, fits).kind).toBe('data');
+    const other = { address: '123456789013', control: 0x91, data: bytes('00 00 01 00 56 34 12 00') };
+    expect(interpretReadAnswer('2007', wildcard, other).kind).toBe('unrelated');
+  });
+
   it('frames from another meter, for another identifier, or our own echo are unrelated', () => {
     const other = { address: '000000000002', control: 0x91, data: bytes('00 00 01 00 00 00 00 00') };
     expect(interpretReadAnswer('2007', request, other).kind).toBe('unrelated');

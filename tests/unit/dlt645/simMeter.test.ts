@@ -42,5 +42,8 @@ describe('simulated meter', () => {
     line.receive(encodeFrame(readRequest('2007', '000000000002', 0x00010000)));
     expect(sent).toHaveLength(1);
     expect(line.stats()).toMatchObject({ requests: 2, answers: 1, unaddressed: 1 });
+    // A wildcard read is answered by the one meter that fits it.
+    line.receive(encodeFrame(readRequest('2007', 'AAAAAAAAAAAA', 0x00010000)));
+    expect(sent).toHaveLength(2);
   });
 });
