@@ -1,5 +1,10 @@
 import { bcdMaximum, encodeBcd } from '../../../drivers/dlt645/bcd.js';
-import { dataItem, decodeIdentifier, encodeIdentifier } from '../../../drivers/dlt645/dataIdentifiers.js';
+import {
+  type DataItem,
+  dataItem,
+  decodeIdentifier,
+  encodeIdentifier,
+} from '../../../drivers/dlt645/dataIdentifiers.js';
 import type { Dlt645Frame } from '../../../drivers/dlt645/frame.js';
 import { CONTROL } from '../../../drivers/dlt645/messages.js';
 import { meterErrorBit } from '../../../drivers/dlt645/meterErrors.js';
@@ -143,14 +148,7 @@ export function createSimMeter(opts: SimMeterOptions, startedAt: number): SimMet
     const item = dataItem('2007', di);
     const numbers = item && valuesOf(di, values(now));
     if (!item || !numbers) return [error(request, meterErrorBit('no-such-data'))];
-    const max = bcdMaximum(item.layout);
-    const payload = new Uint8Array(item.count * item.layout.bytes);
-    numbers.forEach((n, i) => {
-      payload.set(
-        encodeBcd(Math.max(item.layout.signed ? -max : 0, Math.min(max, n)), item.layout),
-        i * item.layout.bytes,
-      );
-    });
+    const payload = encodeValues(item, numbers);
     const id = encodeIdentifier('2007', di);
     // The first frame carries the identifier; each follow-up frame the identifier and its sequence byte.
     const first = payload.subarray(0, maxData - 4);
@@ -159,6 +157,18 @@ export function createSimMeter(opts: SimMeterOptions, startedAt: number): SimMet
       parts.push(payload.subarray(at, at + maxData - 5));
     pending = parts.length > 0 ? { di, parts } : undefined;
     return [{ address: opts.address, control: parts.length > 0 ? 0xb1 : 0x91, data: concat(id, first) }];
+  };
+
+  /** 1997 reads (control 01): the same quantities under their 2-byte identifiers and older layouts. */
+  const read1997 = (request: Dlt645Frame, now: number): Dlt645Frame[] => {
+    const di = request.data.length === 2 ? decodeIdentifier(request.data) : -1;
+    const item = dataItem('1997', di);
+    const twin = OLD_TO_NEW[di];
+    const numbers = item && twin !== undefined ? valuesOf(twin, values(now)) : undefined;
+    if (!item || !numbers) return [error(request, meterErrorBit('wrong-identifier', '1997'))];
+    return [
+      { address: opts.address, control: 0x81, data: concat(request.data, encodeValues(item, numbers)) },
+    ];
   };
 
   const followUp = (request: Dlt645Frame): Dlt645Frame[] => {
@@ -186,6 +196,8 @@ export function createSimMeter(opts: SimMeterOptions, startedAt: number): SimMet
           return read(request, now);
         case CONTROL.readFollowUp2007:
           return followUp(request);
+        case CONTROL.read1997:
+          return read1997(request, now);
         default:
           // Writes, freezes, baud changes: this simulator only reads; a meter refuses with an error answer.
           return [error(request, meterErrorBit('other'))];
@@ -197,6 +209,37 @@ export function createSimMeter(opts: SimMeterOptions, startedAt: number): SimMet
     facilityRunning: () => running,
     values,
   };
+}
+
+/** 1997 identifiers → the 2007 identifier of the same quantity. */
+const OLD_TO_NEW: Record<number, number> = {
+  36880: 0x00010000,
+  36896: 0x00020000,
+  46609: 0x02010100,
+  46610: 0x02010200,
+  46611: 0x02010300,
+  46625: 0x02020100,
+  46626: 0x02020200,
+  46627: 0x02020300,
+  46640: 0x02030000,
+  46641: 0x02030100,
+  46642: 0x02030200,
+  46643: 0x02030300,
+  46672: 0x02060000,
+  46673: 0x02060100,
+  46674: 0x02060200,
+  46675: 0x02060300,
+};
+
+/** Values in the item's layout, clamped to what it can carry (a simulator never sends nonsense). */
+function encodeValues(item: DataItem, numbers: number[]): Uint8Array {
+  const max = bcdMaximum(item.layout);
+  const min = item.layout.signed ? -max : 0;
+  const payload = new Uint8Array(item.count * item.layout.bytes);
+  numbers.forEach((n, i) => {
+    payload.set(encodeBcd(Math.max(min, Math.min(max, n)), item.layout), i * item.layout.bytes);
+  });
+  return payload;
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {

@@ -171,6 +171,21 @@ describe('DL/T 645 client', () => {
     expect(await none).toMatchObject({ code: 'DLT645_TIMEOUT' });
   });
 
+  it('reads a meter over DL/T 645-1997 (2-byte identifiers, older layouts)', async () => {
+    const r = rig([{ address: M1 }]);
+    const c = client(r);
+    const now = r.line.meter(M1)!.values(r.clock.now());
+    // 1997 voltage is XXX (whole volts), current XX.XX
+    expect(await readValues(c, M1, 0xb611, '1997')).toEqual([Math.round(now.voltage[0])]);
+    const [amps] = await readValues(c, M1, 0xb621, '1997');
+    expect(Math.abs(amps! - now.current[0])).toBeLessThan(0.0051);
+    expect(r.writes.at(-1)![12]).toBe(0x01);
+    await expect(c.readRaw(M1, 0xc010, '1997')).rejects.toMatchObject({
+      code: 'DLT645_METER_ERROR',
+      meterErrors: ['wrong-identifier'],
+    });
+  });
+
   it('close ends a pending read at once, and later reads fail', async () => {
     const r = rig([{ address: M1 }]);
     const c = client(r);
