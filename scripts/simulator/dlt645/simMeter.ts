@@ -12,7 +12,7 @@ import type { GeneratorSpec } from '../simulatorConfig.js';
 import { createValueSource, hashString, type ValueSource } from '../valueGenerators.js';
 
 /**
- * One simulated DL/T 645-2007 meter: its quantities follow the simulator's value generators
+ * One simulated DL/T 645-2007 meter (it answers 1997 reads too): its quantities follow the simulator's value generators
  * (voltage a sine around 230 V, current a bounded random walk, power factor near 0.9), active
  * power is U·I·PF per phase and the energy register integrates it, so the readings agree with
  * each other the way a real meter's do. Switching its facility off drops current and power to
