@@ -30,6 +30,8 @@ export interface ObservedFrame {
   readonly startAt: number;
   /** When its last byte arrived: "when it passed". */
   readonly at: number;
+  /** Garbage bytes seen since the previous frame (the pairer will not pair across much of it). */
+  readonly noiseBefore: number;
 }
 
 export interface PassiveFramerStats {
@@ -58,6 +60,7 @@ export class PassiveRtuFramer {
   private lastAt = Number.NEGATIVE_INFINITY;
   /** True where buf[0] is where a frame should start (after a frame or a silence). */
   private synced = true;
+  private noiseSinceFrame = 0;
 
   constructor(opts: PassiveFramerOptions) {
     this.gapMs = frameGapMs(opts);
@@ -122,7 +125,9 @@ export class PassiveRtuFramer {
           bytes: Buffer.from(buf.subarray(p, p + taken)),
           startAt: this.times[p]!,
           at: this.times[p + taken - 1]!,
+          noiseBefore: this.noiseSinceFrame,
         });
+        this.noiseSinceFrame = 0;
         this.stats.frames++;
         this.synced = true;
         p += taken;
@@ -141,6 +146,7 @@ export class PassiveRtuFramer {
     if (this.synced && why === 'truncated') this.stats.truncated++;
     this.synced = false;
     this.stats.garbageBytes++;
+    this.noiseSinceFrame++;
     return p + 1;
   }
 }

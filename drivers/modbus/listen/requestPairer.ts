@@ -17,9 +17,17 @@ import {
  * - that request was not contended: when a second request for the same unit, function and answer
  *   size (but other registers) arrives while the first is still unanswered (two masters, or one
  *   that retried elsewhere), the next answer could belong to either, so it is discarded.
+ * - no more than MAX_GLITCH_BYTES of garbage passed between them: more may have been a request
+ *   the framer could not read (a master's request hit by noise), whose answer this would be.
  * Everything else is discarded and counted by reason. This is what makes collisions, noise that
  * happens to pass a CRC, and late answers safe: they cannot put a value under the wrong address.
  */
+
+/**
+ * Garbage tolerated between a request and its answer: the byte or two an RS-485 transceiver may
+ * emit when a slave switches to send. Anything longer could hide a request.
+ */
+export const MAX_GLITCH_BYTES = 2;
 
 export interface RequestPairerOptions {
   /** How long after its request an answer may come. Keep it below the polling master's timeout. Default 1000 ms. */
@@ -111,6 +119,7 @@ export class RequestPairer {
   frame(frame: ObservedFrame): PairerEvent[] {
     const out: PairerEvent[] = [];
     this.expire(frame.at, out);
+    if (frame.noiseBefore > MAX_GLITCH_BYTES) this.giveUp(out);
     const unit = frame.bytes[0]!;
     const fn = frame.bytes[1]!;
     const messages = interpretFrame(frame.bytes);
@@ -151,18 +160,25 @@ export class RequestPairer {
   private expire(now: number, out: PairerEvent[]): void {
     const p = this.pending;
     if (p && now - p.at > this.timeoutMs) {
-      this.pending = undefined;
       this.expired = p;
-      this.stats.noAnswer++;
-      out.push({
-        kind: 'noAnswer',
-        unit: p.unit,
-        fn: p.fn,
-        address: p.address,
-        quantity: p.quantity,
-        requestAt: p.at,
-      });
+      this.giveUp(out);
     }
+  }
+
+  /** The waiting request will get no answer we can trust. */
+  private giveUp(out: PairerEvent[]): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = undefined;
+    this.stats.noAnswer++;
+    out.push({
+      kind: 'noAnswer',
+      unit: p.unit,
+      fn: p.fn,
+      address: p.address,
+      quantity: p.quantity,
+      requestAt: p.at,
+    });
   }
 
   /** Whether message m (from frame bytes) is the answer to request p. */
@@ -230,17 +246,7 @@ export class RequestPairer {
       before.fn === m.fn &&
       before.answerBytes === answerBytes &&
       (before.address !== m.address || before.quantity !== m.quantity || before.contended);
-    if (before) {
-      this.stats.noAnswer++;
-      out.push({
-        kind: 'noAnswer',
-        unit: before.unit,
-        fn: before.fn,
-        address: before.address,
-        quantity: before.quantity,
-        requestAt: before.at,
-      });
-    }
+    this.giveUp(out);
     this.pending = {
       unit: m.unit,
       fn: m.fn,

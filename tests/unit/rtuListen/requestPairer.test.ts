@@ -11,7 +11,7 @@ import {
 } from '../../helpers/rtuTraffic.js';
 
 function feed(p: RequestPairer, frames: [Buffer, number][]): PairerEvent[] {
-  return frames.flatMap(([bytes, at]) => p.frame({ bytes, startAt: at, at }));
+  return frames.flatMap(([bytes, at]) => p.frame({ bytes, startAt: at, at, noiseBefore: 0 }));
 }
 const reads = (events: PairerEvent[]) => events.flatMap((e) => (e.kind === 'read' ? [e.read] : []));
 const discards = (events: PairerEvent[]) => events.flatMap((e) => (e.kind === 'discarded' ? [e.reason] : []));
@@ -157,6 +157,19 @@ describe('RequestPairer', () => {
       'discarded',
     ]);
     expect(reads(events)).toEqual([]);
+  });
+
+  it('does not pair across garbage that could have been a request it could not read', () => {
+    const p = new RequestPairer();
+    const at = (bytes: Buffer, t: number, noiseBefore: number) =>
+      p.frame({ bytes, startAt: t, at: t, noiseBefore });
+    at(readRequest(1, 3, 0, 2), 0, 0);
+    // A corrupted request for other registers went by (8 bytes of garbage), then its answer.
+    const events = at(registerAnswer(1, 3, [9, 9]), 300, 8);
+    expect(events.map((e) => e.kind)).toEqual(['noAnswer', 'discarded']);
+    // A transceiver's glitch byte or two before an answer is tolerated.
+    at(readRequest(1, 3, 0, 2), 1000, 0);
+    expect(reads(at(registerAnswer(1, 3, [1, 2]), 1020, 2))).toHaveLength(1);
   });
 
   it('tick() gives up an unanswered request', () => {
