@@ -1,5 +1,5 @@
 import { crcValidAt } from './rtuCrc.js';
-import { candidateLengths } from './rtuMessages.js';
+import { answerByteCount, candidateLengths, isReadFunction, maxReadQuantity } from './rtuMessages.js';
 
 /**
  * Cuts the bytes seen on an RS-485 line into RTU frames, without ever speaking on it.
@@ -51,6 +51,14 @@ export function frameGapMs(opts: PassiveFramerOptions): number {
   return Math.max(opts.minGapMs ?? 1.75, 3.5 * charMs) + (opts.toleranceMs ?? 20);
 }
 
+type Expectation = { kind: 'request' } | { kind: 'answer'; unit: number; fn: number; length: number };
+
+/** The hinted length first, then the others shortest first. */
+function orderLengths(lengths: number[], hinted: number | undefined): number[] {
+  const rest = [...new Set(lengths)].filter((l) => l !== hinted).sort((a, b) => a - b);
+  return hinted === undefined ? rest : [hinted, ...rest];
+}
+
 export class PassiveRtuFramer {
   readonly stats: PassiveFramerStats = { bytes: 0, frames: 0, garbageBytes: 0, crcErrors: 0, truncated: 0 };
   readonly gapMs: number;
@@ -61,6 +69,7 @@ export class PassiveRtuFramer {
   /** True where buf[0] is where a frame should start (after a frame or a silence). */
   private synced = true;
   private noiseSinceFrame = 0;
+  private expect: Expectation = { kind: 'request' };
 
   constructor(opts: PassiveFramerOptions) {
     this.gapMs = frameGapMs(opts);
@@ -112,9 +121,12 @@ export class PassiveRtuFramer {
       }
       let waiting = false;
       let taken = 0;
-      for (const length of [...new Set(lengths)].sort((a, b) => a - b)) {
+      const hinted = this.hintedLength(buf, p, lengths);
+      for (const length of orderLengths(lengths, hinted)) {
         if (p + length > buf.length) {
           waiting = true;
+          // Wait for the length the line's rhythm expects before trusting a shorter one's CRC.
+          if (length === hinted && !closed) break;
         } else if (crcValidAt(buf, p, length)) {
           taken = length;
           break;
@@ -128,6 +140,7 @@ export class PassiveRtuFramer {
           noiseBefore: this.noiseSinceFrame,
         });
         this.noiseSinceFrame = 0;
+        this.expectAfter(buf, p, taken);
         this.stats.frames++;
         this.synced = true;
         p += taken;
@@ -139,6 +152,40 @@ export class PassiveRtuFramer {
     }
     this.buf = buf.subarray(p);
     this.times = this.times.slice(p);
+  }
+
+  /**
+   * What the frame just taken says about the next one: after a read request, its answer (same unit
+   * and function, a length the quantity gives); after a write-multiple request, its 8-byte answer;
+   * after anything else, a request (an FC05/06 echo has a request's length). A CRC has a 1 in
+   * 65536 chance to pass at a wrong length; trying the expected length first (and waiting for it)
+   * keeps that from cutting an answer short when bytes arrive one by one without gaps.
+   */
+  private expectAfter(buf: Buffer, p: number, length: number): void {
+    const fn = buf[p + 1]!;
+    this.expect = { kind: 'request' };
+    if ((fn === 15 || fn === 16) && length > 8) {
+      // A write-multiple request: its answer repeats address and quantity, 8 bytes.
+      this.expect = { kind: 'answer', unit: buf[p]!, fn, length: 8 };
+      return;
+    }
+    if (length !== 8 || !isReadFunction(fn) || buf[p] === 0) return;
+    const quantity = buf.readUInt16BE(p + 4);
+    if (quantity < 1 || quantity > maxReadQuantity(fn)) return;
+    this.expect = { kind: 'answer', unit: buf[p]!, fn, length: 5 + answerByteCount(fn, quantity) };
+  }
+
+  private hintedLength(buf: Buffer, p: number, lengths: number[]): number | undefined {
+    const e = this.expect;
+    let length: number | undefined;
+    if (e.kind === 'answer') {
+      if (buf[p] === e.unit && buf[p + 1] === e.fn) length = e.length;
+    } else if (buf.length - p >= 2) {
+      const fn = buf[p + 1]!;
+      if (fn >= 1 && fn <= 6) length = 8;
+      else if ((fn === 15 || fn === 16) && buf.length - p >= 7) length = 9 + buf[p + 6]!;
+    }
+    return length !== undefined && lengths.includes(length) ? length : undefined;
   }
 
   private skip(p: number, why: 'noise' | 'truncated' | 'crc'): number {

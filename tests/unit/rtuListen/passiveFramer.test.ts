@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ObservedFrame, PassiveRtuFramer } from '../../../drivers/modbus/listen/passiveFramer.js';
+import { crc16, crcValidAt } from '../../../drivers/modbus/listen/rtuCrc.js';
 import {
   bitAnswer,
   exceptionAnswer,
@@ -53,6 +54,23 @@ describe('PassiveRtuFramer', () => {
     expect(hex(out)).toEqual([req.toString('hex'), ans.toString('hex')]);
     // The answer is stamped with the time its last byte arrived.
     expect(out[1]!.at).toBe(1000 + all.length - 1);
+  });
+
+  it('waits for the answer length its request gives, even when a shorter cut passes the CRC by chance', () => {
+    // A 2-register answer whose first 8 bytes also end in a valid CRC (1 in 65536: searched for).
+    let answer: Buffer | undefined;
+    for (let w = 0; !answer; w++) {
+      const candidate = registerAnswer(2, 3, [
+        w >>> 8,
+        ((w & 0xff) << 8) | (crc16(registerAnswer(2, 3, [w >>> 8, 0]), 0, 6) & 0xff),
+      ]);
+      if (crcValidAt(candidate, 0, 8)) answer = candidate;
+    }
+    const request = readRequest(2, 3, 33, 2);
+    const f = framer();
+    const out: ObservedFrame[] = [];
+    for (const byte of Buffer.concat([request, answer])) out.push(...f.push(Buffer.from([byte]), 1000));
+    expect(hex(out)).toEqual([request.toString('hex'), answer.toString('hex')]);
   });
 
   it('joins a sloppy master pausing inside a frame, within the tolerance', () => {
