@@ -5,6 +5,8 @@
  * everything on the third. The listener must report exactly the register words the master read,
  * write nothing (counted at the bus), call the device silent when the master stops, and resume.
  */
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import ModbusSerial from 'modbus-serial';
 import type { ModbusRTU as ModbusClient } from 'modbus-serial/ModbusRTU.js';
 import { SerialPort } from 'serialport';
@@ -215,5 +217,45 @@ describe('passive listener on an emulated RS-485 line', () => {
     await expectReadByMaster(blocks, logger.reads);
     expect(listener.framer.stats.garbageBytes).toBeGreaterThan(0);
     expect(bus.written('agent')).toBe(0);
+  });
+});
+
+describe('rs485 bus CLI (node dist/scripts/tools/rs485BusMain.js)', () => {
+  const CLI = fileURLToPath(new URL('../../dist/scripts/tools/rs485BusMain.js', import.meta.url));
+
+  it('prints its ends, joins them, and on SIGTERM prints the bytes each end wrote', async () => {
+    assertSocat();
+    const child = spawn(process.execPath, [CLI, '--ends', 'sim,agent'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    cleanups.push(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    await waitFor(() => /^rs485 bus ready \(2 ends\)$/m.test(out), 30_000, 'the ready line');
+    const paths = Object.fromEntries([...out.matchAll(/^end (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
+    expect(Object.keys(paths)).toEqual(['sim', 'agent']);
+    const [sim, agent] = await Promise.all([openPort(paths.sim!), openPort(paths.agent!)]);
+    const heard: Buffer[] = [];
+    agent!.on('data', (d: Buffer) => heard.push(d));
+    sim!.write(Buffer.from('hello'));
+    await waitFor(() => Buffer.concat(heard).toString() === 'hello', 10_000, 'hello on the agent end');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toMatch(/^written sim 5$/m);
+    expect(out).toMatch(/^written agent 0$/m);
+  });
+
+  it('refuses a line of one end with a clear message and exit code 2', () => {
+    const r = spawnSync(process.execPath, [CLI, '--ends', 'alone'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('rs485-bus: an RS-485 line needs at least 2 ends');
   });
 });
