@@ -259,3 +259,47 @@ describe('rs485 bus CLI (node dist/scripts/tools/rs485BusMain.js)', () => {
     expect(r.stderr).toContain('rs485-bus: an RS-485 line needs at least 2 ends');
   });
 });
+
+describe('listen census CLI (node dist/scripts/tools/listenCensusMain.js)', () => {
+  const CLI = fileURLToPath(new URL('../../dist/scripts/tools/listenCensusMain.js', import.meta.url));
+
+  it('prints the units, function codes and ranges another master polls, sending nothing', async () => {
+    const bus = await startBus();
+    const sim = await startRtuSimulator({ map: MAP, path: bus.path('sim'), baudRate: BAUD, seed: 2 });
+    cleanups.push(() => sim.stop());
+    const logger = await startLogger(bus.path('logger'), 300);
+    const child = spawn(
+      process.execPath,
+      [CLI, '--serial', bus.path('agent'), '--baud', String(BAUD), '--seconds', '4'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    cleanups.push(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    await logger.stop();
+    expect(code, out).toBe(0);
+    expect(out).toContain('(sending nothing)');
+    expect(out).toContain('1 unit(s) polled (5)');
+    expect(out).toMatch(/^5 +3 +read holding +0-3 +\d+\.\d +\d+\.\d +\d+ +-$/m);
+    expect(out).toMatch(/^line: \d+ bytes, \d+ frames, 0 garbage bytes/m);
+    expect(bus.written('agent')).toBe(0);
+  });
+
+  it('says which port it cannot open, exit code 2', () => {
+    const r = spawnSync(process.execPath, [CLI, '--serial', '/nonexistent/tty', '--seconds', '1'], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('listen-census: cannot open /nonexistent/tty');
+  });
+});
