@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +68,7 @@ export async function startRs485Bus(opts: Rs485BusOptions): Promise<Rs485Bus> {
   if (new Set(opts.ends).size !== opts.ends.length) throw new Error('end names must differ');
   const ownDir = opts.dir === undefined;
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'sa-rs485-'));
+  mkdirSync(dir, { recursive: true });
   const ends: EndState[] = opts.ends.map((name) => ({
     name,
     path: join(dir, name),
@@ -168,6 +169,8 @@ async function startEnd(end: EndState, onBytes: (from: EndState, chunk: Buffer) 
       resolve(conn);
     });
   });
+  // A socket left by an earlier run in the same folder would make listen() fail.
+  rmSync(end.sock, { force: true });
   await new Promise<void>((resolve, reject) => {
     end.server!.once('error', reject);
     end.server!.listen(end.sock, () => resolve());
