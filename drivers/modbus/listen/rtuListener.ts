@@ -30,6 +30,8 @@ export interface RtuListenerOptions extends PassiveFramerOptions, RequestPairerO
   onEvent?: (e: PollSourceEvent) => void;
   /** Every pairer event, for diagnostics. */
   onLineEvent?: (e: PairerEvent) => void;
+  /** The port went away (not by stop()): whoever owns the line reopens it and starts a new listener. */
+  onPortClosed?: (err?: Error) => void;
 }
 
 export class RtuListener {
@@ -52,6 +54,12 @@ export class RtuListener {
 
   start(): void {
     this.opts.port.on('data', (chunk) => this.bytes(chunk));
+    this.opts.port.on('close', (err) => {
+      if (this.stopped) return;
+      this.stopped = true;
+      if (this.timer) this.opts.clock.clearTimeout(this.timer);
+      this.opts.onPortClosed?.(err);
+    });
     this.schedule();
   }
 

@@ -8,11 +8,13 @@ import { readRequest, registerAnswer } from '../../helpers/rtuTraffic.js';
 /** A port the test feeds; like the real one, it has nothing to write with. */
 function fakePort() {
   let onData: ((chunk: Buffer) => void) | undefined;
+  let onClose: ((err?: Error) => void) | undefined;
   let closed = false;
   function on(event: 'data', listener: (chunk: Buffer) => void): void;
   function on(event: 'close', listener: (err?: Error) => void): void;
   function on(event: 'data' | 'close', listener: (arg: Buffer & Error) => void): void {
     if (event === 'data') onData = listener as (chunk: Buffer) => void;
+    else onClose = listener as (err?: Error) => void;
   }
   const port: ListenPort = {
     on,
@@ -20,7 +22,12 @@ function fakePort() {
       closed = true;
     },
   };
-  return { port, deliver: (b: Buffer) => onData?.(b), closed: () => closed };
+  return {
+    port,
+    deliver: (b: Buffer) => onData?.(b),
+    unplug: (err: Error) => onClose?.(err),
+    closed: () => closed,
+  };
 }
 
 describe('RtuListener', () => {
@@ -58,5 +65,23 @@ describe('RtuListener', () => {
     expect(listener.framer.stats.garbageBytes).toBe(0);
     await listener.stop();
     expect(closed()).toBe(true);
+  });
+
+  it('tells its owner when the port goes away, and stops its timers', async () => {
+    const clock = new FakeClock();
+    const { port, unplug } = fakePort();
+    const closes: (Error | undefined)[] = [];
+    const listener = new RtuListener({
+      port,
+      clock,
+      baudRate: 9600,
+      devices: [],
+      onPortClosed: (e) => closes.push(e),
+    });
+    listener.start();
+    expect(clock.pendingTimers()).toBe(1);
+    unplug(new Error('EIO'));
+    expect(closes.map((e) => e?.message)).toEqual(['EIO']);
+    expect(clock.pendingTimers()).toBe(0);
   });
 });
