@@ -1,0 +1,248 @@
+/**
+ * Issue 18: the receiver's PostgreSQL sink, run as the user runs it (the built CLI, `--postgres`),
+ * against a real mosquitto and a real PostgreSQL started for the test: duplicates never make a second
+ * row, an aggregate sent again with new content keeps the newest, and events are kept once.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { deflateRawSync } from 'node:zlib';
+import { connect, type MqttClient } from 'mqtt';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/freePort.js';
+import { startMosquitto, until } from '../helpers/mosquitto.js';
+import { startPostgres } from '../helpers/postgres.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+const PREFIX = 'pgit';
+const DB = 'd'.repeat(32);
+
+export interface ReceiverChild {
+  proc: ChildProcess;
+  stderr(): string;
+  /** SIGTERM and wait (no-op when it has exited). */
+  stop(): Promise<void>;
+}
+
+/** The built receiver CLI as a child process; resolves once it says it is receiving. */
+export async function startReceiverCli(args: string[]): Promise<ReceiverChild> {
+  const proc = spawn(process.execPath, ['dist/scripts/receiver/main.js', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  proc.stderr?.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGTERM');
+      await exited;
+    }
+  };
+  await until(
+    () => err.includes('into PostgreSQL') || proc.exitCode !== null,
+    30_000,
+    () => `the receiver to start; stderr: ${err}`,
+  );
+  if (proc.exitCode !== null) throw new Error(`receiver exited ${proc.exitCode}: ${err}`);
+  return { proc, stderr: () => err, stop };
+}
+
+async function publisher(url: string): Promise<MqttClient> {
+  const c = connect(url, { protocolVersion: 5 });
+  await new Promise((r) => c.once('connect', r));
+  cleanups.push(() => c.endAsync());
+  return c;
+}
+
+function readingsBatch(station: string, seqs: number[], value = 1.5) {
+  return {
+    v: 1,
+    station,
+    db: DB,
+    seqFrom: seqs[0],
+    seqTo: seqs.at(-1),
+    historical: false,
+    readings: seqs.map((seq) => ({
+      seq,
+      ts: new Date(Date.UTC(2026, 11, 1, 0, 0, seq)).toISOString(),
+      device: 'nutrient',
+      channel: 'cod',
+      code: 'w01018',
+      value,
+      unit: 'mg/L',
+      flag: 'N',
+      qc: { gross: 1, range: 1, spike: 1, roc: 1, flat: 1 },
+    })),
+  };
+}
+
+/** The columnar-deflate encoding of a readings batch (docs/mqtt-contract.md, "Payload encodings"). */
+function columnar(batch: ReturnType<typeof readingsBatch>): Buffer {
+  const { readings, ...header } = batch;
+  const doc = {
+    enc: 'columnar',
+    ev: 1,
+    header,
+    n: readings.length,
+    channels: [['nutrient', 'cod', 'w01018', 'mg/L']],
+    ch: readings.map(() => 0),
+    seq: readings.map((r, i) => (i === 0 ? r.seq : r.seq - readings[i - 1]!.seq)),
+    ts: readings.map((r, i) => {
+      const t = Date.parse(r.ts);
+      return i === 0 ? t : t - Date.parse(readings[i - 1]!.ts);
+    }),
+    value: readings.map((r) => r.value),
+    runs: { flag: [[readings.length, 'N']] },
+  };
+  return Buffer.concat([Buffer.from([0x53, 0x41, 0x43, 0x01]), deflateRawSync(JSON.stringify(doc))]);
+}
+
+function aggregate(station: string, count: number, avg: number) {
+  return {
+    v: 1,
+    station,
+    db: DB,
+    aggregates: [
+      {
+        device: 'nutrient',
+        channel: 'cod',
+        code: 'w01018',
+        period: 'minute',
+        start: '2026-12-01T00:00:00.000Z',
+        end: '2026-12-01T00:01:00.000Z',
+        min: 1,
+        avg,
+        max: 2,
+        cou: null,
+        count,
+        valid: count,
+        expected: 6,
+        flag: 'N',
+      },
+    ],
+  };
+}
+
+async function sql<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<T>(text)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+async function waitForCount(url: string, text: string, want: number, what: string): Promise<void> {
+  let last = -1;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    last = Number((await sql<{ n: string }>(url, text))[0]?.n ?? -1);
+    if (last === want) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${last}, want ${want}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('receiver --postgres', () => {
+  it('keeps each reading and event once and the newest aggregate, whatever is delivered twice', async () => {
+    const b = await startMosquitto();
+    cleanups.push(() => b.dispose());
+    const db = await startPostgres();
+    cleanups.push(() => db.dispose());
+    const metricsPort = await freePort();
+    const rx = await startReceiverCli([
+      '--url',
+      b.url,
+      '--postgres',
+      db.url,
+      '--prefix',
+      PREFIX,
+      '--client-id',
+      'rx-sink',
+      '--metrics',
+      `127.0.0.1:${metricsPort}`,
+    ]);
+    cleanups.push(() => rx.stop());
+    const pub = await publisher(b.url);
+    const t = (station: string, kind: string) => `${PREFIX}/${station}/${kind}`;
+
+    await pub.publishAsync(t('S1', 'readings'), JSON.stringify(readingsBatch('S1', [1, 2, 3])), { qos: 1 });
+    // At-least-once: the same batch again, and a resend overlapping it.
+    await pub.publishAsync(t('S1', 'readings'), JSON.stringify(readingsBatch('S1', [1, 2, 3])), { qos: 1 });
+    await pub.publishAsync(t('S1', 'readings'), JSON.stringify(readingsBatch('S1', [3, 4, 5])), { qos: 1 });
+    // Another station, columnar-deflate, twice.
+    await pub.publishAsync(t('S2', 'readings'), columnar(readingsBatch('S2', [1, 2])), { qos: 1 });
+    await pub.publishAsync(t('S2', 'readings'), columnar(readingsBatch('S2', [1, 2])), { qos: 1 });
+    // A minute record, recomputed with more samples, then the old version redelivered late.
+    await pub.publishAsync(t('S1', 'aggregates'), JSON.stringify(aggregate('S1', 4, 1.2)), { qos: 1 });
+    await pub.publishAsync(t('S1', 'aggregates'), JSON.stringify(aggregate('S1', 6, 1.4)), { qos: 1 });
+    await pub.publishAsync(t('S1', 'aggregates'), JSON.stringify(aggregate('S1', 4, 1.2)), { qos: 1 });
+    const events = {
+      v: 1,
+      station: 'S1',
+      db: DB,
+      events: [
+        { id: 1, ts: '2026-12-01T00:00:00.000Z', kind: 'config-applied', configHash: 'x', devices: 1 },
+        { id: 2, ts: '2026-12-01T00:00:01.000Z', kind: 'link-lost', bus: 'lan' },
+      ],
+    };
+    await pub.publishAsync(t('S1', 'events'), JSON.stringify(events), { qos: 1 });
+    await pub.publishAsync(t('S1', 'events'), JSON.stringify(events), { qos: 1 });
+    // Not a batch at all: dropped, counted, and the receiver goes on.
+    await pub.publishAsync(t('S1', 'readings'), 'not json', { qos: 1 });
+    await pub.publishAsync(t('S1', 'readings'), JSON.stringify(readingsBatch('S1', [6])), { qos: 1 });
+
+    await waitForCount(db.url, 'SELECT count(*) AS n FROM readings', 8, 'eight readings');
+    await waitForCount(db.url, 'SELECT count(*) AS n FROM events', 2, 'two events');
+    const readings = await sql<{ station: string; seq: string; value: number; qc: unknown }>(
+      db.url,
+      'SELECT station, seq, value, qc FROM readings ORDER BY station, seq',
+    );
+    expect(readings.map((r) => `${r.station}:${r.seq}`)).toEqual([
+      'S1:1',
+      'S1:2',
+      'S1:3',
+      'S1:4',
+      'S1:5',
+      'S1:6',
+      'S2:1',
+      'S2:2',
+    ]);
+    expect(readings[0]!.qc).toEqual({ gross: 1, range: 1, spike: 1, roc: 1, flat: 1 });
+    expect(readings[6]!.value).toBe(1.5);
+    // The aggregate's three copies have been handled once the metrics count them.
+    const metricsText = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const deadline = Date.now() + 30_000;
+    while (!(await metricsText()).includes('receiver_messages_total{kind="aggregates"} 3')) {
+      if (Date.now() > deadline) throw new Error(`aggregates not all handled: ${await metricsText()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const aggs = await sql<{ count: number; avg: number }>(db.url, 'SELECT count, avg FROM aggregates');
+    expect(aggs).toEqual([{ count: 6, avg: 1.4 }]);
+
+    const text = await metricsText();
+    expect(text).toMatch(/receiver_messages_malformed_total\{kind="readings"\} 1/);
+    // 3 + 1 readings repeated, 2 columnar repeated, 2 events repeated, 1 stale aggregate.
+    expect(text).toMatch(/receiver_duplicates_dropped_total 9/);
+    expect(text).toMatch(/receiver_rows_written_total\{table="readings"\} 8/);
+
+    const migrations = await sql<{ version: number }>(
+      db.url,
+      'SELECT version FROM schema_migrations ORDER BY 1',
+    );
+    expect(migrations.map((m) => m.version)).toEqual([1, 2]);
+    // The readings landed in a month partition made on demand.
+    const parts = await sql<{ relname: string }>(
+      db.url,
+      `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = 'readings'::regclass`,
+    );
+    expect(parts.map((p) => p.relname)).toEqual(['readings_p202612']);
+  });
+});
