@@ -3,14 +3,13 @@
  * against a real mosquitto and a real PostgreSQL started for the test: duplicates never make a second
  * row, an aggregate sent again with new content keeps the newest, and events are kept once.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { deflateRawSync } from 'node:zlib';
 import { connect, type MqttClient } from 'mqtt';
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/freePort.js';
-import { startMosquitto, until } from '../helpers/mosquitto.js';
+import { startMosquitto } from '../helpers/mosquitto.js';
 import { startPostgres } from '../helpers/postgres.js';
+import { sql, startReceiverCli, waitForCount } from '../helpers/receiverCli.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -19,38 +18,6 @@ afterEach(async () => {
 
 const PREFIX = 'pgit';
 const DB = 'd'.repeat(32);
-
-export interface ReceiverChild {
-  proc: ChildProcess;
-  stderr(): string;
-  /** SIGTERM and wait (no-op when it has exited). */
-  stop(): Promise<void>;
-}
-
-/** The built receiver CLI as a child process; resolves once it says it is receiving. */
-export async function startReceiverCli(args: string[]): Promise<ReceiverChild> {
-  const proc = spawn(process.execPath, ['dist/scripts/receiver/main.js', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  proc.stderr?.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGTERM');
-      await exited;
-    }
-  };
-  await until(
-    () => err.includes('into PostgreSQL') || proc.exitCode !== null,
-    30_000,
-    () => `the receiver to start; stderr: ${err}`,
-  );
-  if (proc.exitCode !== null) throw new Error(`receiver exited ${proc.exitCode}: ${err}`);
-  return { proc, stderr: () => err, stop };
-}
 
 async function publisher(url: string): Promise<MqttClient> {
   const c = connect(url, { protocolVersion: 5 });
@@ -126,27 +93,6 @@ function aggregate(station: string, count: number, avg: number) {
       },
     ],
   };
-}
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<T>(text)).rows;
-  } finally {
-    await c.end();
-  }
-}
-
-async function waitForCount(url: string, text: string, want: number, what: string): Promise<void> {
-  let last = -1;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    last = Number((await sql<{ n: string }>(url, text))[0]?.n ?? -1);
-    if (last === want) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${last}, want ${want}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('receiver --postgres', () => {
