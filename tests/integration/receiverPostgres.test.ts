@@ -3,6 +3,7 @@
  * against a real mosquitto and a real PostgreSQL started for the test: duplicates never make a second
  * row, an aggregate sent again with new content keeps the newest, and events are kept once.
  */
+import { readFileSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
 import { connect, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -190,5 +191,30 @@ describe('receiver --postgres', () => {
         WHERE i.inhparent = 'readings'::regclass`,
     );
     expect(parts.map((p) => p.relname)).toEqual(['readings_p202612']);
+
+    // Every query of the Grafana dashboard runs on this schema (macros as Grafana expands them).
+    const dashboard = JSON.parse(readFileSync('scripts/receiver/grafana/station-receiver.json', 'utf8')) as {
+      panels: { title: string; targets: { rawSql?: string }[] }[];
+      templating: { list: { query: string }[] };
+    };
+    const expand = (q: string) =>
+      q
+        .replaceAll('$__timeFilter(ts)', "ts BETWEEN '2026-11-30T00:00:00Z' AND '2026-12-02T00:00:00Z'")
+        .replaceAll('$station', "'S1','S2'");
+    const queries = dashboard.panels.flatMap((p) =>
+      p.targets
+        .filter((t) => t.rawSql !== undefined)
+        .map((t) => ({ title: p.title, sql: expand(t.rawSql!) })),
+    );
+    expect(queries.length).toBeGreaterThan(5);
+    for (const q of queries) {
+      await sql(db.url, q.sql).catch((err: unknown) => {
+        throw new Error(`dashboard panel "${q.title}": ${String(err)}`);
+      });
+    }
+    const stations = await sql<{ station: string }>(db.url, dashboard.templating.list[0]!.query);
+    expect(stations.map((s) => s.station)).toEqual(['S1', 'S2']);
+    const series = await sql<{ metric: string }>(db.url, queries.find((q) => q.title === 'Values')!.sql);
+    expect(series).toHaveLength(8);
   });
 });
