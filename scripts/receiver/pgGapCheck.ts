@@ -119,21 +119,37 @@ export class PgGapCheck {
           FROM (SELECT station, db, max(seq) AS upto FROM w GROUP BY station, db) x
          WHERE st.station = x.station AND st.db = x.db
            AND NOT EXISTS (SELECT 1 FROM found f WHERE f.station = x.station AND f.db = x.db)`);
-      // Streams with a gap: the watermark goes up to just below their first gap.
-      await client.query(`
-        UPDATE streams st SET contiguous_to = g.first_from - 1
-          FROM (SELECT station, db, min(from_seq) AS first_from FROM gaps_now GROUP BY station, db) g
-         WHERE st.station = g.station AND st.db = g.db AND st.contiguous_to < g.first_from - 1`);
       await client.query(`
         INSERT INTO gaps (station, db, from_seq, to_seq, after_ts, before_ts)
         SELECT station, db, from_seq, to_seq, after_ts, before_ts FROM gaps_now
         ON CONFLICT (station, db, from_seq, to_seq) DO UPDATE SET closed_at = NULL`);
+      // A gap inside the seqs a station says it lost (or skipped) is explained: never asked for.
+      await client.query(`
+        UPDATE gaps g SET explained_by = e.id
+          FROM events e
+         WHERE g.closed_at IS NULL AND g.explained_by IS NULL
+           AND e.station = g.station AND e.db = g.db
+           AND ((e.kind = 'data-loss' AND e.body->>'table' = 'readings'
+                 AND (e.body->>'seqFrom')::bigint <= g.from_seq AND (e.body->>'seqTo')::bigint >= g.to_seq)
+             OR (e.kind = 'store-seqs-skipped'
+                 AND (e.body->'readings'->>'from')::bigint <= g.from_seq
+                 AND (e.body->'readings'->>'to')::bigint >= g.to_seq))`);
+      // The watermark may pass explained gaps: they stay in the table, open, and are not rescanned.
+      await client.query(`
+        UPDATE streams st SET contiguous_to = x.upto
+          FROM (SELECT n.station, n.db,
+                       coalesce(min(n.from_seq) FILTER (WHERE g.explained_by IS NULL) - 1, max(n.to_seq) + 1) AS upto
+                  FROM gaps_now n JOIN gaps g USING (station, db, from_seq, to_seq)
+                 GROUP BY n.station, n.db) x
+         WHERE st.station = x.station AND st.db = x.db AND st.contiguous_to < x.upto`);
       await client.query(`
         UPDATE gaps g SET closed_at = now()
-         WHERE closed_at IS NULL
+         WHERE closed_at IS NULL AND explained_by IS NULL
            AND NOT EXISTS (SELECT 1 FROM gaps_now n WHERE n.station = g.station AND n.db = g.db
                              AND n.from_seq = g.from_seq AND n.to_seq = g.to_seq)`);
-      const open = await client.query<{ n: string }>('SELECT count(*) AS n FROM gaps_now');
+      const open = await client.query<{ n: string }>(
+        'SELECT count(*) AS n FROM gaps WHERE closed_at IS NULL AND explained_by IS NULL',
+      );
       await client.query('COMMIT');
       return Number(open.rows[0]?.n ?? 0);
     } catch (err) {
@@ -153,7 +169,7 @@ export class PgGapCheck {
       before_ts: Date;
     }>(
       `SELECT station, db, from_seq, to_seq, after_ts, before_ts FROM gaps
-        WHERE closed_at IS NULL
+        WHERE closed_at IS NULL AND explained_by IS NULL
           AND first_seen < now() - make_interval(secs => $1::float8 / 1000)
           AND (last_asked IS NULL OR last_asked < now() - make_interval(secs => $2::float8 / 1000))
         ORDER BY station, db, from_seq`,

@@ -127,6 +127,15 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'gaps explained by station events',
+    sql: () => `
+      -- A gap the station itself reported (data-loss, store-seqs-skipped) will never be filled: the
+      -- event's id, and no resend is asked for it.
+      ALTER TABLE gaps ADD COLUMN explained_by bigint;
+    `,
+  },
 ];
 
 /** An arbitrary constant: the advisory lock key of migrations. */

@@ -8,7 +8,7 @@ import { deflateRawSync } from 'node:zlib';
 import { connect, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/freePort.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
+import { startMosquitto, until } from '../helpers/mosquitto.js';
 import { startPostgres } from '../helpers/postgres.js';
 import { sql, startReceiverCli, waitForCount } from '../helpers/receiverCli.js';
 
@@ -183,7 +183,7 @@ describe('receiver --postgres', () => {
       db.url,
       'SELECT version FROM schema_migrations ORDER BY 1',
     );
-    expect(migrations.map((m) => m.version)).toEqual([1, 2]);
+    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3]);
     // The readings landed in a month partition made on demand.
     const parts = await sql<{ relname: string }>(
       db.url,
@@ -216,5 +216,86 @@ describe('receiver --postgres', () => {
     expect(stations.map((s) => s.station)).toEqual(['S1', 'S2']);
     const series = await sql<{ metric: string }>(db.url, queries.find((q) => q.title === 'Values')!.sql);
     expect(series).toHaveLength(8);
+  });
+  it('asks for a resend of an unexplained gap only; a gap the station reported lost is left alone', async () => {
+    const b = await startMosquitto();
+    cleanups.push(() => b.dispose());
+    const db = await startPostgres();
+    cleanups.push(() => db.dispose());
+    const rx = await startReceiverCli([
+      '--url',
+      b.url,
+      '--postgres',
+      db.url,
+      '--prefix',
+      PREFIX,
+      '--client-id',
+      'rx-gaps',
+      '--gap-grace',
+      '300',
+    ]);
+    cleanups.push(() => rx.stop());
+    const pub = await publisher(b.url);
+    const asked: { topic: string; body: { id: string; from: string; to: string } }[] = [];
+    pub.on('message', (topic, payload) => asked.push({ topic, body: JSON.parse(payload.toString()) }));
+    await pub.subscribeAsync(`${PREFIX}/+/cmd/resend`, { qos: 1 });
+    const t = (station: string, kind: string) => `${PREFIX}/${station}/${kind}`;
+    // L: seqs 4..9 lost on the station, and it says so; G: seqs 4..6 missing, no word.
+    const lost = {
+      v: 1,
+      station: 'L',
+      db: DB,
+      events: [
+        {
+          id: 1,
+          ts: '2026-12-01T00:00:10.000Z',
+          kind: 'data-loss',
+          table: 'readings',
+          device: 'nutrient',
+          channel: 'cod',
+          seqFrom: 4,
+          seqTo: 9,
+          count: 6,
+          reason: 'storage-cap',
+        },
+      ],
+    };
+    await pub.publishAsync(t('L', 'events'), JSON.stringify(lost), { qos: 1 });
+    await pub.publishAsync(t('L', 'readings'), JSON.stringify(readingsBatch('L', [1, 2, 3])), { qos: 1 });
+    await pub.publishAsync(t('L', 'readings'), JSON.stringify(readingsBatch('L', [10, 11])), { qos: 1 });
+    await pub.publishAsync(t('G', 'readings'), JSON.stringify(readingsBatch('G', [1, 2, 3])), { qos: 1 });
+    await pub.publishAsync(t('G', 'readings'), JSON.stringify(readingsBatch('G', [7, 8])), { qos: 1 });
+
+    await until(() => asked.length > 0, 30_000, 'a resend request');
+    expect(asked[0]!.topic).toBe(t('G', 'cmd/resend'));
+    // The time between the gap's neighbours: seq 3 and seq 7.
+    expect(asked[0]!.body).toMatchObject({
+      from: readingsBatch('G', [3]).readings[0]!.ts,
+      to: readingsBatch('G', [7]).readings[0]!.ts,
+    });
+    const [req] = await sql<{ id: string; station: string; from_seq: string; to_seq: string }>(
+      db.url,
+      'SELECT id, station, from_seq, to_seq FROM resend_requests',
+    );
+    expect(req).toMatchObject({ id: asked[0]!.body.id, station: 'G', from_seq: '4', to_seq: '6' });
+    const gaps = await sql<{ station: string; explained_by: string | null }>(
+      db.url,
+      'SELECT station, explained_by FROM gaps WHERE closed_at IS NULL ORDER BY station',
+    );
+    expect(gaps).toEqual([
+      { station: 'G', explained_by: null },
+      { station: 'L', explained_by: '1' },
+    ]);
+    // The missing readings come (as a resend would bring them): the gap closes.
+    await pub.publishAsync(t('G', 'readings'), JSON.stringify(readingsBatch('G', [3, 4, 5, 6, 7])), {
+      qos: 1,
+    });
+    await waitForCount(
+      db.url,
+      "SELECT count(*) AS n FROM gaps WHERE station = 'G' AND closed_at IS NOT NULL",
+      1,
+      'the gap of G closed',
+    );
+    expect(asked.every((a) => a.topic === t('G', 'cmd/resend'))).toBe(true);
   });
 });
