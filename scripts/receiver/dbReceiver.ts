@@ -58,12 +58,9 @@ export class DbReceiver {
 
   async start(): Promise<void> {
     const { pool, metrics, log } = this.opts;
-    if (this.opts.connections > 1 && this.opts.share === undefined) {
-      throw new Error(
-        '--connections above 1 needs --share (the connections form a shared-subscription group)',
-      );
-    }
-    const client = await pool.connect();
+    const client = await pool.connect().catch((err: unknown) => {
+      throw new Error(`cannot connect to PostgreSQL: ${err instanceof Error ? err.message : String(err)}`);
+    });
     let timescale: boolean;
     try {
       const m = await migrate(client);

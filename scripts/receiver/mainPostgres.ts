@@ -25,6 +25,9 @@ export async function runPostgresReceiver(o: PostgresCliOptions): Promise<void> 
   if (!Number.isInteger(connections) || connections < 1 || connections > 64)
     usage('--connections must be 1..64');
   if (!Number.isFinite(grace) || grace < 0) usage('--gap-grace must be milliseconds ≥ 0');
+  if (connections > 1 && o.share === undefined) {
+    usage('--connections above 1 needs --share (the connections form a shared-subscription group)');
+  }
   const metrics = new ReceiverMetrics();
   const pool = new pg.Pool({ connectionString: o.postgres, max: connections + 2 });
   // An idle pooled connection that breaks (server restart) must not kill the process.

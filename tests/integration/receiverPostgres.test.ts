@@ -3,6 +3,7 @@
  * against a real mosquitto and a real PostgreSQL started for the test: duplicates never make a second
  * row, an aggregate sent again with new content keeps the newest, and events are kept once.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
 import { connect, type MqttClient } from 'mqtt';
@@ -297,5 +298,28 @@ describe('receiver --postgres', () => {
       'the gap of G closed',
     );
     expect(asked.every((a) => a.topic === t('G', 'cmd/resend'))).toBe(true);
+  });
+
+  it('says what is wrong and exits: bad options 2, an unreachable database 1', async () => {
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ['dist/scripts/receiver/main.js', ...args], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+    const noShare = run([
+      '--url',
+      'mqtt://127.0.0.1:1',
+      '--postgres',
+      'postgres://x@127.0.0.1:1/x',
+      '--connections',
+      '3',
+    ]);
+    expect(noShare.status).toBe(2);
+    expect(noShare.stderr).toContain('--connections above 1 needs --share');
+    const port = await freePort();
+    const down = run(['--url', 'mqtt://127.0.0.1:1', '--postgres', `postgres://x@127.0.0.1:${port}/x`]);
+    expect(down.status).toBe(1);
+    expect(down.stderr).toMatch(/receiver: cannot connect to PostgreSQL: .*ECONNREFUSED/);
+    expect(down.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 });
