@@ -39,6 +39,8 @@ export interface DbReceiverOptions {
   gapCheck: boolean;
   gapGraceMs: number;
   resendRetryMs: number;
+  /** Asks per gap before it is given up. */
+  resendMaxAsks: number;
   gapIntervalMs: number;
   metrics: ReceiverMetrics;
   log(message: string): void;
@@ -79,6 +81,7 @@ export class DbReceiver {
       this.gaps = new PgGapCheck(pool, {
         graceMs: this.opts.gapGraceMs,
         retryMs: this.opts.resendRetryMs,
+        maxAsks: this.opts.resendMaxAsks,
         receiverId: this.opts.clientId,
         publish: (r) => this.publishResend(r),
       });

@@ -25,6 +25,8 @@ const { values } = parseArgs({
     connections: { type: 'string' },
     metrics: { type: 'string' },
     'gap-grace': { type: 'string' },
+    'resend-retry': { type: 'string' },
+    'resend-max-asks': { type: 'string' },
   },
 });
 if (values.postgres !== undefined) {
@@ -45,6 +47,8 @@ if (values.postgres !== undefined) {
     metrics: values.metrics,
     noGaps: values['no-gaps'],
     gapGrace: values['gap-grace'],
+    resendRetry: values['resend-retry'],
+    resendMaxAsks: values['resend-max-asks'],
   });
 } else {
   await runJsonLines();

@@ -15,6 +15,8 @@ export interface PostgresCliOptions {
   metrics: string | undefined;
   noGaps: boolean;
   gapGrace: string | undefined;
+  resendRetry: string | undefined;
+  resendMaxAsks: string | undefined;
 }
 
 /** Runs the PostgreSQL receiver until SIGINT/SIGTERM; exit 2 on bad options, 1 when it cannot start. */
@@ -25,6 +27,10 @@ export async function runPostgresReceiver(o: PostgresCliOptions): Promise<void> 
   if (!Number.isInteger(connections) || connections < 1 || connections > 64)
     usage('--connections must be 1..64');
   if (!Number.isFinite(grace) || grace < 0) usage('--gap-grace must be milliseconds ≥ 0');
+  const retry = o.resendRetry === undefined ? Math.max(30_000, grace * 2) : Number(o.resendRetry);
+  if (!Number.isFinite(retry) || retry < 100) usage('--resend-retry must be milliseconds ≥ 100');
+  const maxAsks = o.resendMaxAsks === undefined ? 10 : Number(o.resendMaxAsks);
+  if (!Number.isInteger(maxAsks) || maxAsks < 1) usage('--resend-max-asks must be an integer ≥ 1');
   if (connections > 1 && o.share === undefined) {
     usage('--connections above 1 needs --share (the connections form a shared-subscription group)');
   }
@@ -45,7 +51,8 @@ export async function runPostgresReceiver(o: PostgresCliOptions): Promise<void> 
     sessionExpiry: 24 * 3600,
     gapCheck: !o.noGaps,
     gapGraceMs: grace,
-    resendRetryMs: Math.max(30_000, grace * 2),
+    resendRetryMs: retry,
+    resendMaxAsks: maxAsks,
     gapIntervalMs: 1000,
     metrics,
     log,

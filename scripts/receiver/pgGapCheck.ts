@@ -25,6 +25,11 @@ export interface GapCheckOptions {
   graceMs: number;
   /** An asked gap still open this long later is asked again. */
   retryMs: number;
+  /**
+   * Asks per gap; then the gap is given up (left open, no longer asked, scanned past): the station
+   * no longer has those readings, or never had them (e.g. retention deleted them before they went).
+   */
+  maxAsks: number;
   /** Who asks: recorded with each request. */
   receiverId: string;
   /** Publishes the request to the station; resolves once the broker has it. */
@@ -135,20 +140,28 @@ export class PgGapCheck {
                  AND (e.body->'readings'->>'from')::bigint <= g.from_seq
                  AND (e.body->'readings'->>'to')::bigint >= g.to_seq))`);
       // The watermark may pass explained gaps: they stay in the table, open, and are not rescanned.
-      await client.query(`
+      await client.query(
+        `
         UPDATE streams st SET contiguous_to = x.upto
           FROM (SELECT n.station, n.db,
-                       coalesce(min(n.from_seq) FILTER (WHERE g.explained_by IS NULL) - 1, max(n.to_seq) + 1) AS upto
+                       coalesce(min(n.from_seq) FILTER (WHERE g.explained_by IS NULL AND g.asks < $1) - 1,
+                                max(n.to_seq) + 1) AS upto
                   FROM gaps_now n JOIN gaps g USING (station, db, from_seq, to_seq)
                  GROUP BY n.station, n.db) x
-         WHERE st.station = x.station AND st.db = x.db AND st.contiguous_to < x.upto`);
-      await client.query(`
+         WHERE st.station = x.station AND st.db = x.db AND st.contiguous_to < x.upto`,
+        [this.opts.maxAsks],
+      );
+      await client.query(
+        `
         UPDATE gaps g SET closed_at = now()
-         WHERE closed_at IS NULL AND explained_by IS NULL
+         WHERE closed_at IS NULL AND explained_by IS NULL AND asks < $1
            AND NOT EXISTS (SELECT 1 FROM gaps_now n WHERE n.station = g.station AND n.db = g.db
-                             AND n.from_seq = g.from_seq AND n.to_seq = g.to_seq)`);
+                             AND n.from_seq = g.from_seq AND n.to_seq = g.to_seq)`,
+        [this.opts.maxAsks],
+      );
       const open = await client.query<{ n: string }>(
-        'SELECT count(*) AS n FROM gaps WHERE closed_at IS NULL AND explained_by IS NULL',
+        'SELECT count(*) AS n FROM gaps WHERE closed_at IS NULL AND explained_by IS NULL AND asks < $1',
+        [this.opts.maxAsks],
       );
       await client.query('COMMIT');
       return Number(open.rows[0]?.n ?? 0);
@@ -169,11 +182,11 @@ export class PgGapCheck {
       before_ts: Date;
     }>(
       `SELECT station, db, from_seq, to_seq, after_ts, before_ts FROM gaps
-        WHERE closed_at IS NULL AND explained_by IS NULL
+        WHERE closed_at IS NULL AND explained_by IS NULL AND asks < $3
           AND first_seen < now() - make_interval(secs => $1::float8 / 1000)
           AND (last_asked IS NULL OR last_asked < now() - make_interval(secs => $2::float8 / 1000))
         ORDER BY station, db, from_seq`,
-      [this.opts.graceMs, this.opts.retryMs],
+      [this.opts.graceMs, this.opts.retryMs, this.opts.maxAsks],
     );
     const asked: ResendRequest[] = [];
     for (const g of due.rows) {

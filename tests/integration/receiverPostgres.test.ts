@@ -218,7 +218,7 @@ describe('receiver --postgres', () => {
     const series = await sql<{ metric: string }>(db.url, queries.find((q) => q.title === 'Values')!.sql);
     expect(series).toHaveLength(8);
   });
-  it('asks for a resend of an unexplained gap only; a gap the station reported lost is left alone', async () => {
+  it('asks for a resend of an unexplained gap, a bounded number of times; a gap the station reported lost is left alone', async () => {
     const b = await startMosquitto();
     cleanups.push(() => b.dispose());
     const db = await startPostgres();
@@ -234,6 +234,10 @@ describe('receiver --postgres', () => {
       'rx-gaps',
       '--gap-grace',
       '300',
+      '--resend-retry',
+      '300',
+      '--resend-max-asks',
+      '3',
     ]);
     cleanups.push(() => rx.stop());
     const pub = await publisher(b.url);
@@ -267,21 +271,25 @@ describe('receiver --postgres', () => {
     await pub.publishAsync(t('G', 'readings'), JSON.stringify(readingsBatch('G', [1, 2, 3])), { qos: 1 });
     await pub.publishAsync(t('G', 'readings'), JSON.stringify(readingsBatch('G', [7, 8])), { qos: 1 });
 
-    await until(() => asked.length > 0, 30_000, 'a resend request');
-    expect(asked[0]!.topic).toBe(t('G', 'cmd/resend'));
+    // N: seqs 3..4 missing and never sent again (no station answers): asked 3 times, then given up.
+    await pub.publishAsync(t('N', 'readings'), JSON.stringify(readingsBatch('N', [1, 2])), { qos: 1 });
+    await pub.publishAsync(t('N', 'readings'), JSON.stringify(readingsBatch('N', [5, 6])), { qos: 1 });
+
+    const forG = () => asked.find((a) => a.topic === t('G', 'cmd/resend'));
+    await until(() => forG() !== undefined, 30_000, 'a resend request for G');
     // The time between the gap's neighbours: seq 3 and seq 7.
-    expect(asked[0]!.body).toMatchObject({
+    expect(forG()!.body).toMatchObject({
       from: readingsBatch('G', [3]).readings[0]!.ts,
       to: readingsBatch('G', [7]).readings[0]!.ts,
     });
-    const [req] = await sql<{ id: string; station: string; from_seq: string; to_seq: string }>(
+    const requests = await sql<{ id: string; station: string; from_seq: string; to_seq: string }>(
       db.url,
-      'SELECT id, station, from_seq, to_seq FROM resend_requests',
+      "SELECT id, station, from_seq, to_seq FROM resend_requests WHERE station = 'G'",
     );
-    expect(req).toMatchObject({ id: asked[0]!.body.id, station: 'G', from_seq: '4', to_seq: '6' });
+    expect(requests[0]).toMatchObject({ id: forG()!.body.id, station: 'G', from_seq: '4', to_seq: '6' });
     const gaps = await sql<{ station: string; explained_by: string | null }>(
       db.url,
-      'SELECT station, explained_by FROM gaps WHERE closed_at IS NULL ORDER BY station',
+      "SELECT station, explained_by FROM gaps WHERE closed_at IS NULL AND station IN ('G', 'L') ORDER BY station",
     );
     expect(gaps).toEqual([
       { station: 'G', explained_by: null },
@@ -297,7 +305,20 @@ describe('receiver --postgres', () => {
       1,
       'the gap of G closed',
     );
-    expect(asked.every((a) => a.topic === t('G', 'cmd/resend'))).toBe(true);
+    // N was asked for three times, then given up: left open, asked no more.
+    await waitForCount(
+      db.url,
+      "SELECT count(*) AS n FROM gaps WHERE station = 'N' AND asks = 3",
+      1,
+      'N given up',
+    );
+    const asksOfN = () => asked.filter((a) => a.topic === t('N', 'cmd/resend')).length;
+    await until(() => asksOfN() === 3, 10_000, 'three requests for N on the wire');
+    await new Promise((r) => setTimeout(r, 1500)); // several gap-check rounds, retry time passed
+    expect(asksOfN()).toBe(3);
+    expect(await sql(db.url, "SELECT 1 FROM gaps WHERE station = 'N' AND closed_at IS NULL")).toHaveLength(1);
+    // L's explained gap was never asked for.
+    expect(asked.filter((a) => a.topic === t('L', 'cmd/resend'))).toEqual([]);
   });
 
   it('says what is wrong and exits: bad options 2, an unreachable database 1', async () => {
