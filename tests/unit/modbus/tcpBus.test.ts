@@ -175,10 +175,11 @@ describe('ModbusTcpBus', () => {
   });
 
   it('never returns a late answer for a later request', async () => {
-    const { bus, server } = await setup({ timeout: 200 });
-    // Request 1 is answered at ~300 ms, after its timeout, while request 2 (sent at ~200 ms) is
-    // outstanding until ~350 ms: the stale answer reaches the client first.
-    server.behaviours.push({ delayMs: 300 }, { delayMs: 150 });
+    const { bus, server } = await setup({ timeout: 1000 });
+    // Request 1 is answered at ~1500 ms, after its timeout, while request 2 (sent at ~1000 ms) is
+    // outstanding until ~1600 ms: the stale answer reaches the client first. Margins of 400-500 ms
+    // keep the order the same on a loaded machine.
+    server.behaviours.push({ delayMs: 1500 }, { delayMs: 600 });
     const first = await failure(bus.read(1, 'holding', 0, 2));
     expect(first.code).toBe('MODBUS_TIMEOUT');
     expect(await bus.read(1, 'holding', 0, 2)).toEqual([200, 201]);
