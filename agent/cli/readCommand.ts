@@ -10,8 +10,8 @@ import type { BusConfig, ChannelConfig, DeviceConfig } from '../config/schema.js
 import { systemClock } from '../core/clock.js';
 import type { AgentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { allZeroHint } from './allZeroHint.js';
 import { ZonedTime } from '../core/zonedTime.js';
+import { allZeroHint } from './allZeroHint.js';
 import { parseIntervalArg } from './cliArgs.js';
 import { configOption, resolveConfigPath } from './defaultConfigPath.js';
 import { EXIT_USAGE } from './exitCodes.js';
