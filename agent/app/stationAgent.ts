@@ -4,7 +4,6 @@ import {
   type DeviceStatus,
 } from '../acquisition/deviceAcquisition.js';
 import { Aggregator, aggregationChannels } from '../aggregation/aggregator.js';
-import { lastAuditEntry } from '../audit/auditChain.js';
 import { auditConfig, type ConfigOrigin } from '../audit/configAudit.js';
 import type { StationConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
@@ -14,6 +13,7 @@ import type { StoredReading } from '../core/reading.js';
 import { MaintenanceSchedule } from '../quality/calibrationWindows.js';
 import { DeviceQuality } from '../quality/deviceQuality.js';
 import { AggregateStore } from '../store/aggregateStore.js';
+import { lastAuditEntry } from '../store/auditChain.js';
 import { BufferedAppender, type BufferedAppenderStats } from '../store/bufferedAppender.js';
 import { ChannelTrendReader, type TrendPoint } from '../store/channelTrend.js';
 import { CommitCoalescer } from '../store/commitCoalescer.js';
