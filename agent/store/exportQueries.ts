@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { PeriodKind } from '../aggregation/periods.js';
+import type { PeriodKind } from '../core/aggregateRecord.js';
 
 /**
  * The rows `station-agent export` reads from the station database, with `iterate()` so a year of
