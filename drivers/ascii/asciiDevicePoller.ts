@@ -1,10 +1,9 @@
-import type { PollResult } from '../../agent/acquisition/devicePoller.js';
-import { channelReading, logPollOutcome } from '../../agent/acquisition/pollOutcome.js';
 import type { AsciiConfig, ChannelConfig, DeviceConfig } from '../../agent/config/schema.js';
 import type { Clock } from '../../agent/core/clock.js';
 import { engineeringValue } from '../../agent/core/decimal.js';
 import { AgentError, type ErrorCode, isAgentError } from '../../agent/core/errors.js';
 import type { Logger } from '../../agent/core/log.js';
+import { channelReading, logPollOutcome, type PollResult } from '../../agent/core/pollOutcome.js';
 import type { DataFlag, NewReading } from '../../agent/core/reading.js';
 import { buildRequest, parseEscapes, showBytes } from './asciiCommand.js';
 import {

@@ -1,5 +1,5 @@
 import { Socket } from 'node:net';
-import type { RegisterTable, TcpBusConfig } from '../../agent/config/schema.js';
+import type { TcpBusConfig } from '../../agent/config/schema.js';
 import { type Backoff, createBackoff } from '../../agent/core/backoff.js';
 import type { Clock, TimerHandle } from '../../agent/core/clock.js';
 import { AgentError, type ErrorCode, type ErrorContext } from '../../agent/core/errors.js';
@@ -8,6 +8,7 @@ import { ReadyWaiters } from '../../agent/core/readyWaiters.js';
 import { MbapFrameWatch } from './mbapWatch.js';
 import { classifyClientError, createModbusClient, issueRead, type ModbusClient } from './modbusClient.js';
 import { invalidReadRequest } from './readRequestLimits.js';
+import type { RegisterTable } from './registers.js';
 import { TransactionQueue } from './transactionQueue.js';
 
 export type { ModbusClient };
