@@ -28,6 +28,7 @@ import { createBus, type FieldBus } from './createBus.js';
 import { createPollerFor } from './createPoller.js';
 import { createUplink } from './createUplink.js';
 import { LinkWatch } from './linkWatch.js';
+import { uplinkBounds } from './plugins.js';
 import type { ConfigAppliedEvent } from './stationEvents.js';
 
 export type { AgentStatus } from '../http/stationView.js';
@@ -102,6 +103,7 @@ export class StationAgent implements StationView {
       db: this.db,
       storage: config.storage,
       uplinks: config.uplinks,
+      boundsOf: uplinkBounds,
       events,
       clock,
       log: log.child({ component: 'store-budget' }),
