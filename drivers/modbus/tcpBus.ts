@@ -5,11 +5,11 @@ import type { Clock, TimerHandle } from '../../agent/core/clock.js';
 import { AgentError, type ErrorCode, type ErrorContext } from '../../agent/core/errors.js';
 import type { Logger } from '../../agent/core/log.js';
 import { ReadyWaiters } from '../../agent/core/readyWaiters.js';
+import { TransactionQueue } from '../serial/transactionQueue.js';
 import { MbapFrameWatch } from './mbapWatch.js';
 import { classifyClientError, createModbusClient, issueRead, type ModbusClient } from './modbusClient.js';
 import { invalidReadRequest } from './readRequestLimits.js';
 import type { RegisterTable } from './registers.js';
-import { TransactionQueue } from './transactionQueue.js';
 
 export type { ModbusClient };
 
