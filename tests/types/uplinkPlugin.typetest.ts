@@ -11,11 +11,18 @@ import type { UplinkPlugin, UplinkPluginList } from '../../agent/uplink/uplinkPl
 
 // A plugin without confirmed bounds: its unsent rows would count as confirmed and be evicted.
 // @ts-expect-error confirmedBounds is required
-export const withoutBounds: UplinkPlugin<MqttUplinkConfig> = { type: 'mqtt' };
+export const withoutBounds: UplinkPlugin<MqttUplinkConfig> = {
+  type: 'mqtt',
+  create: mqttUplinkPlugin.create,
+};
+
+// A plugin that cannot build its uplink.
+// @ts-expect-error create is required
+export const withoutFactory: UplinkPlugin<MqttUplinkConfig> = { type: 'mqtt', confirmedBounds: () => ({}) };
 
 // A plugin that serves another type than it claims.
 // @ts-expect-error the type must be the config's
-export const wrongType: UplinkPlugin<MqttUplinkConfig> = { type: 'hj212', confirmedBounds: () => ({}) };
+export const wrongType: UplinkPlugin<MqttUplinkConfig> = { ...mqttUplinkPlugin, type: 'hj212' };
 
 // The list the agent is built with needs a plugin for every uplink type of the config.
 // @ts-expect-error hj212 is missing

@@ -1,6 +1,7 @@
 import type { Hj212UplinkConfig } from '../../config/schema.js';
 import type { CursorLookup } from '../../store/confirmedBounds.js';
 import type { UplinkPlugin } from '../uplinkPlugin.js';
+import { Hj212Uplink } from './hj212Uplink.js';
 
 interface Range {
   from: number;
@@ -25,6 +26,22 @@ export const hj212UplinkPlugin: UplinkPlugin<Hj212UplinkConfig> = {
         : {}),
     };
   },
+  create: (config, ctx) =>
+    new Hj212Uplink({
+      config,
+      station: {
+        devices: ctx.station.devices,
+        timezone: ctx.station.station.timezone,
+        aggregation: ctx.station.aggregation,
+      },
+      readings: ctx.readings,
+      aggregates: ctx.aggregates,
+      cursors: ctx.cursors,
+      settings: ctx.settings,
+      clock: ctx.clock,
+      log: ctx.log,
+      ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
+    }),
 };
 
 /** Highest seq below which the live and backlog streams of one HJ 212 kind have nothing left to send. */
