@@ -85,7 +85,7 @@ describe('import rules (dependency-cruiser)', () => {
     write('drivers/serial/line.ts', "import { b } from '../modbus/bus.js';\nexport const s = () => b;\n");
     // The known remainder may take config types, but no value and nothing else.
     write(
-      'drivers/modbus/tcpBus.ts',
+      'drivers/ascii/asciiDevicePoller.ts',
       "import { c } from '../../agent/config/schema.js';\nimport type { C } from '../../agent/config/schema.js';\nimport { db } from '../../agent/store/db.js';\nexport const t: C = c + db.length;\n",
     );
     // The product importing a tool, a tool importing a test.
@@ -113,8 +113,8 @@ describe('import rules (dependency-cruiser)', () => {
         'drivers-not-each-other: drivers/modbus/bus.ts -> drivers/ascii/poller.ts',
         'serial-is-a-transport: drivers/serial/line.ts -> drivers/modbus/bus.ts',
         'no-circular: drivers/modbus/bus.ts <-> drivers/serial/line.ts',
-        'drivers-remainder-type-only: drivers/modbus/tcpBus.ts -> agent/config/schema.ts',
-        'drivers-remainder-config-types-only: drivers/modbus/tcpBus.ts -> agent/store/db.ts',
+        'drivers-remainder-type-only: drivers/ascii/asciiDevicePoller.ts -> agent/config/schema.ts',
+        'drivers-remainder-config-types-only: drivers/ascii/asciiDevicePoller.ts -> agent/store/db.ts',
         'product-not-tools-or-tests: agent/app/main.ts -> scripts/tool.ts',
         'tools-not-tests: scripts/tool.ts -> tests/helper.ts',
       ].sort(),
