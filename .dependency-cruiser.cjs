@@ -20,31 +20,10 @@ module.exports = {
     {
       name: 'drivers-only-contract',
       comment:
-        'drivers/ is the protocol layer: it imports the contract (agent/core) and other drivers only, never the rest of the agent. ' +
-        'Known remainder (issue 15, listed by name so no new file can join it): the ASCII poller still takes its device settings types from agent/config/schema.ts until they move into its driver plugin.',
-      severity: 'error',
-      from: {
-        path: '^drivers/',
-        pathNot: '^drivers/ascii/asciiDevicePoller\\.ts$',
-      },
-      to: { path: '^(agent|scripts|tests)/', pathNot: '^agent/core/' },
-    },
-    {
-      name: 'drivers-remainder-config-types-only',
-      comment: 'The known remainder may take types from agent/config/schema.ts and agent/core, nothing else.',
-      severity: 'error',
-      from: { path: '^drivers/ascii/asciiDevicePoller\\.ts$' },
-      to: {
-        path: '^(agent|scripts|tests)/',
-        pathNot: ['^agent/core/', '^agent/config/schema\\.ts$'],
-      },
-    },
-    {
-      name: 'drivers-remainder-type-only',
-      comment: 'What the remainder takes from agent/config is types, erased at run time.',
+        'drivers/ is the protocol layer: it imports the contract (agent/core) and other drivers only, never the rest of the agent; each driver declares the settings it runs with (e.g. drivers/serial/lineSettings.ts) and the config satisfies them.',
       severity: 'error',
       from: { path: '^drivers/' },
-      to: { path: '^agent/config/', dependencyTypesNot: ['type-only'] },
+      to: { path: '^(agent|scripts|tests)/', pathNot: '^agent/core/' },
     },
     {
       name: 'serial-is-a-transport',
