@@ -167,6 +167,7 @@ async function main(): Promise<void> {
   subscriber.on('error', () => {});
   const view = new DemoView({
     station: config.station.id,
+    timezone: config.station.timezone,
     statusUrl,
     brokerUrl,
     status: () => agent.status(),

@@ -1,4 +1,6 @@
+import stringWidth from 'string-width';
 import type { AgentStatus } from '../agent/app/stationAgent.js';
+import { ZonedTime } from '../agent/core/zonedTime.js';
 
 interface ReadingMessage {
   seq: number;
@@ -12,6 +14,8 @@ interface ReadingMessage {
 
 interface Deps {
   station: string;
+  /** The station's time zone: times are shown as the station's wall clock, like the status page. */
+  timezone: string;
   /** The agent's status page and the embedded broker, shown in the header so they stay on screen. */
   statusUrl: string;
   brokerUrl: string;
@@ -83,11 +87,16 @@ export class DemoView {
       if (!u.connected && u.lastError) lines.push(`  last error: ${u.lastError.message}`);
     }
     lines.push('');
-    lines.push('device     channel  value          flag  time');
+    const zone = ZonedTime.of(this.deps.timezone);
+    lines.push(`device     channel  value          flag  time (${this.deps.timezone})`);
     for (const [key, r] of [...this.last.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       const [device = '', channel = ''] = key.split('/');
-      const value = r.value === null ? '—' : `${Number(r.value.toFixed(3))} ${r.unit ?? ''}`;
-      lines.push(`${device.padEnd(10)} ${channel.padEnd(8)} ${value.padEnd(14)} ${r.flag.padEnd(5)} ${r.ts}`);
+      // The value as the agent sent it (a float32 already as its shortest decimal, docs/values.md).
+      const value = r.value === null ? '—' : `${r.value} ${r.unit ?? ''}`;
+      const local = zone.format(Date.parse(r.ts)).slice(0, 19).replace('T', ' ');
+      lines.push(
+        `${padTo(device, 10)} ${padTo(channel, 8)} ${padTo(value, 14)} ${r.flag.padEnd(5)} ${local}`,
+      );
     }
     lines.push('');
     for (const d of status.devices) {
@@ -97,4 +106,9 @@ export class DemoView {
     const clear = this.deps.out.isTTY ? '\x1b[2J\x1b[H' : '\n';
     this.deps.out.write(`${clear}${lines.join('\n')}\n`);
   }
+}
+
+/** Pads by terminal columns, so units such as µS/cm and Chinese names keep the columns straight. */
+function padTo(text: string, columns: number): string {
+  return text + ' '.repeat(Math.max(0, columns - stringWidth(text)));
 }

@@ -81,6 +81,9 @@ describe('npm run demo', () => {
       () => `values in the view\n${out.slice(-2000)}`,
     );
     expect(out).toMatch(/^sonde\s+temp\s+-?\d+(\.\d+)? °C/m);
+    // Times as the station's wall clock (Asia/Shanghai), like the status page, not UTC ISO strings.
+    expect(out).toContain('time (Asia/Shanghai)');
+    expect(out).toMatch(/^sonde\s+temp\s+.*\s+N\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/m);
     expect(out).toMatch(/upstream: \d+\.\d readings\/s, [1-9]\d* received/);
     // The fallback to MQTT 3.1.1 is said once, with aedes's answer.
     expect(out.match(/the broker refused MQTT 5; connecting with MQTT 3\.1\.1/g)).toHaveLength(1);
