@@ -5,7 +5,7 @@ import { renderConfigJsonSchema } from '../agent/config/jsonSchema.js';
 
 /**
  * Writes config/schema.json from the zod schema (`npm run schema`, or `npx tsx scripts/writeSchema.ts`).
- * An optional argument names another output file. Runs from scripts/ (tsx) or dist/scripts/ (built),
+ * An optional argument names another output file. Runs from scripts/ (tsx) or dist-tools/scripts/ (built),
  * so the package root is found by looking for package.json rather than assumed.
  */
 

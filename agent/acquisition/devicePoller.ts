@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.js';
 import { engineeringValue } from '../core/decimal.js';
 import { AgentError, isAgentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import { channelReading, logPollOutcome, type PollResult } from '../core/pollOutcome.js';
 import type { DataFlag, NewReading } from '../core/reading.js';
 import {
   decodeMeasurementTime,
@@ -15,7 +16,8 @@ import {
   STATUS_KEY,
   statusItems,
 } from './instrumentState.js';
-import { channelReading, logPollOutcome } from './pollOutcome.js';
+
+export type { PollResult } from '../core/pollOutcome.js';
 
 /**
  * One poll of one device: read its planned requests, decode every channel, flag every value.
@@ -40,24 +42,6 @@ import { channelReading, logPollOutcome } from './pollOutcome.js';
 
 export interface RegisterReader {
   read(unit: number, table: RegisterTable, address: number, count: number): Promise<number[]>;
-}
-
-export interface PollResult {
-  /** One reading per channel, in channel order, all stamped with the poll's start time. */
-  readings: NewReading[];
-  /** True when every planned request succeeded. */
-  ok: boolean;
-  /** One per failed request (with device and bus in the context). */
-  errors: AgentError[];
-  /** Register words (bits for coil/discrete) as read, per channel id; absent when not read. */
-  raw: Map<string, number[]>;
-  /** Decoded instrument state; null without a status register or when it could not be read. */
-  state: number | null;
-  /**
-   * When the analyzer made the measurement (epoch ms), from device.measurementTime; null when
-   * configured but unreadable, absent without it. Readings keep the poll time as `ts`.
-   */
-  measuredAt?: number | null;
 }
 
 export interface DevicePoller {

@@ -1,5 +1,3 @@
-import type { DataFlag } from '../core/reading.js';
-
 /**
  * The flag of a minute, hour or day record.
  *
@@ -17,7 +15,9 @@ import type { DataFlag } from '../core/reading.js';
  * (they explain a gap better), and anything abnormal outranks N.
  */
 
-export type AggregateFlag = DataFlag | 'H';
+import type { AggregateFlag } from '../core/aggregateRecord.js';
+
+export type { AggregateFlag } from '../core/aggregateRecord.js';
 
 export const AGGREGATE_FLAG_PRIORITY: readonly AggregateFlag[] = [
   'D',

@@ -11,10 +11,10 @@
  * The fast path assumes the offset is constant across the period and checks that it was; across a
  * transition a binary search finds the boundary instead.
  */
+import type { PeriodKind } from '../core/aggregateRecord.js';
 import { ZonedTime } from '../core/zonedTime.js';
 
-export const PERIOD_KINDS = ['minute', 'hour', 'day'] as const;
-export type PeriodKind = (typeof PERIOD_KINDS)[number];
+export { PERIOD_KINDS, type PeriodKind } from '../core/aggregateRecord.js';
 
 export interface Period {
   kind: PeriodKind;

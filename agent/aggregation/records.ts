@@ -1,7 +1,9 @@
+import type { AggregateFlag, AggregateRecord, ChannelIdentity, PeriodKind } from '../core/aggregateRecord.js';
 import { decimalDifference, decimalSum, roundToSignificant } from '../core/decimal.js';
 import type { DataFlag } from '../core/reading.js';
-import { type AggregateFlag, periodFlag } from './flagRule.js';
-import type { PeriodKind } from './periods.js';
+import { periodFlag } from './flagRule.js';
+
+export type { AggregateRecord, ChannelIdentity } from '../core/aggregateRecord.js';
 
 /**
  * One minute, hour or day record and the arithmetic that builds it:
@@ -21,35 +23,6 @@ import type { PeriodKind } from './periods.js';
  * enough that a double sum's rounding error (typically √n × 1e-16 relative) never shows in them.
  */
 export const MEAN_DIGITS = 12;
-
-export interface ChannelIdentity {
-  device: string;
-  channel: string;
-  code: string | null;
-  unit: string | null;
-}
-
-export interface AggregateRecord extends ChannelIdentity {
-  period: PeriodKind;
-  /** Epoch ms; the period's identity upstream together with station, device, channel and period. */
-  start: number;
-  end: number;
-  /** Over valid samples (minute) or valid children (hour, day); null when there are none. */
-  min: number | null;
-  avg: number | null;
-  max: number | null;
-  /** Increase of a cumulative channel over the period; null for other channels or without data. */
-  cou: number | null;
-  /** Samples received (minute), or children holding data (hour, day). */
-  count: number;
-  /** Valid samples, or valid children. */
-  valid: number;
-  /** Samples or children the period should have had; see aggregator.ts for forward clock steps. */
-  expected: number;
-  flag: AggregateFlag;
-  /** True when the period met its validity rule. */
-  ok: boolean;
-}
 
 export interface Rules {
   /** Valid samples/children a period needs. */

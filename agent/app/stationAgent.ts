@@ -1,37 +1,37 @@
-import {
-  createDeviceAcquisition,
-  type DeviceAcquisition,
-  type DeviceStatus,
-} from '../acquisition/deviceAcquisition.js';
+import { createDeviceAcquisition, type DeviceAcquisition } from '../acquisition/deviceAcquisition.js';
 import { Aggregator, aggregationChannels } from '../aggregation/aggregator.js';
-import { lastAuditEntry } from '../audit/auditChain.js';
 import { auditConfig, type ConfigOrigin } from '../audit/configAudit.js';
 import type { StationConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { MetricsSink } from '../core/metricsSink.js';
 import type { StoredReading } from '../core/reading.js';
+import type { AgentStatus, StationView } from '../http/stationView.js';
 import { MaintenanceSchedule } from '../quality/calibrationWindows.js';
 import { DeviceQuality } from '../quality/deviceQuality.js';
 import { AggregateStore } from '../store/aggregateStore.js';
-import { BufferedAppender, type BufferedAppenderStats } from '../store/bufferedAppender.js';
+import { lastAuditEntry } from '../store/auditChain.js';
+import { BufferedAppender } from '../store/bufferedAppender.js';
 import { ChannelTrendReader, type TrendPoint } from '../store/channelTrend.js';
 import { CommitCoalescer } from '../store/commitCoalescer.js';
 import { EventStore, type StationEvent, type StoredEvent } from '../store/eventStore.js';
 import { openStationDatabase, type StationDatabase } from '../store/openStationDatabase.js';
 import { Outbox } from '../store/outbox.js';
 import { type MinuteMean, ReadingStore } from '../store/readingStore.js';
-import { StoreBudget, type StoreBudgetStats } from '../store/storeBudget.js';
+import { StoreBudget } from '../store/storeBudget.js';
 import { readStoreIdentity } from '../store/storeIdentity.js';
 import { UplinkSettingsStore } from '../store/uplinkSettings.js';
 import type { AgentControl } from '../uplink/agentControl.js';
 import { birthInfo } from '../uplink/birthPayload.js';
-import type { Uplink, UplinkStats } from '../uplink/uplink.js';
+import type { Uplink } from '../uplink/uplink.js';
 import { createBus, type FieldBus } from './createBus.js';
 import { createPollerFor } from './createPoller.js';
 import { createUplink } from './createUplink.js';
 import { LinkWatch } from './linkWatch.js';
+import { uplinkBounds } from './plugins.js';
 import type { ConfigAppliedEvent } from './stationEvents.js';
+
+export type { AgentStatus } from '../http/stationView.js';
 
 /**
  * The composition root: builds every component from the config and wires
@@ -53,16 +53,7 @@ export interface StationAgentDeps {
   onStoreCorrupt?: (err: Error) => void;
 }
 
-export interface AgentStatus {
-  station: string;
-  devices: DeviceStatus[];
-  uplinks: ({ id: string } & UplinkStats)[];
-  lastSeq: number;
-  /** Store size, room left and evictions (storeBudget.ts), readings waiting for room (bufferedAppender.ts). */
-  storage: StoreBudgetStats & BufferedAppenderStats;
-}
-
-export class StationAgent {
+export class StationAgent implements StationView {
   private readonly deps: StationAgentDeps;
   private readonly buses = new Map<string, FieldBus>();
   private readonly devices: DeviceAcquisition[] = [];
@@ -112,6 +103,7 @@ export class StationAgent {
       db: this.db,
       storage: config.storage,
       uplinks: config.uplinks,
+      boundsOf: uplinkBounds,
       events,
       clock,
       log: log.child({ component: 'store-budget' }),

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
+import { type AuditEntry, type AuditSource, appendAuditEntry, lastAuditEntry } from '../store/auditChain.js';
 import { readStoreIdentity } from '../store/storeIdentity.js';
-import { type AuditEntry, type AuditSource, appendAuditEntry, lastAuditEntry } from './auditChain.js';
 import { diffConfigs, type RedactedConfig, redactConfig } from './configDiff.js';
 
 /** Why a config is being applied: which path brought it in, and who asked when known. */

@@ -1,18 +1,19 @@
 import type Database from 'better-sqlite3';
 import { Command, InvalidArgumentError } from 'commander';
+import type { SettingChange } from '../audit/configDiff.js';
+import { formatProblems, loadConfig } from '../config/load.js';
+import { ZonedTime } from '../core/zonedTime.js';
 import {
   type AuditEntry,
   type ChainReport,
   describeBreak,
+  hasAuditLog,
   readAuditLog,
   verifyAuditChain,
-} from '../audit/auditChain.js';
-import type { SettingChange } from '../audit/configDiff.js';
-import { formatProblems, loadConfig } from '../config/load.js';
-import { ZonedTime } from '../core/zonedTime.js';
+} from '../store/auditChain.js';
+import { openStoreReadOnly } from '../store/storeReadOnly.js';
 import { configOption, resolveConfigPath } from './defaultConfigPath.js';
 import { EXIT_USAGE } from './exitCodes.js';
-import { openStoreReadOnly } from './storeReadOnly.js';
 import { renderTable } from './textTable.js';
 
 /**
@@ -63,8 +64,7 @@ async function openAuditStore(
     io.err.write(`station-agent: ${(err as Error).message}\n`);
     return 1;
   }
-  const hasLog = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'").get();
-  if (hasLog === undefined) {
+  if (!hasAuditLog(db)) {
     db.close();
     io.err.write(`station-agent: ${path} has no audit log yet (the agent adds it when it next starts)\n`);
     return 1;

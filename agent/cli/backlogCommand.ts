@@ -1,11 +1,11 @@
 import type Database from 'better-sqlite3';
 import { Command } from 'commander';
 import { formatProblems, loadConfig } from '../config/load.js';
+import { openStoreReadOnly } from '../store/storeReadOnly.js';
 import { type BacklogReport, backlogReport } from './backlogReport.js';
 import { ZonedTime } from './csv.js';
 import { configOption, resolveConfigPath } from './defaultConfigPath.js';
 import { EXIT_USAGE } from './exitCodes.js';
-import { openStoreReadOnly } from './storeReadOnly.js';
 import { renderTable } from './textTable.js';
 
 /**

@@ -1,7 +1,10 @@
 import type Database from 'better-sqlite3';
 import type { Hj212SendKind } from '../config/hj212Schema.js';
-import { BacklogQueries, type CursorRow, type Pending } from '../store/backlogQueries.js';
+import { BacklogQueries, type Pending } from '../store/backlogQueries.js';
+import { type BacklogLine, type BacklogStream, CursorTable } from './backlogLine.js';
 import { hj212BacklogLines } from './hj212Backlog.js';
+
+export { type BacklogLine, type BacklogStream, CursorTable } from './backlogLine.js';
 
 /**
  * What `station-agent backlog` reports: per configured uplink and stream, how much the store still
@@ -11,26 +14,6 @@ import { hj212BacklogLines } from './hj212Backlog.js';
  * - HJ 212 (hj212/streamPair.ts): per kind of data a live cursor and a re-send (补传) cursor with
  *   its persisted ranges; see hj212Backlog.ts.
  */
-
-export type BacklogStream = 'readings' | 'aggregates' | 'events' | Hj212SendKind;
-
-export interface BacklogLine {
-  uplink: string;
-  type: 'mqtt' | 'hj212';
-  stream: BacklogStream;
-  /** The stream's cursor key (HJ 212: the live stream's). */
-  cursorKey: string;
-  /** Acked seq (aseq for aggregates, id for events); null when the uplink has never delivered (no cursor row). */
-  cursor: number | null;
-  /** Rows not yet delivered (HJ 212: after the live cursor plus those waiting in the re-send ranges). */
-  depth: number;
-  /** Smallest timestamp among them (reading ts, record start, event ts), null when depth is 0. */
-  oldestTs: number | null;
-  /** When a cursor of the stream last moved (ms), null without a cursor row. */
-  updatedAt: number | null;
-  /** HJ 212 only: of `depth`, the rows waiting to be re-sent after an outage (RF=1 under 2025). */
-  resend?: number;
-}
 
 export interface BacklogReport {
   lines: BacklogLine[];
@@ -45,29 +28,6 @@ export interface BacklogReport {
 export type BacklogUplink =
   | { id: string; type: 'mqtt' }
   | { id: string; type: 'hj212'; send?: readonly Hj212SendKind[] };
-
-/** Looks up cursors by key and remembers which ones a line has used. */
-export class CursorTable {
-  private readonly byKey: Map<string, CursorRow>;
-  readonly used = new Set<string>();
-
-  constructor(rows: readonly CursorRow[]) {
-    this.byKey = new Map(rows.map((r) => [r.key, r]));
-  }
-
-  get(key: string): CursorRow | undefined {
-    this.used.add(key);
-    return this.byKey.get(key);
-  }
-
-  has(key: string): boolean {
-    return this.byKey.has(key);
-  }
-
-  all(): CursorRow[] {
-    return [...this.byKey.values()];
-  }
-}
 
 /** The backlog of each configured uplink, in configuration order. */
 export function backlogReport(db: Database.Database, uplinks: readonly BacklogUplink[]): BacklogReport {

@@ -3,6 +3,7 @@ import { rename, rm } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PERIOD_KINDS, type PeriodKind } from '../aggregation/periods.js';
 import { formatProblems, loadConfig } from '../config/load.js';
+import { openStoreReadOnly } from '../store/storeReadOnly.js';
 import { parseTimeArg, UTF8_BOM, ZonedTime } from './csv.js';
 import { configOption, resolveConfigPath } from './defaultConfigPath.js';
 import { EXIT_USAGE } from './exitCodes.js';
@@ -17,7 +18,6 @@ import {
   resolveChannels,
   UnknownChannelError,
 } from './storeExport.js';
-import { openStoreReadOnly } from './storeReadOnly.js';
 
 /**
  * `station-agent export`: readings (or minute/hour/day records) of a time range as CSV, read from

@@ -1,7 +1,7 @@
 import { HJ212_SEND, type Hj212SendKind } from '../config/hj212Schema.js';
 import type { BacklogQueries, Pending } from '../store/backlogQueries.js';
 import { type Hj212StreamName, streamPairKeys } from '../uplink/hj212/streamPair.js';
-import type { BacklogLine, CursorTable } from './backlogReport.js';
+import type { BacklogLine, CursorTable } from './backlogLine.js';
 
 /**
  * The backlog of an HJ 212 uplink, one line per kind of data it sends (realtime 2011, minute 2051,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { registerCount } from '../../drivers/modbus/decode.js';
+import { REGISTER_TABLES, REGISTER_TYPES, WORD_ORDERS } from '../../drivers/modbus/registers.js';
 import { DATA_FLAGS } from '../core/reading.js';
 import { MAX_DECIMALS } from '../core/valueText.js';
 import { asciiSchema } from './asciiSchema.js';
@@ -33,19 +34,14 @@ import { watchdogSchema } from './watchdogSchema.js';
 
 const id = configId;
 
-export const REGISTER_TABLES = ['coil', 'discrete', 'holding', 'input'] as const;
-export const REGISTER_TYPES = [
-  'bool',
-  'int16',
-  'uint16',
-  'int32',
-  'uint32',
-  'float32',
-  'int64',
-  'uint64',
-  'float64',
-] as const;
-export const WORD_ORDERS = ['ABCD', 'BADC', 'CDAB', 'DCBA'] as const;
+export {
+  REGISTER_TABLES,
+  REGISTER_TYPES,
+  type RegisterTable,
+  type RegisterType,
+  WORD_ORDERS,
+  type WordOrder,
+} from '../../drivers/modbus/registers.js';
 
 export const registerSchema = z
   .strictObject({
@@ -362,9 +358,6 @@ export type StatusConfig = NonNullable<DeviceConfig['status']>;
 export type StatusBitConfig = NonNullable<StatusConfig['bits']>[number];
 export type MeasurementTimeConfig = NonNullable<DeviceConfig['measurementTime']>;
 export type { AsciiConfig, AsciiStatusConfig } from './asciiSchema.js';
-export type RegisterType = (typeof REGISTER_TYPES)[number];
-export type RegisterTable = (typeof REGISTER_TABLES)[number];
-export type WordOrder = (typeof WORD_ORDERS)[number];
 export type UplinkConfig = StationConfig['uplinks'][number];
 export type MqttUplinkConfig = Extract<UplinkConfig, { type: 'mqtt' }>;
 export type { Hj212UplinkConfig } from './hj212Schema.js';

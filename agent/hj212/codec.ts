@@ -1,20 +1,13 @@
+import type { CodecOptions } from './codecOptions.js';
 import { isEncryptedCn } from './codes.js';
 import { hj212Crc } from './crc.js';
 import { type DataSegment, formatDataSegment, locateCp } from './dataSegment.js';
 import { wrapFrame } from './frame.js';
-import type { Sm4Setting } from './sm4.js';
 import { encodeContent, encodedContentLength, resolveLayout, type Sm4Layout } from './sm4Layout.js';
 import { splitSegment } from './split.js';
 
+export type { CodecOptions } from './codecOptions.js';
 export { type DecodedFrame, decodeFrame } from './receive.js';
-
-/** What both directions of one link agree on: encryption, and which CNs it applies to. */
-export interface CodecOptions {
-  /** HJ 212-2025 SM4 key and the layout frames are sent in; absent = plaintext. */
-  sm4?: Sm4Setting;
-  /** CNs whose CP is encrypted when sm4 is set. Default: 2000–2999, 1014, 3020 (`isEncryptedCn`). */
-  encrypts?: (cn: string) => boolean;
-}
 
 export interface EncodeOptions extends CodecOptions {
   /** New QNs for the parts of a split message after the first. Required only when a split happens. */

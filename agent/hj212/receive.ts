@@ -1,4 +1,4 @@
-import type { CodecOptions } from './codec.js';
+import type { CodecOptions } from './codecOptions.js';
 import { formatCrc, hj212Crc, hj212CrcOfChars, modbusCrc16 } from './crc.js';
 import { type DataSegment, headerHint, locateCp, parseDataSegment, parseHeader } from './dataSegment.js';
 import { characterCounts, lengthMismatch, unwrapFrame } from './frame.js';

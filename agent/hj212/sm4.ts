@@ -1,5 +1,4 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import type { Sm4Layout } from './sm4Layout.js';
 
 /**
  * HJ 212-2025 §6.4.2 SM4: ECB, no padding of its own, 16-byte key, over the CP content in whole
@@ -9,9 +8,6 @@ import type { Sm4Layout } from './sm4Layout.js';
  */
 
 export const SM4_BLOCK = 16;
-
-/** A key and how ciphertext is laid out when sending; unset layout parts are the standard's. */
-export type Sm4Setting = { key: Uint8Array } & Partial<Sm4Layout>;
 
 /**
  * The key as configured or handed out by a 1014 (`NewSK`, 16 characters): its UTF-8 bytes. Some

@@ -30,6 +30,9 @@ export interface Sm4Layout {
   field: string;
 }
 
+/** A key and how ciphertext is laid out when sending; unset layout parts are the standard's. */
+export type Sm4Setting = { key: Uint8Array } & Partial<Sm4Layout>;
+
 /** What `field` may be: a CP key that parses back as a plain field. */
 export const SM4_FIELD = /^([A-Za-z][A-Za-z0-9_]{0,31})?$/;
 

@@ -1,4 +1,4 @@
-import type { CodecOptions } from './codec.js';
+import type { CodecOptions } from './codecOptions.js';
 import type { DataSegment } from './dataSegment.js';
 import { HEAD_LENGTH, MAX_SEGMENT_LENGTH, TAIL_LENGTH } from './frame.js';
 import { decodeFrame } from './receive.js';

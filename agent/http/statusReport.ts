@@ -1,9 +1,9 @@
 import { statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ChannelValue } from '../acquisition/deviceAcquisition.js';
-import type { AgentStatus, StationAgent } from '../app/stationAgent.js';
 import { channelDecimals } from '../hj212/factorFormats.js';
 import type { MinuteMean } from '../store/readingStore.js';
+import type { AgentStatus, StationView } from './stationView.js';
 
 /**
  * The facts /api/status, /api/events, /metrics and `station-agent status` show, built from the
@@ -111,9 +111,9 @@ export function channelSeries(means: readonly MinuteMean[], now: number): Channe
 }
 
 /** Per agent (a reload makes a new one), the series last built and when. */
-const seriesCache = new WeakMap<StationAgent, { builtAt: number; series: ChannelSeries }>();
+const seriesCache = new WeakMap<StationView, { builtAt: number; series: ChannelSeries }>();
 
-function cachedSeries(agent: StationAgent, now: number): ChannelSeries {
+function cachedSeries(agent: StationView, now: number): ChannelSeries {
   const cached = seriesCache.get(agent);
   // A clock stepped backwards rebuilds too.
   if (cached && now - cached.builtAt < SERIES_REFRESH_MS && now >= cached.builtAt) return cached.series;
@@ -123,7 +123,7 @@ function cachedSeries(agent: StationAgent, now: number): ChannelSeries {
   return series;
 }
 
-export function operationsStatus(agent: StationAgent, now: number): OperationsStatus {
+export function operationsStatus(agent: StationView, now: number): OperationsStatus {
   const status = agent.status();
   const { config } = agent;
   const series = cachedSeries(agent, now);
@@ -189,7 +189,7 @@ export function operationsStatus(agent: StationAgent, now: number): OperationsSt
 }
 
 /** Configured names by device id, and by seriesKey(device, channel) for channels. */
-function configuredNames(config: StationAgent['config']): Map<string, string> {
+function configuredNames(config: StationView['config']): Map<string, string> {
   const names = new Map<string, string>();
   for (const d of config.devices) {
     if (d.name !== undefined) names.set(d.id, d.name);

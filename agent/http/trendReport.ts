@@ -1,4 +1,4 @@
-import type { StationAgent } from '../app/stationAgent.js';
+import type { StationView } from './stationView.js';
 
 /**
  * /api/trend: one channel's recent history for the status page's chart. `hour` is the last hour of
@@ -56,7 +56,7 @@ export function parseTrendQuery(
 }
 
 /** The channel's points in the window ending at `now`; unknown-channel for a device or channel not in the config. */
-export function channelTrend(agent: StationAgent, query: TrendQuery, now: number): TrendAnswer {
+export function channelTrend(agent: StationView, query: TrendQuery, now: number): TrendAnswer {
   const device = agent.config.devices.find((d) => d.id === query.device);
   const channel = device?.channels.find((c) => c.id === query.channel);
   if (!device || !channel) return { kind: 'unknown-channel' };

@@ -1,7 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AggregateFlag } from '../aggregation/flagRule.js';
-import type { PeriodKind } from '../aggregation/periods.js';
-import type { AggregateRecord, ChannelIdentity } from '../aggregation/records.js';
+import type { AggregateFlag, AggregateRecord, ChannelIdentity, PeriodKind } from '../core/aggregateRecord.js';
 import { type Logger, silentLogger } from '../core/log.js';
 import { storeWriteError } from './storeErrors.js';
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AggregateFlag } from '../aggregation/flagRule.js';
+import type { AggregateFlag } from '../core/aggregateRecord.js';
 import type { DataFlag } from '../core/reading.js';
 import { flagOfCode } from './readingStore.js';
 

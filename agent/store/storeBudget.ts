@@ -4,7 +4,7 @@ import type { StorageConfig } from '../config/storageSchema.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import { type EvictionKind, type MetricsSink, noMetrics } from '../core/metricsSink.js';
-import { ConfirmedBoundsReader } from './confirmedBounds.js';
+import { ConfirmedBoundsReader, type UplinkBoundsRule } from './confirmedBounds.js';
 import type { EventStore } from './eventStore.js';
 import { type DataLossEvent, Eviction, type EvictionResult, type LossReason } from './eviction.js';
 import { type StoreUsage, StoreUsageMeter } from './storeUsage.js';
@@ -52,6 +52,8 @@ export interface StoreBudgetDeps {
   storage: Pick<StorageConfig, 'path' | 'maxSize' | 'minFreeDisk' | 'retention' | 'checkInterval'>;
   /** The uplinks whose cursors decide what is confirmed (see confirmedBounds.ts). */
   uplinks: readonly UplinkConfig[];
+  /** Each uplink's bound rule (its plugin's confirmedBounds; app/plugins.ts `uplinkBounds`). */
+  boundsOf: UplinkBoundsRule;
   events: Pick<EventStore, 'record'>;
   clock: Clock;
   log: Logger;
@@ -82,7 +84,7 @@ export class StoreBudget {
     const { db, storage, clock } = deps;
     this.meter = deps.meter ?? new StoreUsageMeter({ db, path: storage.path });
     this.eviction = new Eviction({ db, events: deps.events, now: () => clock.now() });
-    this.bounds = new ConfirmedBoundsReader(db);
+    this.bounds = new ConfirmedBoundsReader(db, deps.boundsOf);
     this.metrics = deps.metrics ?? noMetrics;
     const pageSize = Number(db.pragma('page_size', { simple: true }));
     // The cap holds between checks too: the file cannot grow past maxSize, a write that would

@@ -1,52 +1,25 @@
 import { type MqttClient, connect as mqttConnect } from 'mqtt';
-import type { MqttUplinkConfig } from '../config/schema.js';
 import { type Backoff, createBackoff } from '../core/backoff.js';
-import type { Clock, TimerHandle } from '../core/clock.js';
-import type { Logger } from '../core/log.js';
+import type { TimerHandle } from '../core/clock.js';
 import type { StoredReading } from '../core/reading.js';
-import type { AggregateStore, StoredAggregate } from '../store/aggregateStore.js';
-import type { EventStore, StoredEvent } from '../store/eventStore.js';
-import type { Outbox } from '../store/outbox.js';
-import type { ReadingStore } from '../store/readingStore.js';
-import type { AgentControl } from './agentControl.js';
-import type { BatchOrigin } from './batchOrigin.js';
+import type { StoredAggregate } from '../store/aggregateStore.js';
+import type { StoredEvent } from '../store/eventStore.js';
 import type { Batch } from './batchTracker.js';
-import { type BirthInfo, encodeBirthPayload } from './birthPayload.js';
+import { encodeBirthPayload } from './birthPayload.js';
 import type { MqttCommands } from './mqttCommands.js';
 import { hostOf } from './mqttConnectFailure.js';
 import { MqttConnector } from './mqttConnector.js';
 import { type MqttWireVersion, wireVersionLabel } from './mqttProtocol.js';
 import { mqttStreams, publishTopic } from './mqttStreams.js';
 import { uplinkCommands } from './mqttUplinkCommands.js';
-import { OutboxPump, type OutboxStream } from './outboxStream.js';
+import type { MqttUplinkDeps } from './mqttUplinkDeps.js';
+import { OutboxPump } from './outboxPump.js';
+import type { OutboxStream } from './outboxStream.js';
 import type { WirePayload } from './payloadEncoding.js';
 import { birthTopic, statusTopic } from './readingsPayload.js';
 import type { UplinkLastError } from './uplinkError.js';
 
-export interface MqttUplinkDeps {
-  config: MqttUplinkConfig;
-  stationId: string;
-  store: ReadingStore;
-  /** Minute/hour/day records to forward on the aggregates topic; without it only readings are sent. */
-  aggregates?: AggregateStore;
-  /** Station events to forward on the events topic (needs `origin`: the payload names the db). */
-  events?: EventStore;
-  cursors: Outbox;
-  clock: Clock;
-  log: Logger;
-  /** mqtt.js connect; tests inject a fake or wrap the real one to reach the client. */
-  connect?: typeof mqttConnect;
-  /** Jitter source for reconnect delays (tests make it deterministic). */
-  random?: () => number;
-  /** What the retained birth message says; without it no birth is published. */
-  birth?: BirthInfo;
-  /** The config hash and db_id every batch carries (`cfg`, `db`); absent in tests that do not check them. */
-  origin?: BatchOrigin;
-  /** The supervisor's commands (status, config…); without it only ping and resend are served. */
-  control?: AgentControl;
-  /** Where `passwordEnv` is looked up; default process.env. */
-  env?: NodeJS.ProcessEnv;
-}
+export type { MqttUplinkDeps } from './mqttUplinkDeps.js';
 
 export interface MqttUplinkStats {
   connected: boolean;

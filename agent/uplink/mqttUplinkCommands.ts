@@ -1,7 +1,7 @@
 import { aggregatesTopic, encodeAggregatesPayload } from './aggregatesPayload.js';
 import { MqttCommands } from './mqttCommands.js';
 import { resend } from './mqttResend.js';
-import type { MqttUplinkDeps } from './mqttUplink.js';
+import type { MqttUplinkDeps } from './mqttUplinkDeps.js';
 import { encodeReadingsBatch, type WirePayload } from './payloadEncoding.js';
 import { readingsBatch } from './readingsPayload.js';
 

@@ -293,6 +293,3 @@ export class OutboxStream<Row> implements PumpedStream {
     }
   }
 }
-
-// The pump moved to its own file; importers of outboxStream.js keep working.
-export { OutboxPump, type OutboxPumpDeps } from './outboxPump.js';

@@ -1,10 +1,8 @@
-import type { PollResult } from '../../agent/acquisition/devicePoller.js';
-import { channelReading, logPollOutcome } from '../../agent/acquisition/pollOutcome.js';
-import type { AsciiConfig, ChannelConfig, DeviceConfig } from '../../agent/config/schema.js';
 import type { Clock } from '../../agent/core/clock.js';
 import { engineeringValue } from '../../agent/core/decimal.js';
 import { AgentError, type ErrorCode, isAgentError } from '../../agent/core/errors.js';
 import type { Logger } from '../../agent/core/log.js';
+import { channelReading, logPollOutcome, type PollResult } from '../../agent/core/pollOutcome.js';
 import type { DataFlag, NewReading } from '../../agent/core/reading.js';
 import { buildRequest, parseEscapes, showBytes } from './asciiCommand.js';
 import {
@@ -14,6 +12,7 @@ import {
   parseNumber,
   terminatorFrameLength,
 } from './asciiResponse.js';
+import type { AsciiChannelSettings, AsciiDeviceSettings, AsciiSettings } from './asciiSettings.js';
 import { flagForStatus, parseStatusValue } from './asciiStatus.js';
 
 /**
@@ -43,7 +42,7 @@ export interface ByteExchange {
 
 export interface AsciiDevicePollerDeps {
   /** A device with an `ascii` block (validated config). */
-  device: DeviceConfig;
+  device: AsciiDeviceSettings;
   line: ByteExchange;
   clock: Clock;
   log: Logger;
@@ -55,7 +54,7 @@ export interface AsciiDevicePoller {
 
 export function createAsciiDevicePoller(deps: AsciiDevicePollerDeps): AsciiDevicePoller {
   const { device, line, clock, log } = deps;
-  const ascii: AsciiConfig | undefined = device.ascii;
+  const ascii: AsciiSettings | undefined = device.ascii;
   if (!ascii) throw new Error(`device ${device.id} has no ascii block: poll it with createDevicePoller`);
   const terminator = parseEscapes(ascii.terminator);
   const frameLength = terminatorFrameLength(terminator);
@@ -131,7 +130,7 @@ export function createAsciiDevicePoller(deps: AsciiDevicePollerDeps): AsciiDevic
 }
 
 function channelValue(
-  ch: ChannelConfig,
+  ch: AsciiChannelSettings,
   fields: Record<string, string | undefined> | undefined,
   text: string | undefined,
   stateFlag: DataFlag,

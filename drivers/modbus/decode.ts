@@ -1,5 +1,5 @@
-import type { RegisterType, WordOrder } from '../../agent/config/schema.js';
 import { DOUBLE_DIGITS } from '../../agent/core/decimal.js';
+import type { RegisterType, WordOrder } from './registers.js';
 
 /**
  * Register words <-> numbers. `words` are 16-bit register values exactly as read (FC03/FC04 return

@@ -1,5 +1,5 @@
-import type { RegisterTable } from '../../agent/config/schema.js';
 import { AgentError } from '../../agent/core/errors.js';
+import type { RegisterTable } from './registers.js';
 import { buildReadRequest, parseReadResponse, withCrc } from './rtuFrames.js';
 
 /**

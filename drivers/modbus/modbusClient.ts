@@ -1,6 +1,6 @@
 import modbusSerial from 'modbus-serial';
-import type { RegisterTable } from '../../agent/config/schema.js';
 import type { ErrorCode } from '../../agent/core/errors.js';
+import type { RegisterTable } from './registers.js';
 
 /**
  * The seam between the bus and modbus-serial: the client type, one read per table, and what its

@@ -1,4 +1,4 @@
-import type { RegisterTable } from '../../agent/config/schema.js';
+import type { RegisterTable } from './registers.js';
 import { MAX_BITS_PER_REQUEST, MAX_REGISTERS_PER_REQUEST } from './requestPlanner.js';
 
 /**

@@ -1,4 +1,4 @@
-import { REGISTER_TABLES, type RegisterTable } from '../../agent/config/schema.js';
+import { REGISTER_TABLES, type RegisterTable } from './registers.js';
 
 /**
  * Turns a device's register map into the fewest read requests. Analyzers answer slowly (tens of

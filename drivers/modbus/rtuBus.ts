@@ -1,10 +1,10 @@
-import type { RegisterTable } from '../../agent/config/schema.js';
 import type { Clock } from '../../agent/core/clock.js';
 import { AgentError, type ErrorCode, type ErrorContext, isAgentError } from '../../agent/core/errors.js';
 import type { Logger } from '../../agent/core/log.js';
 import { createLineForBus, type LineBusConfig } from '../serial/lineFromConfig.js';
 import { type SerialLine, SerialLineError, type SerialLineStats } from '../serial/serialLine.js';
 import { invalidReadRequest } from './readRequestLimits.js';
+import type { RegisterTable } from './registers.js';
 import { buildReadRequest, parseReadResponse, responseFrameLength } from './rtuFrames.js';
 import type { BusStats } from './tcpBus.js';
 

@@ -1,5 +1,5 @@
-import type { RegisterTable } from '../../agent/config/schema.js';
 import { AgentError } from '../../agent/core/errors.js';
+import type { RegisterTable } from './registers.js';
 
 /**
  * Modbus RTU frames for the four read functions: building a request, knowing how long its answer

@@ -1,14 +1,15 @@
 import { Socket } from 'node:net';
-import type { RegisterTable, TcpBusConfig } from '../../agent/config/schema.js';
 import { type Backoff, createBackoff } from '../../agent/core/backoff.js';
 import type { Clock, TimerHandle } from '../../agent/core/clock.js';
 import { AgentError, type ErrorCode, type ErrorContext } from '../../agent/core/errors.js';
 import type { Logger } from '../../agent/core/log.js';
 import { ReadyWaiters } from '../../agent/core/readyWaiters.js';
+import type { ReconnectSettings } from '../serial/lineSettings.js';
+import { TransactionQueue } from '../serial/transactionQueue.js';
 import { MbapFrameWatch } from './mbapWatch.js';
 import { classifyClientError, createModbusClient, issueRead, type ModbusClient } from './modbusClient.js';
 import { invalidReadRequest } from './readRequestLimits.js';
-import { TransactionQueue } from './transactionQueue.js';
+import type { RegisterTable } from './registers.js';
 
 export type { ModbusClient };
 
@@ -35,6 +36,21 @@ export type { ModbusClient };
  *
  * The bus is started once and stopped once; it is not restartable.
  */
+
+/**
+ * The settings a Modbus TCP bus runs with: a `buses:` entry of type tcp (agent/config/busSchema.ts)
+ * satisfies them, checked where the agent hands its config over (agent/app/createBus.ts).
+ */
+export interface TcpBusConfig {
+  id: string;
+  type: 'tcp';
+  host: string;
+  port: number;
+  /** Answer timeout, ms. */
+  timeout: number;
+  retries: number;
+  reconnect: ReconnectSettings;
+}
 
 export interface ModbusTcpBusDeps {
   config: TcpBusConfig;

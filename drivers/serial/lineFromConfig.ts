@@ -1,7 +1,7 @@
-import type { RtuOverTcpBusConfig, SerialBusConfig } from '../../agent/config/schema.js';
 import type { Clock } from '../../agent/core/clock.js';
 import type { Logger } from '../../agent/core/log.js';
 import { serialTransport } from './byteTransport.js';
+import type { RtuOverTcpBusSettings, SerialBusSettings } from './lineSettings.js';
 import { SerialLine } from './serialLine.js';
 import { tcpTransport } from './tcpTransport.js';
 
@@ -10,7 +10,7 @@ import { tcpTransport } from './tcpTransport.js';
  * schema documents. Any protocol on a serial line (Modbus RTU, ASCII analyzers) builds its line here.
  */
 
-export type LineBusConfig = SerialBusConfig | RtuOverTcpBusConfig;
+export type LineBusConfig = SerialBusSettings | RtuOverTcpBusSettings;
 
 /**
  * The guard after a timeout is also at least a quarter of the timeout: a device that answers just
@@ -26,7 +26,7 @@ const MIN_CONNECT_TIMEOUT_MS = 3000;
 
 /** Milliseconds one character takes on the wire: start bit, data bits, parity bit, stop bits. */
 export function charTimeMs(
-  config: Pick<SerialBusConfig, 'baudRate' | 'dataBits' | 'parity' | 'stopBits'>,
+  config: Pick<SerialBusSettings, 'baudRate' | 'dataBits' | 'parity' | 'stopBits'>,
 ): number {
   const bits = 1 + config.dataBits + (config.parity === 'none' ? 0 : 1) + config.stopBits;
   return (bits * 1000) / config.baudRate;

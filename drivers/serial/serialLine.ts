@@ -2,7 +2,6 @@ import { type Backoff, createBackoff } from '../../agent/core/backoff.js';
 import { type Clock, sleep, type TimerHandle } from '../../agent/core/clock.js';
 import type { Logger } from '../../agent/core/log.js';
 import { ReadyWaiters } from '../../agent/core/readyWaiters.js';
-import { TransactionQueue } from '../modbus/transactionQueue.js';
 import type { ByteConnection } from './byteTransport.js';
 import { scanAnswer } from './frameScan.js';
 import {
@@ -12,6 +11,7 @@ import {
   type SerialLineOptions,
   type SerialLineStats,
 } from './lineTypes.js';
+import { TransactionQueue } from './transactionQueue.js';
 
 /**
  * One physical line (an RS-232/RS-485 port, or a serial server's TCP port) shared by every

@@ -7,17 +7,20 @@ import { referenceSimulatorMap } from './referenceStation.js';
 
 /**
  * Child processes of the benchmarks. The simulator always runs as its own process (the built one
- * in dist/), so the Modbus server never shares an event loop or a core with what is measured.
+ * in dist-tools/), so the Modbus server never shares an event loop or a core with what is measured.
  */
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DIST = join(REPO_ROOT, 'dist');
+/** The tools' build (tsconfig.scripts.json): the simulator and the other scripts are not shipped in dist/. */
+export const DIST_TOOLS = join(REPO_ROOT, 'dist-tools');
 
 /** The built file for a path of the source tree, failing loudly when the build is missing. */
 export function built(relative: string): string {
-  const file = join(DIST, relative);
+  const file = join(relative.startsWith('scripts/') ? DIST_TOOLS : DIST, relative);
   if (!existsSync(file)) {
-    throw new Error(`${file} is missing: run "npm run build" first (npm test builds in pretest)`);
+    const build = relative.startsWith('scripts/') ? 'npm run build:tools' : 'npm run build';
+    throw new Error(`${file} is missing: run "${build}" first (npm test builds in pretest)`);
   }
   return file;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { assertBuilt } from '../../tests/helpers/agentProcess.js';
+import { assertBuilt } from '../support/agentProcess.js';
 import { SCENARIOS } from './catalog.js';
 import { machine, writeReport } from './report.js';
 import { runScenarios } from './runner.js';

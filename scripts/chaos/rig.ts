@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AgentProcess, runAgentCli } from '../../tests/helpers/agentProcess.js';
-import { type MosquittoHandle, startMosquitto } from '../../tests/helpers/mosquitto.js';
-import { writeYaml } from '../../tests/helpers/stationFixture.js';
+import { type AgentProcess, runAgentCli } from '../support/agentProcess.js';
+import { type MosquittoHandle, startMosquitto } from '../support/mosquitto.js';
+import { writeYaml } from '../support/stationFixture.js';
 import { type BlackholeProxy, startBlackholeProxy } from './blackholeProxy.js';
 import { type DeliveryLog, startDeliveryLog } from './deliveryLog.js';
 import { type StoreSnapshot, snapshot } from './storeProbe.js';

@@ -1,6 +1,6 @@
 import { type SimulatorHandle, startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
-import { freePort } from '../../tests/helpers/freePort.js';
-import { DEMO_MAP, nutrientDevice, sondeDevice } from '../../tests/helpers/stationFixture.js';
+import { freePort } from '../support/freePort.js';
+import { DEMO_MAP, nutrientDevice, sondeDevice } from '../support/stationFixture.js';
 import { account, type StoreCount } from './accounting.js';
 import { type Rig, type RigOptions, startRig } from './rig.js';
 import type { StoreSnapshot } from './storeProbe.js';

@@ -6,8 +6,8 @@ import { buildCommand, type PlatformCommand } from '../../agent/hj212/commands.j
 import type { DataSegment } from '../../agent/hj212/dataSegment.js';
 import type { StationIdentity } from '../../agent/hj212/messages.js';
 import { createQnGenerator } from '../../agent/hj212/qn.js';
-import { type Sm4Setting, sm4KeyFromText } from '../../agent/hj212/sm4.js';
-import type { Sm4Layout } from '../../agent/hj212/sm4Layout.js';
+import { sm4KeyFromText } from '../../agent/hj212/sm4.js';
+import type { Sm4Layout, Sm4Setting } from '../../agent/hj212/sm4Layout.js';
 import { DEFAULT_TIME_ZONE } from '../../agent/hj212/time.js';
 import { type ExchangeResult, Exchanges, executed } from './exchanges.js';
 import {

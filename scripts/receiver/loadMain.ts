@@ -3,7 +3,7 @@ import pg from 'pg';
 import { publishLoad } from './loadPublisher.js';
 
 /**
- * `node dist/scripts/receiver/loadMain.js --url mqtt://broker:1883 [--stations 3000] [--batches 20]
+ * `node dist-tools/scripts/receiver/loadMain.js --url mqtt://broker:1883 [--stations 3000] [--batches 20]
  *  [--per-batch 50] [--prefix fleet] [--encoding json|columnar-deflate|mixed] [--repeat-every 0]
  *  [--postgres URL]`
  * Replays simulated stations into a broker (loadPublisher.ts) for a full-size run against receivers

@@ -20,7 +20,7 @@ import { type SeedChannel, seedHistory } from './stationHistory.js';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DEADLINE = 60_000;
 
-/** The package root: this file runs from scripts/screenshot/ (tsx) or dist/scripts/screenshot/ (built). */
+/** The package root: this file runs from scripts/screenshot/ (tsx) or dist-tools/scripts/screenshot/ (built). */
 function packageRoot(): string {
   let dir = HERE;
   while (!existsSync(join(dir, 'package.json'))) {

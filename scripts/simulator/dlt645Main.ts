@@ -7,7 +7,7 @@ import type { SimMeterOptions } from './dlt645/simMeter.js';
 /**
  * DL/T 645-2007 meters on one serial line, as their own process:
  *
- *   node dist/scripts/simulator/dlt645Main.js --serial /dev/pts/N --meters 000000000001,000000000002:1p
+ *   node dist-tools/scripts/simulator/dlt645Main.js --serial /dev/pts/N --meters 000000000001,000000000002:1p
  *
  * Each address is a meter (three-phase; `:1p` makes it single-phase). Prints one "serving" line
  * once the port is open, then takes commands on stdin, one per line, and answers each with

@@ -4,7 +4,7 @@ import { openListenPort } from '../../drivers/modbus/listen/listenPort.js';
 import { RtuListener } from '../../drivers/modbus/listen/rtuListener.js';
 
 /**
- * `node dist/scripts/tools/listenCensusMain.js --serial /dev/ttyUSB0 --baud 9600 --seconds 30`:
+ * `node dist-tools/scripts/tools/listenCensusMain.js --serial /dev/ttyUSB0 --baud 9600 --seconds 30`:
  * listens to a Modbus RTU line another master polls, without sending a byte, and prints what passed
  * (units, function codes, register ranges, rates, exceptions, line noise). A stand-in for the
  * agent's `read --listen` / `scan --listen` until the listen bus mode lands in the agent.

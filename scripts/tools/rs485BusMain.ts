@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { type Rs485Bus, startRs485Bus } from './rs485Bus.js';
 
 /**
- * `node dist/scripts/tools/rs485BusMain.js --ends sim,logger,agent`: an emulated RS-485 line of
+ * `node dist-tools/scripts/tools/rs485BusMain.js --ends sim,logger,agent`: an emulated RS-485 line of
  * pseudo-terminals (see rs485Bus.ts). Prints one `end <name> <path>` line per end, then
  * `rs485 bus ready (<n> ends)`; on SIGINT/SIGTERM (and every --stats-every seconds) prints the
  * bytes each end wrote, as `written <name> <bytes>`.

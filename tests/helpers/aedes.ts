@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
-import { freePort } from './freePort.js';
+import { freePort } from '../../scripts/support/freePort.js';
 
 /**
  * An aedes broker in the test process on a free loopback port: the MQTT 3.1.1-only broker (aedes 1.x

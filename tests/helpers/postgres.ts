@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort } from './freePort.js';
+import { freePort } from '../../scripts/support/freePort.js';
 
 /**
  * A real PostgreSQL server for integration tests, from the Debian server binaries: initdb into a temp

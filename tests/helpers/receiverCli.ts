@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import pg from 'pg';
-import { until } from './mosquitto.js';
+import { until } from '../../scripts/support/mosquitto.js';
 
 /** The built receiver CLI (`--postgres`) as a child process, and queries on its database. */
 export interface ReceiverChild {
@@ -12,7 +12,7 @@ export interface ReceiverChild {
 
 /** The built receiver CLI as a child process; resolves once it says it is receiving. */
 export async function startReceiverCli(args: string[]): Promise<ReceiverChild> {
-  const proc = spawn(process.execPath, ['dist/scripts/receiver/main.js', ...args], {
+  const proc = spawn(process.execPath, ['dist-tools/scripts/receiver/main.js', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

@@ -3,12 +3,14 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The built analyzer simulator (`npm run simulate -- …` = node dist/scripts/simulator/main.js) as
+ * The built analyzer simulator (`npm run simulate -- …` = node dist-tools/scripts/simulator/main.js) as
  * a child process, started the way the README tells a maintainer to start it. Resolves once it
  * printed its ready line ("simulator listening on …" / "simulator serving …").
  */
 
-export const SIMULATOR_CLI = fileURLToPath(new URL('../../dist/scripts/simulator/main.js', import.meta.url));
+export const SIMULATOR_CLI = fileURLToPath(
+  new URL('../../dist-tools/scripts/simulator/main.js', import.meta.url),
+);
 
 export interface SimulatorProcess {
   readonly child: ChildProcess;

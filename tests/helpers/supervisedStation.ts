@@ -7,9 +7,9 @@ import { AgentSupervisor } from '../../agent/app/agentSupervisor.js';
 import { loadConfigSync } from '../../agent/config/load.js';
 import { systemClock } from '../../agent/core/clock.js';
 import { type SimulatorHandle, startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
-import { freePort } from './freePort.js';
-import { until } from './mosquitto.js';
-import { DEMO_MAP, nutrientDevice, tempStation } from './stationFixture.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import { until } from '../../scripts/support/mosquitto.js';
+import { DEMO_MAP, nutrientDevice, tempStation } from '../../scripts/support/stationFixture.js';
 
 /**
  * An in-process agent under its supervisor (real clock), against the project's Modbus simulator and a

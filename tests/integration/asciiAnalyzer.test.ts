@@ -11,7 +11,7 @@ import { createAsciiDevicePoller } from '../../drivers/ascii/asciiDevicePoller.j
 import { createLineForBus } from '../../drivers/serial/lineFromConfig.js';
 import type { SerialLine } from '../../drivers/serial/serialLine.js';
 import { type AsciiSimulatorHandle, startAsciiSimulator } from '../../scripts/simulator/asciiServer.js';
-import { createPtyPair, type PtyPair } from '../helpers/pty.js';
+import { createPtyPair, type PtyPair } from '../../scripts/support/pty.js';
 
 /**
  * A C-Link O3 analyzer (the ascii simulator) on one end of a real pseudo-terminal pair, the agent's

@@ -6,10 +6,10 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAsciiSimulator } from '../../scripts/simulator/asciiServer.js';
-import { runAgentCli, waitFor } from '../helpers/agentProcess.js';
-import { collectReadings, startMosquitto } from '../helpers/mosquitto.js';
-import { createPtyPair } from '../helpers/pty.js';
-import { tempStation, writeYaml } from '../helpers/stationFixture.js';
+import { runAgentCli, waitFor } from '../../scripts/support/agentProcess.js';
+import { collectReadings, startMosquitto } from '../../scripts/support/mosquitto.js';
+import { createPtyPair } from '../../scripts/support/pty.js';
+import { tempStation, writeYaml } from '../../scripts/support/stationFixture.js';
 
 const DEFINITION = fileURLToPath(new URL('../../scripts/simulator/ascii/thermo-49i.yaml', import.meta.url));
 const SERVICE_MODE = 0x2000_0000;

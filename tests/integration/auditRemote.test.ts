@@ -6,8 +6,8 @@
  */
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { verifyAuditChain } from '../../agent/audit/auditChain.js';
-import { type MosquittoHandle, startMosquitto, until } from '../helpers/mosquitto.js';
+import { verifyAuditChain } from '../../agent/store/auditChain.js';
+import { type MosquittoHandle, startMosquitto, until } from '../../scripts/support/mosquitto.js';
 import {
   type Observer,
   observe,

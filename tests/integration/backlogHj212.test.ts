@@ -15,9 +15,9 @@ import { openDatabase } from '../../agent/store/openDatabase.js';
 import { Outbox } from '../../agent/store/outbox.js';
 import { ReadingStore } from '../../agent/store/readingStore.js';
 import { UplinkSettingsStore } from '../../agent/store/uplinkSettings.js';
-import { AGENT_CLI, assertBuilt } from '../helpers/agentProcess.js';
+import { AGENT_CLI, assertBuilt } from '../../scripts/support/agentProcess.js';
+import { tempStation, writeYaml } from '../../scripts/support/stationFixture.js';
 import { AGG_T0, codMinute } from '../helpers/aggregateFixture.js';
-import { tempStation, writeYaml } from '../helpers/stationFixture.js';
 
 /** 2026-11-01 00:00 in Shanghai. */
 const T0 = Date.UTC(2026, 9, 31, 16, 0);

@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BenchResults } from '../../scripts/bench/report.js';
 import { WORKLOADS } from '../../scripts/bench/workloads/index.js';
-import { assertBuilt } from '../helpers/agentProcess.js';
-import { assertSocat } from '../helpers/pty.js';
+import { assertBuilt } from '../../scripts/support/agentProcess.js';
+import { assertSocat } from '../../scripts/support/pty.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const outDir = mkdtempSync(join(tmpdir(), 'bench-quick-test-'));

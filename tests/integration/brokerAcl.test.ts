@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type MosquittoHandle, startMosquitto, until } from '../helpers/mosquitto.js';
+import { type MosquittoHandle, startMosquitto, until } from '../../scripts/support/mosquitto.js';
 
 const DOC = new URL('../../docs/security.md', import.meta.url);
 const USERS = { ST1: 'pw-st1-0001', ST2: 'pw-st2-0002', platform: 'pw-platform-3' };

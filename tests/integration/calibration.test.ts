@@ -11,9 +11,9 @@ import { stationConfigSchema } from '../../agent/config/schema.js';
 import type { Clock } from '../../agent/core/clock.js';
 import { silentLogger } from '../../agent/core/log.js';
 import { type SimulatorHandle, startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
-import { freePort } from '../helpers/freePort.js';
-import { type MosquittoHandle, startMosquitto } from '../helpers/mosquitto.js';
-import { DEMO_MAP, nutrientDevice, sleep, tempStation } from '../helpers/stationFixture.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import { type MosquittoHandle, startMosquitto } from '../../scripts/support/mosquitto.js';
+import { DEMO_MAP, nutrientDevice, sleep, tempStation } from '../../scripts/support/stationFixture.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { SCENARIOS } from '../../scripts/chaos/catalog.js';
 import { runScenario } from '../../scripts/chaos/runner.js';
-import { assertBuilt } from '../helpers/agentProcess.js';
+import { assertBuilt } from '../../scripts/support/agentProcess.js';
 
 describe('fault injection, quick sizes', () => {
   for (const scenario of SCENARIOS) {

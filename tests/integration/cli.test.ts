@@ -2,8 +2,8 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runAgentCli } from '../helpers/agentProcess.js';
-import { tempStation } from '../helpers/stationFixture.js';
+import { runAgentCli } from '../../scripts/support/agentProcess.js';
+import { tempStation } from '../../scripts/support/stationFixture.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../config/examples/', import.meta.url));
 const BROKEN = fileURLToPath(new URL('../fixtures/config/', import.meta.url));

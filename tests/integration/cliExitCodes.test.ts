@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../agent/core/log.js';
 import { openDatabase } from '../../agent/store/openDatabase.js';
 import { ReadingStore } from '../../agent/store/readingStore.js';
-import { runAgentCli } from '../helpers/agentProcess.js';
-import { freePort } from '../helpers/freePort.js';
-import { nutrientDevice, tempStation, writeYaml } from '../helpers/stationFixture.js';
+import { runAgentCli } from '../../scripts/support/agentProcess.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import { nutrientDevice, tempStation, writeYaml } from '../../scripts/support/stationFixture.js';
 
 const DEFAULT_CONFIG = '/etc/station-agent/station.yaml';
 const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {

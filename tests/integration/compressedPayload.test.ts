@@ -18,7 +18,7 @@ import { MqttUplink } from '../../agent/uplink/mqttUplink.js';
 import { COLUMNAR_CONTENT_TYPE, COLUMNAR_MAGIC } from '../../agent/uplink/payloadEncoding.js';
 import { encodeReadingsPayload } from '../../agent/uplink/readingsPayload.js';
 import { Receiver } from '../../scripts/receiver/receiver.js';
-import { startMosquitto, until } from '../helpers/mosquitto.js';
+import { startMosquitto, until } from '../../scripts/support/mosquitto.js';
 
 const STATION = '320700W001';
 const T0 = Date.UTC(2026, 10, 28, 8, 0, 0);

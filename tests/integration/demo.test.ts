@@ -1,6 +1,6 @@
 /**
  * Issue 13: `npm run demo` must deliver readings upstream. Runs the built demo as the user does
- * (`node dist/scripts/demo.js`), with its working directory in a temp dir so its `./data/demo.db`
+ * (`node dist-tools/scripts/demo.js`), with its working directory in a temp dir so its `./data/demo.db`
  * never touches a user's file, and checks what the user would see: readings at the embedded broker
  * (3.1.1-only aedes, so this also proves the agent's MQTT 3.1.1 fallback), values in the view, the
  * status page answering, and a clean exit on Ctrl-C.
@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { until } from '../helpers/mosquitto.js';
+import { until } from '../../scripts/support/mosquitto.js';
 
-const DEMO = fileURLToPath(new URL('../../dist/scripts/demo.js', import.meta.url));
+const DEMO = fileURLToPath(new URL('../../dist-tools/scripts/demo.js', import.meta.url));
 const STATION = '320700W001';
 
 describe('npm run demo', () => {

@@ -6,17 +6,17 @@ import { createDlt645Client, type Dlt645Client } from '../../drivers/dlt645/clie
 import { createLineTransport } from '../../drivers/dlt645/lineTransport.js';
 import { readValues } from '../../drivers/dlt645/readValues.js';
 import { type ByteConnection, serialTransport } from '../../drivers/serial/byteTransport.js';
-import { createPtyPair, type PtyPair } from '../helpers/pty.js';
+import { createPtyPair, type PtyPair } from '../../scripts/support/pty.js';
 
 /**
  * The DL/T 645 client reading three meters on one line: the built meter simulator
- * (node dist/scripts/simulator/dlt645Main.js) on one end of a real socat pty pair, the client on
+ * (node dist-tools/scripts/simulator/dlt645Main.js) on one end of a real socat pty pair, the client on
  * the other through the agent's serial transport, both at 2400 baud 8E1. Mid-run one meter is
  * unplugged (taken off the simulated line): its reads time out while the other two keep answering,
  * and it answers again once plugged back. The facility switch drops a meter's current to zero.
  */
 
-const CLI = fileURLToPath(new URL('../../dist/scripts/simulator/dlt645Main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist-tools/scripts/simulator/dlt645Main.js', import.meta.url));
 const M1 = '000000000001';
 const M2 = '000000000002';
 const M3 = '000000000003';

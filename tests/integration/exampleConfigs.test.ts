@@ -22,10 +22,10 @@ import { formatProblems, loadConfig } from '../../agent/config/load.js';
 import type { BusConfig, ChannelConfig, DeviceConfig, StationConfig } from '../../agent/config/schema.js';
 import { loadAsciiDefinition } from '../../scripts/simulator/asciiServer.js';
 import { type GeneratorSpec, loadSimulatorMap } from '../../scripts/simulator/simulatorConfig.js';
-import { runAgentCli } from '../helpers/agentProcess.js';
-import { freePort } from '../helpers/freePort.js';
+import { runAgentCli } from '../../scripts/support/agentProcess.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import { createPtyPair } from '../../scripts/support/pty.js';
 import { generatorRange } from '../helpers/generatorRange.js';
-import { createPtyPair } from '../helpers/pty.js';
 import { readTable } from '../helpers/readOutput.js';
 import { startSimulatorProcess } from '../helpers/simulatorProcess.js';
 

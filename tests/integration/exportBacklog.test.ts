@@ -14,8 +14,8 @@ import type { NewReading, StoredReading } from '../../agent/core/reading.js';
 import { openDatabase } from '../../agent/store/openDatabase.js';
 import { Outbox } from '../../agent/store/outbox.js';
 import { ReadingStore } from '../../agent/store/readingStore.js';
-import { AGENT_CLI, assertBuilt, runAgentCli } from '../helpers/agentProcess.js';
-import { tempStation, writeYaml } from '../helpers/stationFixture.js';
+import { AGENT_CLI, assertBuilt, runAgentCli } from '../../scripts/support/agentProcess.js';
+import { tempStation, writeYaml } from '../../scripts/support/stationFixture.js';
 
 /** 2026-11-01 00:00 in Shanghai (the station's zone). */
 const T0 = Date.UTC(2026, 9, 31, 16, 0);

@@ -13,9 +13,15 @@ import { silentLogger } from '../../agent/core/log.js';
 import { formatValue } from '../../agent/uplink/hj212/uploadMessages.js';
 import { type PlatformHandle, startPlatform } from '../../scripts/platform/platformServer.js';
 import { type SimulatorHandle, startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
-import { waitFor } from '../helpers/agentProcess.js';
-import { freePort } from '../helpers/freePort.js';
-import { DEMO_MAP, nutrientDevice, readStored, sondeDevice, tempStation } from '../helpers/stationFixture.js';
+import { waitFor } from '../../scripts/support/agentProcess.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import {
+  DEMO_MAP,
+  nutrientDevice,
+  readStored,
+  sondeDevice,
+  tempStation,
+} from '../../scripts/support/stationFixture.js';
 
 describe('excludeUplinks on an HJ 212 uplink', () => {
   const tmp = tempStation();

@@ -18,9 +18,9 @@ import { layoutLabel, resolveLayout, SM4_PRESETS, type Sm4Layout } from '../../a
 import { createAgentMetrics } from '../../agent/http/metrics.js';
 import { type PlatformHandle, startPlatform } from '../../scripts/platform/platformServer.js';
 import { type SimulatorHandle, startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
-import { waitFor } from '../helpers/agentProcess.js';
-import { freePort } from '../helpers/freePort.js';
-import { DEMO_MAP, nutrientDevice, tempStation } from '../helpers/stationFixture.js';
+import { waitFor } from '../../scripts/support/agentProcess.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import { DEMO_MAP, nutrientDevice, tempStation } from '../../scripts/support/stationFixture.js';
 import { frameOf } from '../unit/hj212/vectors.js';
 
 const MN = '010000A8900016F000169DC0';

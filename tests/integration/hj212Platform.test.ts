@@ -19,7 +19,7 @@ import {
   type PlatformOptions,
   startPlatform,
 } from '../../scripts/platform/platformServer.js';
-import { freePort } from '../helpers/freePort.js';
+import { freePort } from '../../scripts/support/freePort.js';
 import { TinyStation } from '../helpers/tinyStation.js';
 
 const MN = '010000A8900016F000169DC0';

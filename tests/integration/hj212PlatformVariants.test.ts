@@ -8,8 +8,8 @@ import { sm4KeyFromText } from '../../agent/hj212/sm4.js';
 import { layoutLabel, resolveLayout, SM4_PRESETS, type Sm4Layout } from '../../agent/hj212/sm4Layout.js';
 import { type PlatformHandle, startPlatform } from '../../scripts/platform/platformServer.js';
 import type { PlatformEvent } from '../../scripts/platform/records.js';
-import { waitFor } from '../helpers/agentProcess.js';
-import { freePort } from '../helpers/freePort.js';
+import { waitFor } from '../../scripts/support/agentProcess.js';
+import { freePort } from '../../scripts/support/freePort.js';
 import { TinyStation } from '../helpers/tinyStation.js';
 import { frameOf } from '../unit/hj212/vectors.js';
 
@@ -24,7 +24,7 @@ const MN = '010000A8900016F000169DC0';
 const PW = '123456';
 const KEY = 'HJ212-2025-key16';
 const STATION: StationIdentity = { version: '2025', st: '32', pw: PW, mn: MN };
-const PLATFORM_CLI = fileURLToPath(new URL('../../dist/scripts/platform/main.js', import.meta.url));
+const PLATFORM_CLI = fileURLToPath(new URL('../../dist-tools/scripts/platform/main.js', import.meta.url));
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

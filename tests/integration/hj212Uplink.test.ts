@@ -19,9 +19,15 @@ import { formatHjTime, parseHjTime } from '../../agent/hj212/time.js';
 import { type PlatformHandle, startPlatform } from '../../scripts/platform/platformServer.js';
 import type { ReceivedFrame } from '../../scripts/platform/records.js';
 import { type SimulatorHandle, startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
-import { waitFor } from '../helpers/agentProcess.js';
-import { freePort } from '../helpers/freePort.js';
-import { DEMO_MAP, nutrientDevice, sleep, sondeDevice, tempStation } from '../helpers/stationFixture.js';
+import { waitFor } from '../../scripts/support/agentProcess.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import {
+  DEMO_MAP,
+  nutrientDevice,
+  sleep,
+  sondeDevice,
+  tempStation,
+} from '../../scripts/support/stationFixture.js';
 
 const TZ = 'Asia/Shanghai';
 const RTD_MS = 5000;

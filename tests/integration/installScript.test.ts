@@ -11,12 +11,12 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt } from '../helpers/agentProcess.js';
+import { assertBuilt } from '../../scripts/support/agentProcess.js';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/install.sh', import.meta.url));
 const SYSTEMD_ANALYZE = '/usr/bin/systemd-analyze';
@@ -50,6 +50,13 @@ beforeAll(() => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const UNIT = 'etc/systemd/system/station-agent.service';
+
+/** Every file under a directory, as paths relative to it. */
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
+  );
+}
 
 describe('scripts/install.sh --prefix (staged install)', () => {
   it('installs the program, wrapper, config, data folder and unit, and says what it skipped', () => {
@@ -99,6 +106,20 @@ describe('scripts/install.sh --prefix (staged install)', () => {
     // Production dependencies only: the dev tools were pruned.
     expect(existsSync(at('opt/station-agent/node_modules/vitest'))).toBe(false);
     expect(existsSync(at('opt/station-agent/node_modules/typescript'))).toBe(false);
+    // Issue 15: the program is the agent only; the tools (simulator, HJ 212 platform, receiver, bench,
+    // chaos, demo) and the test support are built apart (tsconfig.scripts.json) and never staged.
+    expect(
+      readdirSync(at('opt/station-agent/dist'))
+        .filter((f) => !f.startsWith('.'))
+        .sort(),
+    ).toEqual(['agent', 'drivers']);
+    const program = filesUnder(at('opt/station-agent')).filter((f) => !f.startsWith('node_modules/'));
+    const tools = program.filter((f) =>
+      /(^|\/)(scripts|tests|dist-tools|simulator|bench|chaos|platform|receiver|support|helpers)\/|(^|\/)demo\.js$/.test(
+        f,
+      ),
+    );
+    expect(tools).toEqual([]);
 
     expect(mode('usr/local/bin/station-agent')).toBe('0755');
     expect(readFileSync(at('usr/local/bin/station-agent'), 'utf8')).toContain(

@@ -16,7 +16,7 @@ import { Outbox } from '../../agent/store/outbox.js';
 import { ReadingStore } from '../../agent/store/readingStore.js';
 import { MqttUplink } from '../../agent/uplink/mqttUplink.js';
 import { Receiver } from '../../scripts/receiver/receiver.js';
-import { startMosquitto, until } from '../helpers/mosquitto.js';
+import { startMosquitto, until } from '../../scripts/support/mosquitto.js';
 
 const STATION = '320700W001';
 const BACKLOG = 4000;

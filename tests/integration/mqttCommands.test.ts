@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type MosquittoHandle, startMosquitto, until } from '../helpers/mosquitto.js';
-import { sleep } from '../helpers/stationFixture.js';
+import { type MosquittoHandle, startMosquitto, until } from '../../scripts/support/mosquitto.js';
+import { sleep } from '../../scripts/support/stationFixture.js';
 import {
   type Observer,
   observe,

@@ -18,11 +18,17 @@ import { Outbox } from '../../agent/store/outbox.js';
 import { ReadingStore } from '../../agent/store/readingStore.js';
 import { MqttUplink } from '../../agent/uplink/mqttUplink.js';
 import { startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
+import { type AgentProcess, runAgentCli, waitFor } from '../../scripts/support/agentProcess.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import { startMosquitto, until } from '../../scripts/support/mosquitto.js';
+import {
+  DEMO_MAP,
+  nutrientDevice,
+  sleep,
+  tempStation,
+  writeYaml,
+} from '../../scripts/support/stationFixture.js';
 import { type AedesHandle, startAedes } from '../helpers/aedes.js';
-import { type AgentProcess, runAgentCli, waitFor } from '../helpers/agentProcess.js';
-import { freePort } from '../helpers/freePort.js';
-import { startMosquitto, until } from '../helpers/mosquitto.js';
-import { DEMO_MAP, nutrientDevice, sleep, tempStation, writeYaml } from '../helpers/stationFixture.js';
 
 const STATION = '320700W013';
 const T = (s: string) => `stations/${STATION}/${s}`;

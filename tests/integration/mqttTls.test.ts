@@ -18,10 +18,15 @@ import { Outbox } from '../../agent/store/outbox.js';
 import { ReadingStore } from '../../agent/store/readingStore.js';
 import { MqttUplink } from '../../agent/uplink/mqttUplink.js';
 import { startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
-import { runAgentCli, waitFor } from '../helpers/agentProcess.js';
-import { freePort } from '../helpers/freePort.js';
-import { type MosquittoHandle, type MosquittoOptions, startMosquitto, until } from '../helpers/mosquitto.js';
-import { DEMO_MAP, nutrientDevice, tempStation } from '../helpers/stationFixture.js';
+import { runAgentCli, waitFor } from '../../scripts/support/agentProcess.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import {
+  type MosquittoHandle,
+  type MosquittoOptions,
+  startMosquitto,
+  until,
+} from '../../scripts/support/mosquitto.js';
+import { DEMO_MAP, nutrientDevice, tempStation } from '../../scripts/support/stationFixture.js';
 import { makeTestPki, type TestPki } from '../helpers/tlsCerts.js';
 
 const STATION = '320700W008';

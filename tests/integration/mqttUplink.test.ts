@@ -14,8 +14,13 @@ import { openDatabase } from '../../agent/store/openDatabase.js';
 import { Outbox } from '../../agent/store/outbox.js';
 import { ReadingStore } from '../../agent/store/readingStore.js';
 import { MqttUplink } from '../../agent/uplink/mqttUplink.js';
+import {
+  collectReadings,
+  type MosquittoHandle,
+  startMosquitto,
+  until,
+} from '../../scripts/support/mosquitto.js';
 import { codMinute } from '../helpers/aggregateFixture.js';
-import { collectReadings, type MosquittoHandle, startMosquitto, until } from '../helpers/mosquitto.js';
 
 const STATION = '320700W001';
 const READINGS_TOPIC = `stations/${STATION}/readings`;

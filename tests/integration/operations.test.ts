@@ -7,8 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
-import { type AgentProcess, runAgentCli, waitFor } from '../helpers/agentProcess.js';
-import { freePort } from '../helpers/freePort.js';
+import { type AgentProcess, runAgentCli, waitFor } from '../../scripts/support/agentProcess.js';
+import { freePort } from '../../scripts/support/freePort.js';
 import {
   DEMO_MAP,
   nutrientDevice,
@@ -16,7 +16,7 @@ import {
   sondeDevice,
   tempStation,
   writeYaml,
-} from '../helpers/stationFixture.js';
+} from '../../scripts/support/stationFixture.js';
 
 const TOKEN = 'status-token-for-the-test-0123';
 const PASSWORD = 'mqtt-password-never-logged-42';

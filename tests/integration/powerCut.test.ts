@@ -13,10 +13,16 @@ import Database from 'better-sqlite3';
 import { connect as mqttConnect } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
-import { type AgentProcess, runAgentCli, waitFor } from '../helpers/agentProcess.js';
-import { freePort } from '../helpers/freePort.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
-import { DEMO_MAP, nutrientDevice, sondeDevice, tempStation, writeYaml } from '../helpers/stationFixture.js';
+import { type AgentProcess, runAgentCli, waitFor } from '../../scripts/support/agentProcess.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import { startMosquitto } from '../../scripts/support/mosquitto.js';
+import {
+  DEMO_MAP,
+  nutrientDevice,
+  sondeDevice,
+  tempStation,
+  writeYaml,
+} from '../../scripts/support/stationFixture.js';
 
 const STATION = '320700W014';
 const PREFIX = 'it';

@@ -8,9 +8,9 @@ import { spawn } from 'node:child_process';
 import stringWidth from 'string-width';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
-import { AGENT_CLI, assertBuilt, runAgentCli, waitFor } from '../helpers/agentProcess.js';
-import { freePort } from '../helpers/freePort.js';
-import { DEMO_MAP, nutrientDevice, tempStation, writeYaml } from '../helpers/stationFixture.js';
+import { AGENT_CLI, assertBuilt, runAgentCli, waitFor } from '../../scripts/support/agentProcess.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import { DEMO_MAP, nutrientDevice, tempStation, writeYaml } from '../../scripts/support/stationFixture.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {

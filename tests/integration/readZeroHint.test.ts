@@ -6,11 +6,11 @@
  */
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { runAgentCli } from '../helpers/agentProcess.js';
-import { freePort } from '../helpers/freePort.js';
+import { runAgentCli } from '../../scripts/support/agentProcess.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import { DEMO_MAP, tempStation, writeYaml } from '../../scripts/support/stationFixture.js';
 import { readTable } from '../helpers/readOutput.js';
 import { startSimulatorProcess } from '../helpers/simulatorProcess.js';
-import { DEMO_MAP, tempStation, writeYaml } from '../helpers/stationFixture.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {

@@ -9,9 +9,9 @@ import { connect } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DedupeState } from '../../scripts/receiver/dedupeState.js';
 import { dedupeKey, Receiver } from '../../scripts/receiver/receiver.js';
-import { type MosquittoHandle, startMosquitto, until } from '../helpers/mosquitto.js';
+import { type MosquittoHandle, startMosquitto, until } from '../../scripts/support/mosquitto.js';
+import { tempStation } from '../../scripts/support/stationFixture.js';
 import { startDropProxy } from '../helpers/mqttDropProxy.js';
-import { tempStation } from '../helpers/stationFixture.js';
 import { PREFIX, STATION, startSupervisedStation } from '../helpers/supervisedStation.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -7,8 +7,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { publishLoad } from '../../scripts/receiver/loadPublisher.js';
-import { freePort } from '../helpers/freePort.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import { startMosquitto } from '../../scripts/support/mosquitto.js';
 import { startPostgres } from '../helpers/postgres.js';
 import { sql, startReceiverCli, waitForCount } from '../helpers/receiverCli.js';
 

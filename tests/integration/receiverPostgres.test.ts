@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
 import { connect, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/freePort.js';
-import { startMosquitto, until } from '../helpers/mosquitto.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import { startMosquitto, until } from '../../scripts/support/mosquitto.js';
 import { startPostgres } from '../helpers/postgres.js';
 import { sql, startReceiverCli, waitForCount } from '../helpers/receiverCli.js';
 
@@ -323,7 +323,7 @@ describe('receiver --postgres', () => {
 
   it('says what is wrong and exits: bad options 2, an unreachable database 1', async () => {
     const run = (args: string[]) =>
-      spawnSync(process.execPath, ['dist/scripts/receiver/main.js', ...args], {
+      spawnSync(process.execPath, ['dist-tools/scripts/receiver/main.js', ...args], {
         encoding: 'utf8',
         timeout: 30_000,
       });

@@ -8,13 +8,13 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Receiver } from '../../scripts/receiver/receiver.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import { until } from '../../scripts/support/mosquitto.js';
 import { startAedes } from '../helpers/aedes.js';
-import { freePort } from '../helpers/freePort.js';
-import { until } from '../helpers/mosquitto.js';
 import { startDropProxy } from '../helpers/mqttDropProxy.js';
 import { PREFIX, STATION, startSupervisedStation } from '../helpers/supervisedStation.js';
 
-const RECEIVER_CLI = fileURLToPath(new URL('../../dist/scripts/receiver/main.js', import.meta.url));
+const RECEIVER_CLI = fileURLToPath(new URL('../../dist-tools/scripts/receiver/main.js', import.meta.url));
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {

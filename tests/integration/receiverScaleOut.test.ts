@@ -6,7 +6,7 @@
  */
 import { connect } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startMosquitto } from '../helpers/mosquitto.js';
+import { startMosquitto } from '../../scripts/support/mosquitto.js';
 import { startDropProxy } from '../helpers/mqttDropProxy.js';
 import { startPostgres } from '../helpers/postgres.js';
 import { type ReceiverChild, sql, startReceiverCli, waitForCount } from '../helpers/receiverCli.js';

@@ -16,9 +16,9 @@ import { openListenPort } from '../../drivers/modbus/listen/listenPort.js';
 import { RtuListener } from '../../drivers/modbus/listen/rtuListener.js';
 import { startRtuSimulator } from '../../scripts/simulator/rtuServer.js';
 import type { SimulatorMapInput } from '../../scripts/simulator/simulatorConfig.js';
+import { waitFor } from '../../scripts/support/agentProcess.js';
+import { assertSocat } from '../../scripts/support/pty.js';
 import { type Rs485Bus, startRs485Bus } from '../../scripts/tools/rs485Bus.js';
-import { waitFor } from '../helpers/agentProcess.js';
-import { assertSocat } from '../helpers/pty.js';
 
 const ModbusRTU = ModbusSerial as unknown as new () => ModbusClient;
 const BAUD = 19200;
@@ -220,8 +220,8 @@ describe('passive listener on an emulated RS-485 line', () => {
   });
 });
 
-describe('rs485 bus CLI (node dist/scripts/tools/rs485BusMain.js)', () => {
-  const CLI = fileURLToPath(new URL('../../dist/scripts/tools/rs485BusMain.js', import.meta.url));
+describe('rs485 bus CLI (node dist-tools/scripts/tools/rs485BusMain.js)', () => {
+  const CLI = fileURLToPath(new URL('../../dist-tools/scripts/tools/rs485BusMain.js', import.meta.url));
 
   it('prints its ends, joins them, and on SIGTERM prints the bytes each end wrote', async () => {
     assertSocat();
@@ -260,8 +260,8 @@ describe('rs485 bus CLI (node dist/scripts/tools/rs485BusMain.js)', () => {
   });
 });
 
-describe('listen census CLI (node dist/scripts/tools/listenCensusMain.js)', () => {
-  const CLI = fileURLToPath(new URL('../../dist/scripts/tools/listenCensusMain.js', import.meta.url));
+describe('listen census CLI (node dist-tools/scripts/tools/listenCensusMain.js)', () => {
+  const CLI = fileURLToPath(new URL('../../dist-tools/scripts/tools/listenCensusMain.js', import.meta.url));
 
   it('prints the units, function codes and ranges another master polls, sending nothing', async () => {
     const bus = await startBus();

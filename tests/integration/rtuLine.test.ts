@@ -10,9 +10,9 @@ import { systemClock } from '../../agent/core/clock.js';
 import { silentLogger } from '../../agent/core/log.js';
 import { type RtuSimulatorHandle, startRtuSimulator } from '../../scripts/simulator/rtuServer.js';
 import type { SimulatorMapInput } from '../../scripts/simulator/simulatorConfig.js';
-import { waitFor } from '../helpers/agentProcess.js';
-import { createPtyPair, type PtyPair } from '../helpers/pty.js';
-import { readStored, type StoredRow, sleep, tempStation } from '../helpers/stationFixture.js';
+import { waitFor } from '../../scripts/support/agentProcess.js';
+import { createPtyPair, type PtyPair } from '../../scripts/support/pty.js';
+import { readStored, type StoredRow, sleep, tempStation } from '../../scripts/support/stationFixture.js';
 
 const constant = (value: number) => ({ kind: 'constant' as const, value });
 

@@ -33,11 +33,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
 import { startRtuSimulator } from '../../scripts/simulator/rtuServer.js';
-import { assertBuilt, waitFor } from '../helpers/agentProcess.js';
-import { freePort } from '../helpers/freePort.js';
-import { collectReadings, startMosquitto, until } from '../helpers/mosquitto.js';
-import { assertSocat } from '../helpers/pty.js';
-import { DEMO_MAP, nutrientDevice, writeYaml } from '../helpers/stationFixture.js';
+import { assertBuilt, waitFor } from '../../scripts/support/agentProcess.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import { collectReadings, startMosquitto, until } from '../../scripts/support/mosquitto.js';
+import { assertSocat } from '../../scripts/support/pty.js';
+import { DEMO_MAP, nutrientDevice, writeYaml } from '../../scripts/support/stationFixture.js';
 
 const INSTALL = fileURLToPath(new URL('../../scripts/install.sh', import.meta.url));
 const SECCOMP_EXEC = fileURLToPath(new URL('../helpers/seccompExec.py', import.meta.url));

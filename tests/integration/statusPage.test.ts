@@ -16,9 +16,15 @@ import type { OperationsStatus } from '../../agent/http/statusReport.js';
 import { launchChromium } from '../../scripts/screenshot/headlessChromium.js';
 import { type SeedChannel, seedHistory } from '../../scripts/screenshot/stationHistory.js';
 import { startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
-import { type AgentProcess, runAgentCli } from '../helpers/agentProcess.js';
-import { freePort } from '../helpers/freePort.js';
-import { DEMO_MAP, nutrientDevice, sondeDevice, tempStation, writeYaml } from '../helpers/stationFixture.js';
+import { type AgentProcess, runAgentCli } from '../../scripts/support/agentProcess.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import {
+  DEMO_MAP,
+  nutrientDevice,
+  sondeDevice,
+  tempStation,
+  writeYaml,
+} from '../../scripts/support/stationFixture.js';
 
 const TOKEN = 'status-page-token-for-the-test-42';
 const STATION_ID = '320700W009';

@@ -4,14 +4,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SimulatorHandle, startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
-import { type AgentProcess, runAgentCli, waitFor } from '../helpers/agentProcess.js';
-import { freePort } from '../helpers/freePort.js';
+import { type AgentProcess, runAgentCli, waitFor } from '../../scripts/support/agentProcess.js';
+import { freePort } from '../../scripts/support/freePort.js';
 import {
   collectReadings,
   type MosquittoHandle,
   type ReadingCollector,
   startMosquitto,
-} from '../helpers/mosquitto.js';
+} from '../../scripts/support/mosquitto.js';
 import {
   DEMO_MAP,
   maxStoredSeq,
@@ -21,7 +21,7 @@ import {
   sondeDevice,
   tempStation,
   writeYaml,
-} from '../helpers/stationFixture.js';
+} from '../../scripts/support/stationFixture.js';
 
 const STATION = '320700W001';
 const TOPIC = `it/${STATION}/readings`;

@@ -10,8 +10,8 @@ import { silentLogger } from '../../agent/core/log.js';
 import { openDatabase } from '../../agent/store/openDatabase.js';
 import { ReadingStore } from '../../agent/store/readingStore.js';
 import { startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
-import { type AgentProcess, runAgentCli, waitFor } from '../helpers/agentProcess.js';
-import { freePort } from '../helpers/freePort.js';
+import { type AgentProcess, runAgentCli, waitFor } from '../../scripts/support/agentProcess.js';
+import { freePort } from '../../scripts/support/freePort.js';
 import {
   DEMO_MAP,
   maxStoredSeq,
@@ -19,7 +19,7 @@ import {
   sondeDevice,
   tempStation,
   writeYaml,
-} from '../helpers/stationFixture.js';
+} from '../../scripts/support/stationFixture.js';
 
 const MAX_SIZE = 512 * 1024;
 

@@ -12,11 +12,17 @@ import { silentLogger } from '../../agent/core/log.js';
 import { openDatabase } from '../../agent/store/openDatabase.js';
 import { ReadingStore } from '../../agent/store/readingStore.js';
 import { type SimulatorHandle, startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
-import { type AgentProcess, runAgentCli, waitFor } from '../helpers/agentProcess.js';
-import { freePort } from '../helpers/freePort.js';
+import { type AgentProcess, runAgentCli, waitFor } from '../../scripts/support/agentProcess.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import { collectReadings, type MosquittoHandle, startMosquitto } from '../../scripts/support/mosquitto.js';
+import {
+  DEMO_MAP,
+  maxStoredSeq,
+  nutrientDevice,
+  tempStation,
+  writeYaml,
+} from '../../scripts/support/stationFixture.js';
 import { loadSchema, validateAgainst } from '../helpers/jsonSchemaCheck.js';
-import { collectReadings, type MosquittoHandle, startMosquitto } from '../helpers/mosquitto.js';
-import { DEMO_MAP, maxStoredSeq, nutrientDevice, tempStation, writeYaml } from '../helpers/stationFixture.js';
 
 const STATION = '320700W001';
 const PREFIX = 'it';

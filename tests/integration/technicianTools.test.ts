@@ -11,10 +11,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startAsciiSimulator } from '../../scripts/simulator/asciiServer.js';
 import { startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
 import { type RtuSimulatorHandle, startRtuSimulator } from '../../scripts/simulator/rtuServer.js';
-import { runAgentCli } from '../helpers/agentProcess.js';
-import { freePort } from '../helpers/freePort.js';
-import { createPtyPair, type PtyPair } from '../helpers/pty.js';
-import { DEMO_MAP, nutrientDevice, tempStation, writeYaml } from '../helpers/stationFixture.js';
+import { runAgentCli } from '../../scripts/support/agentProcess.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import { createPtyPair, type PtyPair } from '../../scripts/support/pty.js';
+import { DEMO_MAP, nutrientDevice, tempStation, writeYaml } from '../../scripts/support/stationFixture.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {

@@ -6,9 +6,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPlatform } from '../../scripts/platform/platformServer.js';
 import { startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
-import { runAgentCli, waitFor } from '../helpers/agentProcess.js';
-import { freePort } from '../helpers/freePort.js';
-import { DEMO_MAP, nutrientDevice, tempStation, writeYaml } from '../helpers/stationFixture.js';
+import { runAgentCli, waitFor } from '../../scripts/support/agentProcess.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import { DEMO_MAP, nutrientDevice, tempStation, writeYaml } from '../../scripts/support/stationFixture.js';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {

@@ -14,10 +14,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type PlatformHandle, startPlatform } from '../../scripts/platform/platformServer.js';
 import { startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
 import type { SimulatorMapInput } from '../../scripts/simulator/simulatorConfig.js';
-import { AGENT_CLI, runAgentCli, waitFor } from '../helpers/agentProcess.js';
-import { freePort } from '../helpers/freePort.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
-import { tempStation, writeYaml } from '../helpers/stationFixture.js';
+import { AGENT_CLI, runAgentCli, waitFor } from '../../scripts/support/agentProcess.js';
+import { freePort } from '../../scripts/support/freePort.js';
+import { startMosquitto } from '../../scripts/support/mosquitto.js';
+import { tempStation, writeYaml } from '../../scripts/support/stationFixture.js';
 
 const STATION = '320700W014';
 const MN = 'VALUES-TEST-2017';

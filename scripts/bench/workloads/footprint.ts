@@ -6,8 +6,8 @@ import { createDevicePoller } from '../../../agent/acquisition/devicePoller.js';
 import type { StationConfig } from '../../../agent/config/schema.js';
 import { systemClock } from '../../../agent/core/clock.js';
 import { silentLogger } from '../../../agent/core/log.js';
-import { freePort } from '../../../tests/helpers/freePort.js';
-import { startMosquitto } from '../../../tests/helpers/mosquitto.js';
+import { freePort } from '../../support/freePort.js';
+import { startMosquitto } from '../../support/mosquitto.js';
 import {
   built,
   type Child,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { freePort } from '../../../tests/helpers/freePort.js';
-import { startMosquitto } from '../../../tests/helpers/mosquitto.js';
+import { freePort } from '../../support/freePort.js';
+import { startMosquitto } from '../../support/mosquitto.js';
 import { measureBareLoop } from '../bareModbusLoop.js';
 import { startTcpSimulator, writeReferenceMap } from '../benchProcesses.js';
 import type { BenchOptions, Workload, WorkloadResult } from '../benchTypes.js';

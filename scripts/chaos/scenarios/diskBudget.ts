@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
-import { freePort } from '../../../tests/helpers/freePort.js';
 import { type SimulatorHandle, startSimulator } from '../../simulator/modbusTcpServer.js';
 import type { SimulatorMapInput } from '../../simulator/simulatorConfig.js';
+import { freePort } from '../../support/freePort.js';
 import { ranges } from '../accounting.js';
 import { type Rig, startRig } from '../rig.js';
 import { conclude, produce, type Scenario, type ScenarioContext } from '../scenario.js';

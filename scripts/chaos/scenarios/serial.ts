@@ -1,7 +1,7 @@
 import { DATA_FLAGS } from '../../../agent/core/reading.js';
-import { createPtyPair, type PtyPair } from '../../../tests/helpers/pty.js';
 import { type RtuSimulatorHandle, startRtuSimulator } from '../../simulator/rtuServer.js';
 import type { SimulatorMapInput } from '../../simulator/simulatorConfig.js';
+import { createPtyPair, type PtyPair } from '../../support/pty.js';
 import { type PollDevice, pollSlots } from '../accounting.js';
 import { type Rig, startRig } from '../rig.js';
 import { conclude, produce, type Scenario, type ScenarioContext } from '../scenario.js';

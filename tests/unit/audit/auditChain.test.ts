@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { recordConfigChange } from '../../../agent/audit/configAudit.js';
+import { silentLogger } from '../../../agent/core/log.js';
 import {
   type AuditFields,
   appendAuditEntry,
@@ -9,9 +11,7 @@ import {
   GENESIS_HASH,
   readAuditLog,
   verifyAuditChain,
-} from '../../../agent/audit/auditChain.js';
-import { recordConfigChange } from '../../../agent/audit/configAudit.js';
-import { silentLogger } from '../../../agent/core/log.js';
+} from '../../../agent/store/auditChain.js';
 import { openDatabase } from '../../../agent/store/openDatabase.js';
 
 const fields = (n: number): AuditFields => ({

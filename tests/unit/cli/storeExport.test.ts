@@ -12,12 +12,12 @@ import {
   resolveChannels,
   UnknownChannelError,
 } from '../../../agent/cli/storeExport.js';
-import { openStoreReadOnly } from '../../../agent/cli/storeReadOnly.js';
 import { silentLogger } from '../../../agent/core/log.js';
 import type { NewReading } from '../../../agent/core/reading.js';
 import { AggregateStore } from '../../../agent/store/aggregateStore.js';
 import { openDatabase } from '../../../agent/store/openDatabase.js';
 import { ReadingStore } from '../../../agent/store/readingStore.js';
+import { openStoreReadOnly } from '../../../agent/store/storeReadOnly.js';
 
 const T0 = Date.UTC(2026, 10, 1, 0, 0); // 08:00 in Shanghai
 const zone = new ZonedTime('Asia/Shanghai');

@@ -4,7 +4,8 @@ import { decodeFrame, encodeFrame } from '../../../agent/hj212/codec.js';
 import { cpFrom } from '../../../agent/hj212/cp.js';
 import { formatCrc, hj212Crc, modbusCrc16 } from '../../../agent/hj212/crc.js';
 import { type DataSegment, formatDataSegment } from '../../../agent/hj212/dataSegment.js';
-import { type Sm4Setting, sm4Encrypt, sm4KeyFromText } from '../../../agent/hj212/sm4.js';
+import { sm4Encrypt, sm4KeyFromText } from '../../../agent/hj212/sm4.js';
+import type { Sm4Setting } from '../../../agent/hj212/sm4Layout.js';
 import { SM4_PRESETS } from '../../../agent/hj212/sm4Layout.js';
 import {
   A2_EX2_CIPHER_HEX,

@@ -3,7 +3,7 @@ import { silentLogger } from '../../../agent/core/log.js';
 import { createAgentMetrics } from '../../../agent/http/metrics.js';
 import type { OperationsStatus } from '../../../agent/http/statusReport.js';
 import { StatusServer } from '../../../agent/http/statusServer.js';
-import { freePort } from '../../helpers/freePort.js';
+import { freePort } from '../../../scripts/support/freePort.js';
 
 const TOKEN = 'station-secret-0123456789';
 

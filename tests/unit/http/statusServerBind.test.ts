@@ -9,7 +9,7 @@ import {
 import { silentLogger } from '../../../agent/core/log.js';
 import { createAgentMetrics } from '../../../agent/http/metrics.js';
 import { StatusServer } from '../../../agent/http/statusServer.js';
-import { freePort } from '../../helpers/freePort.js';
+import { freePort } from '../../../scripts/support/freePort.js';
 
 /**
  * Issue 8, authorisation: the status server listens on the configured address only — by default a

@@ -11,7 +11,7 @@ import {
   type TrendQuery,
 } from '../../../agent/http/trendReport.js';
 import type { TrendPoint } from '../../../agent/store/channelTrend.js';
-import { freePort } from '../../helpers/freePort.js';
+import { freePort } from '../../../scripts/support/freePort.js';
 
 /** Issue 14: /api/trend and the chart library, served by the agent itself under the token rules. */
 

@@ -7,8 +7,8 @@ import { charTimeMs, lineTiming } from '../../../drivers/serial/lineFromConfig.j
 import { createControlHandler } from '../../../scripts/simulator/control.js';
 import { type RtuSimulatorHandle, startRtuSimulator } from '../../../scripts/simulator/rtuServer.js';
 import type { SimulatorMapInput } from '../../../scripts/simulator/simulatorConfig.js';
+import { createPtyPair } from '../../../scripts/support/pty.js';
 import { failure } from '../../helpers/busExpectations.js';
-import { createPtyPair } from '../../helpers/pty.js';
 
 const MAP: SimulatorMapInput = {
   units: [

@@ -5,8 +5,8 @@ import { systemClock } from '../../../agent/core/clock.js';
 import { isAgentError } from '../../../agent/core/errors.js';
 import { silentLogger } from '../../../agent/core/log.js';
 import { ModbusTcpBus } from '../../../drivers/modbus/tcpBus.js';
+import { freePort } from '../../../scripts/support/freePort.js';
 import { failure, waitFor } from '../../helpers/busExpectations.js';
-import { freePort } from '../../helpers/freePort.js';
 
 /** What the server does with the next register request; default: answer at once. */
 interface Behaviour {

@@ -4,8 +4,8 @@ import type { TcpBusConfig } from '../../../agent/config/schema.js';
 import { systemClock } from '../../../agent/core/clock.js';
 import { silentLogger } from '../../../agent/core/log.js';
 import { ModbusTcpBus } from '../../../drivers/modbus/tcpBus.js';
+import { freePort } from '../../../scripts/support/freePort.js';
 import { failure, waitFor } from '../../helpers/busExpectations.js';
-import { freePort } from '../../helpers/freePort.js';
 
 const buses: ModbusTcpBus[] = [];
 const endpoints: { server: Server; sockets: Set<Socket> }[] = [];

@@ -7,8 +7,8 @@ import type { ByteConnection, ByteTransport } from '../../../drivers/serial/byte
 import { serialTransport } from '../../../drivers/serial/byteTransport.js';
 import { SerialLine, SerialLineError, type SerialLineOptions } from '../../../drivers/serial/serialLine.js';
 import { tcpTransport } from '../../../drivers/serial/tcpTransport.js';
-import { waitFor } from '../../helpers/agentProcess.js';
-import { createPtyPair, type PtyPair } from '../../helpers/pty.js';
+import { waitFor } from '../../../scripts/support/agentProcess.js';
+import { createPtyPair, type PtyPair } from '../../../scripts/support/pty.js';
 
 /**
  * A toy protocol on a real socat pty pair: requests are 4 bytes [0xAA, n, 0, 0]; the responder

@@ -8,7 +8,7 @@ import {
   startSimulator,
   type UnitStats,
 } from '../../../scripts/simulator/modbusTcpServer.js';
-import { freePort } from '../../helpers/freePort.js';
+import { freePort } from '../../../scripts/support/freePort.js';
 import { closeClient, connectClient, type ModbusClient } from './modbusClient.js';
 
 const DEMO = 'scripts/simulator/maps/demo-water.yaml';

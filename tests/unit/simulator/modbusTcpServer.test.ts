@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type SimulatorHandle, startSimulator } from '../../../scripts/simulator/modbusTcpServer.js';
 import { registerCount } from '../../../scripts/simulator/registerEncoding.js';
 import { loadSimulatorMap } from '../../../scripts/simulator/simulatorConfig.js';
-import { freePort } from '../../helpers/freePort.js';
+import { freePort } from '../../../scripts/support/freePort.js';
 import { closeClient, connectClient, decodeRaw, type ModbusClient, type NumType } from './modbusClient.js';
 
 const DEMO = 'scripts/simulator/maps/demo-water.yaml';

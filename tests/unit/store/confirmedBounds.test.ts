@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { uplinkBounds } from '../../../agent/app/plugins.js';
 import { ConfirmedBoundsReader } from '../../../agent/store/confirmedBounds.js';
 import { UplinkSettingsStore } from '../../../agent/store/uplinkSettings.js';
 import { type BudgetRig, budgetRig, hj212, mqtt } from './storeBudgetFixture.js';
@@ -9,7 +10,7 @@ afterEach(() => rig.close());
 describe('ConfirmedBoundsReader', () => {
   it('counts everything as confirmed when no uplink reads a table', () => {
     rig = budgetRig();
-    const reader = new ConfirmedBoundsReader(rig.db);
+    const reader = new ConfirmedBoundsReader(rig.db, uplinkBounds);
     expect(reader.bounds([])).toEqual({ readings: Infinity, aggregates: Infinity });
     // An HJ 212 uplink sending only real-time data waits for no aggregate.
     rig.cursors.confirm('plat#realtime', 7);
@@ -22,7 +23,7 @@ describe('ConfirmedBoundsReader', () => {
     rig.cursors.confirm('a#aggregates', 9);
     rig.cursors.confirm('b', 30);
     rig.cursors.confirm('b#aggregates', 12);
-    const reader = new ConfirmedBoundsReader(rig.db);
+    const reader = new ConfirmedBoundsReader(rig.db, uplinkBounds);
     expect(reader.bounds([mqtt('a'), mqtt('b')])).toEqual({ readings: 30, aggregates: 9 });
     expect(reader.bounds([mqtt('a'), mqtt('new')])).toEqual({ readings: 0, aggregates: 0 });
   });
@@ -30,7 +31,7 @@ describe('ConfirmedBoundsReader', () => {
   it('holds HJ 212 data back until neither the live stream nor a backlog range will still send it', () => {
     rig = budgetRig();
     const settings = new UplinkSettingsStore({ db: rig.db, clock: rig.clock });
-    const reader = new ConfirmedBoundsReader(rig.db);
+    const reader = new ConfirmedBoundsReader(rig.db, uplinkBounds);
     const up = hj212('plat', ['realtime', 'hour']);
     rig.cursors.confirm('plat#realtime', 100);
     rig.cursors.confirm('plat#aggregates', 40);

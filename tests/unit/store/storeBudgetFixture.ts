@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
+import { uplinkBounds } from '../../../agent/app/plugins.js';
 import type { UplinkConfig } from '../../../agent/config/schema.js';
 import type { StorageConfig } from '../../../agent/config/storageSchema.js';
 import { silentLogger } from '../../../agent/core/log.js';
@@ -94,6 +95,7 @@ export function budgetRig(): BudgetRig {
           ...storage,
         },
         uplinks,
+        boundsOf: uplinkBounds,
         events,
         clock,
         log: silentLogger(),

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../agent/core/log.js';
+import { OutboxPump } from '../../../agent/uplink/outboxPump.js';
 import type { OutboxSource } from '../../../agent/uplink/outboxSource.js';
-import { OutboxPump, OutboxStream } from '../../../agent/uplink/outboxStream.js';
+import { OutboxStream } from '../../../agent/uplink/outboxStream.js';
 import { ManualClock, settle } from './fakeMqtt.js';
 
 interface Row {

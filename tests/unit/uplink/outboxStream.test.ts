@@ -1,8 +1,9 @@
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Batch } from '../../../agent/uplink/batchTracker.js';
+import { OutboxPump } from '../../../agent/uplink/outboxPump.js';
 import type { OutboxSource } from '../../../agent/uplink/outboxSource.js';
-import { OutboxPump, OutboxStream } from '../../../agent/uplink/outboxStream.js';
+import { OutboxStream } from '../../../agent/uplink/outboxStream.js';
 import { ManualClock, settle } from './fakeMqtt.js';
 
 interface Row {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TransactionQueue } from '../../../drivers/modbus/transactionQueue.js';
+import { TransactionQueue } from '../../../drivers/serial/transactionQueue.js';
 
 function deferred<T>() {
   let resolve!: (v: T) => void;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { SCHEMA_VERSION } from '../store/migrations.js';
-import { corruptionOf, describeSqliteError } from '../store/storeCorruption.js';
+import { SCHEMA_VERSION } from './migrations.js';
+import { corruptionOf, describeSqliteError } from './storeCorruption.js';
 
 /**
  * Opens the station database for the station PC's reporting commands (export, backlog) beside a

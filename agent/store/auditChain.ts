@@ -91,6 +91,13 @@ function toEntry(r: AuditRow): AuditEntry {
   };
 }
 
+/** Whether the database has the audit_log table (a store last written by an agent older than the log has not). */
+export function hasAuditLog(db: Database.Database): boolean {
+  return (
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'").get() !== undefined
+  );
+}
+
 export function lastAuditEntry(db: Database.Database): AuditEntry | null {
   const row = db.prepare(`SELECT ${COLUMNS} FROM audit_log ORDER BY id DESC LIMIT 1`).get() as
     | AuditRow
