@@ -1,4 +1,5 @@
 import { AgentError } from '../../agent/core/errors.js';
+import { crc16 as crcOfRange } from './listen/rtuCrc.js';
 import type { RegisterTable } from './registers.js';
 
 /**
@@ -16,21 +17,9 @@ export const EXCEPTION_FRAME_LENGTH = 5;
 /** The longest RTU frame (the serial-line ADU limit). */
 export const MAX_RTU_FRAME = 256;
 
-const CRC_TABLE = (() => {
-  const table = new Uint16Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xa001 : c >>> 1;
-    table[n] = c;
-  }
-  return table;
-})();
-
-/** CRC-16/MODBUS (poly 0xA001 reflected, init 0xFFFF) of bytes [0, end). */
+/** CRC-16/MODBUS (poly 0xA001 reflected, init 0xFFFF) of bytes [0, end): the listener's arithmetic. */
 export function crc16(buf: Uint8Array, end = buf.length): number {
-  let crc = 0xffff;
-  for (let i = 0; i < end; i++) crc = (crc >>> 8) ^ CRC_TABLE[(crc ^ buf[i]!) & 0xff]!;
-  return crc;
+  return crcOfRange(buf, 0, end);
 }
 
 /** The frame with its CRC appended (low byte first). */

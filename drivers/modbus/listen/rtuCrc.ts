@@ -1,7 +1,6 @@
 /**
- * CRC-16/MODBUS for the passive listener. A copy of the arithmetic in ../rtuFrames.ts, kept here
- * because that module depends on the agent's config types and errors, and the listener is protocol
- * code that must stand alone (it is dropped into the driver plugin seam unchanged).
+ * CRC-16/MODBUS, the one copy for Modbus RTU: the passive listener uses it directly and
+ * ../rtuFrames.ts builds on it. It imports nothing, so the listener stays standalone protocol code.
  */
 
 const CRC_TABLE = (() => {
