@@ -1,6 +1,7 @@
 import { statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ChannelValue } from '../acquisition/deviceAcquisition.js';
+import { valueText } from '../core/valueText.js';
 import { channelDecimals } from '../hj212/factorFormats.js';
 import type { MinuteMean } from '../store/readingStore.js';
 import type { AgentStatus, StationView } from './stationView.js';
@@ -47,7 +48,13 @@ export interface OperationsStatus {
      * (the channel's `decimals`, else the HJ 212 format of its code; null: as measured), the same the
      * HJ 212 uplink sends (docs/values.md).
      */
-    values: (ChannelValue & { name?: string | null; series: (number | null)[]; decimals: number | null })[];
+    values: (ChannelValue & {
+      name?: string | null;
+      series: (number | null)[];
+      decimals: number | null;
+      /** The value as text by `decimals`, rounded exactly as the HJ 212 uplink sends it (null: no value). */
+      text?: string | null;
+    })[];
   }[];
   /** Start (ms) of the first minute of every channel's `series`; SERIES_MINUTES one-minute steps. */
   seriesFrom: number;
@@ -128,7 +135,7 @@ export function operationsStatus(agent: StationView, now: number): OperationsSta
   const { config } = agent;
   const series = cachedSeries(agent, now);
   const empty = new Array<number | null>(SERIES_MINUTES).fill(null);
-  const names = configuredNames(config);
+  const labels = channelLabels(config);
   return {
     station: {
       id: config.station.id,
@@ -139,10 +146,9 @@ export function operationsStatus(agent: StationView, now: number): OperationsSta
       auditHead: agent.auditHead(),
     },
     devices: status.devices.map((d) => {
-      const channels = config.devices.find((c) => c.id === d.id)?.channels ?? [];
       return {
         id: d.id,
-        name: names.get(d.id) ?? null,
+        name: labels.get(d.id)?.name ?? null,
         bus: d.bus,
         link: linkState(d.isolated, d.lastPollOk),
         lastOkAt: d.lastOkAt,
@@ -152,12 +158,15 @@ export function operationsStatus(agent: StationView, now: number): OperationsSta
         lastErrors: d.lastErrors,
         errorsByCode: d.errorsByCode,
         values: d.values.map((v) => {
-          const channel = channels.find((c) => c.id === v.channel);
+          const key = seriesKey(d.id, v.channel);
+          const label = labels.get(key);
+          const decimals = label?.decimals ?? null;
           return {
             ...v,
-            name: names.get(seriesKey(d.id, v.channel)) ?? null,
-            series: series.byChannel.get(seriesKey(d.id, v.channel)) ?? empty,
-            decimals: channel ? channelDecimals(channel) : null,
+            name: label?.name ?? null,
+            series: series.byChannel.get(key) ?? empty,
+            decimals,
+            text: v.value === null ? null : valueText(v.value, decimals),
           };
         }),
       };
@@ -189,13 +198,26 @@ export function operationsStatus(agent: StationView, now: number): OperationsSta
 }
 
 /** Configured names by device id, and by seriesKey(device, channel) for channels. */
-function configuredNames(config: StationView['config']): Map<string, string> {
-  const names = new Map<string, string>();
+interface Label {
+  name: string | null;
+  decimals: number | null;
+}
+
+/** Names and decimals of devices (by id) and channels (by seriesKey): built once per configuration. */
+const labelsByConfig = new WeakMap<StationView['config'], Map<string, Label>>();
+
+function channelLabels(config: StationView['config']): Map<string, Label> {
+  let labels = labelsByConfig.get(config);
+  if (labels !== undefined) return labels;
+  labels = new Map();
   for (const d of config.devices) {
-    if (d.name !== undefined) names.set(d.id, d.name);
-    for (const c of d.channels) if (c.name !== undefined) names.set(seriesKey(d.id, c.id), c.name);
+    labels.set(d.id, { name: d.name ?? null, decimals: null });
+    for (const c of d.channels) {
+      labels.set(seriesKey(d.id, c.id), { name: c.name ?? null, decimals: channelDecimals(c) });
+    }
   }
-  return names;
+  labelsByConfig.set(config, labels);
+  return labels;
 }
 
 function linkState(isolated: boolean, lastPollOk: boolean | null): LinkState {

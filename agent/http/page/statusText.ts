@@ -25,8 +25,16 @@ export function uplinkStateText(u: UplinkConnection, lang: PageLang, time: (ms: 
     : `disconnected: ${err.message} since ${time(err.at)}`;
 }
 
-/** A value with the channel's `decimals` when the status gives them (0-20), otherwise as it came. */
-export function valueText(v: { value: number | null; decimals?: number | null }): string {
+/**
+ * A value as the agent wrote it (`text`: rounded exactly as the HJ 212 uplink sends it), else with the
+ * channel's `decimals` when given (0-20; chart points, an older agent's status), otherwise as it came.
+ */
+export function valueText(v: {
+  value: number | null;
+  decimals?: number | null;
+  text?: string | null;
+}): string {
+  if (typeof v.text === 'string') return v.text;
   if (v.value === null || v.value === undefined) return '-';
   const d = v.decimals;
   if (typeof d === 'number' && Number.isInteger(d) && d >= 0 && d <= 20) return v.value.toFixed(d);

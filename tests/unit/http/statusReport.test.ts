@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeviceStatus } from '../../../agent/acquisition/deviceAcquisition.js';
 import type { StationAgent } from '../../../agent/app/stationAgent.js';
+import { channelDecimals } from '../../../agent/hj212/factorFormats.js';
+import { valueText as pageValueText } from '../../../agent/http/page/statusText.js';
 import {
   channelSeries,
   operationsStatus,
@@ -11,6 +13,7 @@ import {
   SERIES_REFRESH_MS,
 } from '../../../agent/http/statusReport.js';
 import type { MinuteMean } from '../../../agent/store/readingStore.js';
+import { formatValue } from '../../../agent/uplink/hj212/uploadMessages.js';
 
 const MIN = 60_000;
 const NOW = Date.UTC(2026, 10, 28, 9, 0, 30); // 30 s into the minute 09:00
@@ -140,5 +143,30 @@ describe('operationsStatus', () => {
     const decimals = Object.fromEntries(s.devices[0]!.values.map((v) => [v.channel, v.decimals]));
     // COD is N5.1 in the standard's table; ph's own decimals win over N2.2; no code, no setting: null.
     expect(decimals).toEqual({ cod: 1, ph: 3, raw: null });
+  });
+
+  it('writes each value as the HJ 212 uplink sends it, so the page and the platform never disagree', () => {
+    const { agent } = fakeAgent([]);
+    (agent.config as { storage: { path: string } }).storage.path = join(dir, 'agent.db');
+    const status = agent.status();
+    // 2.3455 is 2.34549999… in binary: toFixed(3) gives 2.345; the decimal rounds half to even to 2.346.
+    const values = [
+      { channel: 'cod', value: 22.55, unit: 'mg/L', flag: 'N', ts: NOW - 1000 },
+      { channel: 'ph', value: 2.3455, unit: null, flag: 'N', ts: NOW - 1000 },
+      { channel: 'raw', value: 1e-7, unit: null, flag: 'N', ts: NOW - 1000 },
+    ];
+    (agent as unknown as { status: () => unknown }).status = () => ({
+      ...status,
+      devices: [{ ...status.devices[0]!, values }],
+    });
+    const s = operationsStatus(agent, NOW);
+    const texts = Object.fromEntries(s.devices[0]!.values.map((v) => [v.channel, v.text]));
+    expect(texts).toEqual({ cod: '22.6', ph: '2.346', raw: '0.0000001' });
+    for (const v of s.devices[0]!.values) {
+      const channel = agent.config.devices[0]!.channels.find((c) => c.id === v.channel)!;
+      expect(v.text).toBe(formatValue(v.value!, channelDecimals(channel)));
+      // The page shows the agent's text, not its own rounding.
+      expect(pageValueText(v)).toBe(v.text);
+    }
   });
 });
