@@ -78,7 +78,9 @@ describe('read points out a device that reads all zeros', () => {
     const config = await sondeStation('input');
     const { code, out } = await cli(['read', '--config', config, '--device', 'sonde']);
     expect(code, out).toBe(0);
-    for (const row of readTable(out)) expect(Number(row.value), row.channel).not.toBe(0);
+    const rows = readTable(out);
+    expect(rows.map((r) => r.channel)).toEqual(['temp', 'ph', 'do', 'cond', 'turb']);
+    for (const row of rows) expect(Number(row.value), row.channel).not.toBe(0);
     expect(out).not.toContain('every register');
   });
 });

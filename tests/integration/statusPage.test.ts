@@ -286,6 +286,7 @@ describe('the status page in headless Chromium (browser in New York, station in 
       const cut = xs.findIndex((t, k) => k > 0 && t - (xs[k - 1] as number) > 240);
       const [x0, x1, y0, y1] = [xs[cut - 1], xs[cut], ys[cut - 1], ys[cut]] as number[];
       return {
+        cut,
         points: xs.length,
         values: ys.length,
         answered: trendData.t.length,
@@ -309,6 +310,7 @@ describe('the status page in headless Chromium (browser in New York, station in 
     // The line itself is drawn (blue, #2a6db0), and broken across the seeded power cut.
     const [lr, , lb] = drawn.line as [number, number, number];
     expect(lb - lr).toBeGreaterThan(40);
+    expect(drawn.cut, 'a gap of over 240 s in the chart').toBeGreaterThan(0);
     const [cr, , cb] = drawn.acrossCut as [number, number, number];
     expect(cb - cr).toBeLessThan(20);
     expect(drawn.seriesLabels).toEqual(['Time', 'cod (mg/L)', 'Flagged (not N)']);

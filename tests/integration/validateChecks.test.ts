@@ -171,6 +171,8 @@ describe('station-agent run', () => {
     expect(rejected?.msg).toContain(`${tmp.configPath}:9:3  the file is not UTF-8`);
     expect(rejected?.msg).toContain('GBK');
     expect(agent.child.exitCode).toBeNull();
+    // The running config is kept: the GBK file was never applied.
+    expect(logged().filter((l) => l.msg === 'reload: applying the config file')).toEqual([]);
     agent.kill('SIGTERM');
     expect(await agent.exited).toBe(0);
   }, 60_000);
