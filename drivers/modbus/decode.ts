@@ -105,9 +105,11 @@ export function shortestFloat32(f: number): number {
   for (let p = 1; p <= FLOAT32_DIGITS; p++) {
     const text = f.toExponential(p - 1); // "7.6e+0": the nearest p-digit decimal
     const at = text.indexOf('e');
-    const mantissa = BigInt(text.slice(0, at).replace('.', ''));
+    // At most 9 digits: a Number holds the mantissa exactly (no BigInt, no array on the polling path).
+    const mantissa = Number(text.slice(0, at).replace('.', ''));
     const exponent = Number(text.slice(at + 1)) - (p - 1);
-    for (const m of [mantissa, mantissa - 1n, mantissa + 1n]) {
+    for (let k = 0; k < 3; k++) {
+      const m = k === 0 ? mantissa : k === 1 ? mantissa - 1 : mantissa + 1;
       const candidate = Number(`${m}e${exponent}`);
       if (Math.fround(candidate) === f) return candidate;
     }
