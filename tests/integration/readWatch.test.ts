@@ -94,7 +94,10 @@ describe('read --watch (built CLI, Modbus TCP simulator)', () => {
     assertBuilt();
     const config = await rig();
     // script(1) runs the CLI on a real pty; what is written to its stdin is typed into that terminal.
-    const command = [
+    // `exec`: the CLI is the terminal's only foreground process, as when typed at an interactive shell.
+    // Without it dash (script's shell when SHELL is unset, as in CI) waits in the same process group,
+    // takes the Ctrl-C itself and exits 130 whatever the CLI does.
+    const command = `exec ${[
       process.execPath,
       AGENT_CLI,
       'read',
@@ -106,8 +109,11 @@ describe('read --watch (built CLI, Modbus TCP simulator)', () => {
       '1s',
     ]
       .map((a) => `'${a}'`)
-      .join(' ');
-    const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      .join(' ')}`;
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, SHELL: '/bin/sh' },
+    });
     cleanups.push(() => child.kill('SIGKILL'));
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
