@@ -3,7 +3,7 @@
 // chromium (the status page test drives it headless through playwright-core), a CJK font (the page is
 // Chinese: without one Chromium draws empty boxes, and `npm run screenshot` would save them),
 // libfaketime (the chaos suite steps the agent's wall clock with it) and systemd-analyze (the install
-// test rates the service unit's hardening).
+// test rates the service unit's hardening) and PostgreSQL 15's server binaries (the receiver's database tests).
 // As root with apt-get available, missing packages are installed; otherwise we fail loudly
 // with the exact command to run. A missing dependency must never turn into skipped tests.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -18,6 +18,13 @@ const needed = [
   { bin: 'chromium', pkg: 'chromium', paths: ['/usr/bin/chromium'], pathOnly: true },
   // The install test checks the generated unit with systemd-analyze (verify, security --offline).
   { bin: 'systemd-analyze', pkg: 'systemd', paths: ['/usr/bin/systemd-analyze'] },
+  // The receiver's database tests start their own server from Debian's binaries (tests/helpers/postgres.ts).
+  {
+    bin: 'PostgreSQL 15 server',
+    pkg: 'postgresql-15',
+    files: ['/usr/lib/postgresql/15/bin/postgres'],
+    present: () => existsSync('/usr/lib/postgresql/15/bin/initdb') && existsSync('/usr/lib/postgresql/15/bin/postgres'),
+  },
   // A font, not a program: the package's file, or any font fontconfig knows for Chinese.
   {
     bin: 'a CJK font',
