@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { DATA_FLAGS } from '../core/reading.js';
-import { isSm4KeyText } from '../hj212/sm4.js';
+import { isSm4KeyText } from '../../drivers/hj212/sm4.js';
 import {
   resolveLayout,
   SM4_CRCS,
@@ -11,7 +10,8 @@ import {
   SM4_TAILS,
   type Sm4Layout,
   type Sm4Preset,
-} from '../hj212/sm4Layout.js';
+} from '../../drivers/hj212/sm4Layout.js';
+import { DATA_FLAGS } from '../core/reading.js';
 import { boundedDuration } from './duration.js';
 
 /**
