@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { type Hj212Version, makeFlag } from '../../drivers/hj212/codes.js';
+import { HJ212_VERSIONS, type Hj212Version, makeFlag } from '../../drivers/hj212/codes.js';
 import { type DataSegment, formatDataSegment } from '../../drivers/hj212/dataSegment.js';
 import {
   resolveLayout,
@@ -37,7 +37,7 @@ const program = new Command('platform')
   .option('-p, --port <port>', 'TCP port (0: any free port)', portArg, 6000)
   .option('--host <host>', 'address to bind', '127.0.0.1')
   .addOption(
-    new Option('--version <edition>', 'HJ 212 edition spoken').choices(['2017', '2025']).default('2017'),
+    new Option('--version <edition>', 'HJ 212 edition spoken').choices(HJ212_VERSIONS).default('2017'),
   )
   .option('--mn <mn>', 'MN stations must present (default: any)')
   .option('--pw <password>', 'password stations must present (default: any)')

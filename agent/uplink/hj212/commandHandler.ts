@@ -11,6 +11,7 @@ import {
 import { checkAddressing, type PlatformCommand, readCommand } from '../../../drivers/hj212/commands.js';
 import { emptyCp } from '../../../drivers/hj212/cp.js';
 import { type DataSegment, isHeaderValue } from '../../../drivers/hj212/dataSegment.js';
+import { dialectOf } from '../../../drivers/hj212/dialect.js';
 import {
   commandAnswer,
   dataUpload,
@@ -123,7 +124,7 @@ export class CommandHandler {
 
   /** The key exchange is HJ 212-2025 only; under 2017 CN 1014 is as unknown as any other. */
   private supports(cmd: PlatformCommand): boolean {
-    return cmd.kind !== 'key-exchange' || this.ctx.version === '2025';
+    return cmd.kind !== 'key-exchange' || dialectOf(this.ctx.version).hasKeyExchange;
   }
 
   private refuse(seg: DataSegment, qnRtn: QnRtn): void {
