@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DATA_FLAGS } from '../core/reading.js';
-import { isSm4KeyText } from '../hj212/sm4.js';
+import { dialectOf, type Hj212Version } from '../../drivers/hj212/dialect.js';
+import { isSm4KeyText } from '../../drivers/hj212/sm4.js';
 import {
   resolveLayout,
   SM4_CRCS,
@@ -11,7 +11,8 @@ import {
   SM4_TAILS,
   type Sm4Layout,
   type Sm4Preset,
-} from '../hj212/sm4Layout.js';
+} from '../../drivers/hj212/sm4Layout.js';
+import { DATA_FLAGS } from '../core/reading.js';
 import { boundedDuration } from './duration.js';
 
 /**
@@ -129,7 +130,7 @@ export const hj212UplinkSchema = z
     port: z.number().int().min(1).max(65535),
     version: z
       .union([z.literal(2017), z.literal(2025), z.literal('2017'), z.literal('2025')])
-      .transform((v) => String(v) as '2017' | '2025')
+      .transform((v) => String(v) as Hj212Version)
       .meta({ description: 'HJ 212 edition the platform speaks: 2017 or 2025' }),
     mn: quoted('the MN', 'mn: "010000A8900016F000169DC0"').meta({
       description: 'Station id on the platform (2017: up to 24 characters; 2025: 24 hex digits)',
@@ -210,18 +211,14 @@ export const hj212UplinkSchema = z
   .superRefine((u, ctx) => {
     const problem = (path: string, message: string) =>
       ctx.addIssue({ code: 'custom', path: [path], message });
-    if (u.version === '2025' && !/^[0-9A-Fa-f]{24}$/.test(u.mn)) {
-      problem('mn', 'HJ 212-2025 expects the MN the platform assigned: 24 hex digits');
-    }
-    if (u.version === '2017' && !/^[^;,=&\s]{1,24}$/.test(u.mn)) {
-      problem('mn', 'expected an MN of at most 24 characters without blanks or ; , = &');
-    }
+    const dialect = dialectOf(u.version);
+    if (!dialect.mn.pattern.test(u.mn)) problem('mn', dialect.mn.expected);
     if (!/^[^;,=&\s]{6}$/.test(u.pw))
       problem('pw', 'expected a password of 6 characters (no blanks or ; , = &)');
-    if (u.encryption !== undefined && u.version !== '2025') {
+    if (u.encryption !== undefined && !dialect.allowsEncryption) {
       problem('encryption', 'SM4 encryption is HJ 212-2025 only: remove it or set version: 2025');
     }
-    if (u.heartbeat !== undefined && u.version !== '2025') {
+    if (u.heartbeat !== undefined && !dialect.hasHeartbeat) {
       problem('heartbeat', 'the 9015 heartbeat is HJ 212-2025 only: remove it or set version: 2025');
     }
     if (u.heartbeat !== undefined && u.heartbeat > 0 && u.heartbeat < 5000) {
@@ -233,8 +230,9 @@ export const hj212UplinkSchema = z
 export type Hj212UplinkConfig = z.output<typeof hj212UplinkSchema>;
 export type Hj212EncryptionConfig = NonNullable<Hj212UplinkConfig['encryption']>;
 
-/** The heartbeat in effect: 60 s under 2025 unless set, none under 2017. */
+/** The heartbeat in effect: the dialect's default (60 s under 2025) unless set, none where it has none (2017). */
 export function heartbeatMs(cfg: Pick<Hj212UplinkConfig, 'version' | 'heartbeat'>): number {
-  if (cfg.version !== '2025') return 0;
-  return cfg.heartbeat ?? 60_000;
+  const dialect = dialectOf(cfg.version);
+  if (!dialect.hasHeartbeat) return 0;
+  return cfg.heartbeat ?? dialect.defaultHeartbeatMs;
 }

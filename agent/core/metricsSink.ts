@@ -17,7 +17,7 @@ export interface MetricsSink {
   storeSetAside?(): void;
   /**
    * An HJ 212 platform frame was received in an SM4 layout (`sm4-raw-crc-plaintext`…) or needed a
-   * tolerance (`no-qn`, `length-in-chars`…: agent/hj212/tolerance.ts). Optional, as storeSetAside.
+   * tolerance (`no-qn`, `length-in-chars`…: drivers/hj212/tolerance.ts). Optional, as storeSetAside.
    */
   hj212FrameVariant?(p: { uplink: string; variant: string }): void;
 }

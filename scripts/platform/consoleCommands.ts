@@ -1,6 +1,6 @@
-import { isHistoryCn } from '../../agent/hj212/codes.js';
-import type { PlatformCommand } from '../../agent/hj212/commands.js';
-import { type Cp, parseCp } from '../../agent/hj212/cp.js';
+import { isHistoryCn } from '../../drivers/hj212/codes.js';
+import type { PlatformCommand } from '../../drivers/hj212/commands.js';
+import { type Cp, parseCp } from '../../drivers/hj212/cp.js';
 
 /** What a line typed at the platform console asks for. */
 export type ConsoleAction =

@@ -1,6 +1,6 @@
-import { CN, EXE_RTN, isHistoryCn, QN_RTN } from '../../agent/hj212/codes.js';
-import type { PlatformCommand } from '../../agent/hj212/commands.js';
-import { readAnswer } from '../../agent/hj212/messages.js';
+import { CN, EXE_RTN, isHistoryCn, QN_RTN } from '../../drivers/hj212/codes.js';
+import type { PlatformCommand } from '../../drivers/hj212/commands.js';
+import { readAnswer } from '../../drivers/hj212/messages.js';
 import type { ReceivedFrame } from './records.js';
 
 /** What a station did with one platform command, collected from the frames that carry its QN. */

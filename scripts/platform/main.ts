@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { type Hj212Version, makeFlag } from '../../agent/hj212/codes.js';
-import { type DataSegment, formatDataSegment } from '../../agent/hj212/dataSegment.js';
+import { HJ212_VERSIONS, type Hj212Version, makeFlag } from '../../drivers/hj212/codes.js';
+import { type DataSegment, formatDataSegment } from '../../drivers/hj212/dataSegment.js';
 import {
   resolveLayout,
   SM4_CRCS,
@@ -12,8 +12,8 @@ import {
   SM4_TAILS,
   type Sm4Layout,
   type Sm4Preset,
-} from '../../agent/hj212/sm4Layout.js';
-import { formatHjTime } from '../../agent/hj212/time.js';
+} from '../../drivers/hj212/sm4Layout.js';
+import { formatHjTime } from '../../drivers/hj212/time.js';
 import { CONSOLE_HELP, parseConsoleLine } from './consoleCommands.js';
 import { type PlatformHandle, randomSm4Key, startPlatform } from './platformServer.js';
 import type { PlatformEvent } from './records.js';
@@ -37,7 +37,7 @@ const program = new Command('platform')
   .option('-p, --port <port>', 'TCP port (0: any free port)', portArg, 6000)
   .option('--host <host>', 'address to bind', '127.0.0.1')
   .addOption(
-    new Option('--version <edition>', 'HJ 212 edition spoken').choices(['2017', '2025']).default('2017'),
+    new Option('--version <edition>', 'HJ 212 edition spoken').choices(HJ212_VERSIONS).default('2017'),
   )
   .option('--mn <mn>', 'MN stations must present (default: any)')
   .option('--pw <password>', 'password stations must present (default: any)')

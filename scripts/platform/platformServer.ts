@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { CodecOptions } from '../../agent/hj212/codec.js';
-import type { HistoryCn, Hj212Version } from '../../agent/hj212/codes.js';
-import { buildCommand, type PlatformCommand } from '../../agent/hj212/commands.js';
-import type { DataSegment } from '../../agent/hj212/dataSegment.js';
-import type { StationIdentity } from '../../agent/hj212/messages.js';
-import { createQnGenerator } from '../../agent/hj212/qn.js';
-import { sm4KeyFromText } from '../../agent/hj212/sm4.js';
-import type { Sm4Layout, Sm4Setting } from '../../agent/hj212/sm4Layout.js';
-import { DEFAULT_TIME_ZONE } from '../../agent/hj212/time.js';
+import type { CodecOptions } from '../../drivers/hj212/codec.js';
+import type { HistoryCn, Hj212Version } from '../../drivers/hj212/codes.js';
+import { buildCommand, type PlatformCommand } from '../../drivers/hj212/commands.js';
+import type { DataSegment } from '../../drivers/hj212/dataSegment.js';
+import type { StationIdentity } from '../../drivers/hj212/messages.js';
+import { createQnGenerator } from '../../drivers/hj212/qn.js';
+import { sm4KeyFromText } from '../../drivers/hj212/sm4.js';
+import type { Sm4Layout, Sm4Setting } from '../../drivers/hj212/sm4Layout.js';
+import { DEFAULT_TIME_ZONE } from '../../drivers/hj212/time.js';
 import { type ExchangeResult, Exchanges, executed } from './exchanges.js';
 import {
   type PlatformEvent,

@@ -1,6 +1,6 @@
-import type { DataSegment } from '../../agent/hj212/dataSegment.js';
-import type { Rejection } from '../../agent/hj212/rejection.js';
-import type { Tolerance } from '../../agent/hj212/tolerance.js';
+import type { DataSegment } from '../../drivers/hj212/dataSegment.js';
+import type { Rejection } from '../../drivers/hj212/rejection.js';
+import type { Tolerance } from '../../drivers/hj212/tolerance.js';
 
 /** What the platform keeps of each connection, open or closed, for test assertions. */
 export interface StationConnection {

@@ -1,19 +1,19 @@
 import type { Socket } from 'node:net';
-import { type CodecOptions, encodeMessage } from '../../agent/hj212/codec.js';
-import { CN, type Hj212Version, isAnswerCn, QN_RTN, wantsAck } from '../../agent/hj212/codes.js';
-import { buildCommand, checkAddressing, type PlatformCommand } from '../../agent/hj212/commands.js';
-import { type DataSegment, isHeaderValue } from '../../agent/hj212/dataSegment.js';
+import { type CodecOptions, encodeMessage } from '../../drivers/hj212/codec.js';
+import { CN, type Hj212Version, isAnswerCn, QN_RTN, wantsAck } from '../../drivers/hj212/codes.js';
+import { buildCommand, checkAddressing, type PlatformCommand } from '../../drivers/hj212/commands.js';
+import { type DataSegment, isHeaderValue } from '../../drivers/hj212/dataSegment.js';
 import {
   dataAnswer,
   notificationAnswer,
   requestAnswer,
   type StationIdentity,
-} from '../../agent/hj212/messages.js';
-import type { QnSource } from '../../agent/hj212/qn.js';
-import { qnRtnFor, type Rejection } from '../../agent/hj212/rejection.js';
-import { Hj212StreamDecoder, type StreamEvent } from '../../agent/hj212/streamDecoder.js';
-import { formatHjTime } from '../../agent/hj212/time.js';
-import { replyMn, TOLERANCES, type Tolerance } from '../../agent/hj212/tolerance.js';
+} from '../../drivers/hj212/messages.js';
+import type { QnSource } from '../../drivers/hj212/qn.js';
+import { qnRtnFor, type Rejection } from '../../drivers/hj212/rejection.js';
+import { Hj212StreamDecoder, type StreamEvent } from '../../drivers/hj212/streamDecoder.js';
+import { formatHjTime } from '../../drivers/hj212/time.js';
+import { replyMn, TOLERANCES, type Tolerance } from '../../drivers/hj212/tolerance.js';
 import type { ExchangeResult, Exchanges } from './exchanges.js';
 import type {
   PlatformEvent,

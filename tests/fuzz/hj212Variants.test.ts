@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame } from '../../agent/hj212/codec.js';
-import type { Cp } from '../../agent/hj212/cp.js';
-import { hj212Crc, hj212CrcOfChars } from '../../agent/hj212/crc.js';
-import type { DataSegment } from '../../agent/hj212/dataSegment.js';
-import { wrapFrame } from '../../agent/hj212/frame.js';
-import type { RejectReason } from '../../agent/hj212/rejection.js';
-import { sm4KeyFromText } from '../../agent/hj212/sm4.js';
+import { decodeFrame, encodeFrame } from '../../drivers/hj212/codec.js';
+import type { Cp } from '../../drivers/hj212/cp.js';
+import { hj212Crc, hj212CrcOfChars } from '../../drivers/hj212/crc.js';
+import type { DataSegment } from '../../drivers/hj212/dataSegment.js';
+import { wrapFrame } from '../../drivers/hj212/frame.js';
+import type { RejectReason } from '../../drivers/hj212/rejection.js';
+import { sm4KeyFromText } from '../../drivers/hj212/sm4.js';
 import {
   layoutLabel,
   resolveLayout,
@@ -15,9 +15,9 @@ import {
   SM4_PADDINGS,
   SM4_TAILS,
   type Sm4Layout,
-} from '../../agent/hj212/sm4Layout.js';
-import { Hj212StreamDecoder, type StreamEvent } from '../../agent/hj212/streamDecoder.js';
-import type { Tolerance } from '../../agent/hj212/tolerance.js';
+} from '../../drivers/hj212/sm4Layout.js';
+import { Hj212StreamDecoder, type StreamEvent } from '../../drivers/hj212/streamDecoder.js';
+import type { Tolerance } from '../../drivers/hj212/tolerance.js';
 import { chunked, cutsArb, fuzzParams } from './fuzzSettings.js';
 
 /**

@@ -1,9 +1,9 @@
 import { connect, type Socket } from 'node:net';
-import { type CodecOptions, encodeMessage } from '../../agent/hj212/codec.js';
-import type { DataSegment } from '../../agent/hj212/dataSegment.js';
-import { dataUpload, type StationIdentity } from '../../agent/hj212/messages.js';
-import { createQnGenerator } from '../../agent/hj212/qn.js';
-import { Hj212StreamDecoder, type StreamEvent } from '../../agent/hj212/streamDecoder.js';
+import { type CodecOptions, encodeMessage } from '../../drivers/hj212/codec.js';
+import type { DataSegment } from '../../drivers/hj212/dataSegment.js';
+import { dataUpload, type StationIdentity } from '../../drivers/hj212/messages.js';
+import { createQnGenerator } from '../../drivers/hj212/qn.js';
+import { Hj212StreamDecoder, type StreamEvent } from '../../drivers/hj212/streamDecoder.js';
 
 /** Just enough of an HJ 212 station to talk to the platform: send segments, wait for what comes back. */
 export class TinyStation {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CodecOptions, encodeMessage } from '../../agent/hj212/codec.js';
-import { readCommand } from '../../agent/hj212/commands.js';
-import { emptyCp } from '../../agent/hj212/cp.js';
-import type { DataSegment } from '../../agent/hj212/dataSegment.js';
+import { type CodecOptions, encodeMessage } from '../../drivers/hj212/codec.js';
+import { readCommand } from '../../drivers/hj212/commands.js';
+import { emptyCp } from '../../drivers/hj212/cp.js';
+import type { DataSegment } from '../../drivers/hj212/dataSegment.js';
 import {
   commandAnswer,
   dataUpload,
@@ -12,8 +12,8 @@ import {
   requestAnswer,
   type StationIdentity,
   timeCalibrationRequest,
-} from '../../agent/hj212/messages.js';
-import { sm4KeyFromText } from '../../agent/hj212/sm4.js';
+} from '../../drivers/hj212/messages.js';
+import { sm4KeyFromText } from '../../drivers/hj212/sm4.js';
 import {
   type PlatformHandle,
   type PlatformOptions,

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CodecOptions, decodeFrame } from '../../agent/hj212/codec.js';
-import { formatDataSegment } from '../../agent/hj212/dataSegment.js';
-import { dataUpload, heartbeat, type StationIdentity } from '../../agent/hj212/messages.js';
-import { sm4KeyFromText } from '../../agent/hj212/sm4.js';
-import { layoutLabel, resolveLayout, SM4_PRESETS, type Sm4Layout } from '../../agent/hj212/sm4Layout.js';
+import { type CodecOptions, decodeFrame } from '../../drivers/hj212/codec.js';
+import { formatDataSegment } from '../../drivers/hj212/dataSegment.js';
+import { dataUpload, heartbeat, type StationIdentity } from '../../drivers/hj212/messages.js';
+import { sm4KeyFromText } from '../../drivers/hj212/sm4.js';
+import { layoutLabel, resolveLayout, SM4_PRESETS, type Sm4Layout } from '../../drivers/hj212/sm4Layout.js';
 import { type PlatformHandle, startPlatform } from '../../scripts/platform/platformServer.js';
 import type { PlatformEvent } from '../../scripts/platform/records.js';
 import { waitFor } from '../../scripts/support/agentProcess.js';

@@ -1,5 +1,3 @@
-import type { Clock } from '../../core/clock.js';
-import type { Logger } from '../../core/log.js';
 import {
   CN,
   EXE_RTN,
@@ -9,10 +7,11 @@ import {
   QN_RTN,
   type QnRtn,
   wantsAck,
-} from '../../hj212/codes.js';
-import { checkAddressing, type PlatformCommand, readCommand } from '../../hj212/commands.js';
-import { emptyCp } from '../../hj212/cp.js';
-import { type DataSegment, isHeaderValue } from '../../hj212/dataSegment.js';
+} from '../../../drivers/hj212/codes.js';
+import { checkAddressing, type PlatformCommand, readCommand } from '../../../drivers/hj212/commands.js';
+import { emptyCp } from '../../../drivers/hj212/cp.js';
+import { type DataSegment, isHeaderValue } from '../../../drivers/hj212/dataSegment.js';
+import { dialectOf } from '../../../drivers/hj212/dialect.js';
 import {
   commandAnswer,
   dataUpload,
@@ -20,11 +19,13 @@ import {
   notificationAnswer,
   requestAnswer,
   type StationIdentity,
-} from '../../hj212/messages.js';
-import type { QnSource } from '../../hj212/qn.js';
-import { qnRtnFor, type Rejection } from '../../hj212/rejection.js';
-import { formatHjTime, parseHjTime } from '../../hj212/time.js';
-import { replyMn } from '../../hj212/tolerance.js';
+} from '../../../drivers/hj212/messages.js';
+import type { QnSource } from '../../../drivers/hj212/qn.js';
+import { qnRtnFor, type Rejection } from '../../../drivers/hj212/rejection.js';
+import { formatHjTime, parseHjTime } from '../../../drivers/hj212/time.js';
+import { replyMn } from '../../../drivers/hj212/tolerance.js';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/log.js';
 import { type HistoryDeps, historyMessages } from './history.js';
 import type { ExchangeTiming } from './hj212Link.js';
 import type { LiveSettings } from './liveSettings.js';
@@ -123,7 +124,7 @@ export class CommandHandler {
 
   /** The key exchange is HJ 212-2025 only; under 2017 CN 1014 is as unknown as any other. */
   private supports(cmd: PlatformCommand): boolean {
-    return cmd.kind !== 'key-exchange' || this.ctx.version === '2025';
+    return cmd.kind !== 'key-exchange' || dialectOf(this.ctx.version).hasKeyExchange;
   }
 
   private refuse(seg: DataSegment, qnRtn: QnRtn): void {

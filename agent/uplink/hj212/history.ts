@@ -1,8 +1,8 @@
+import { CN, type HistoryCn } from '../../../drivers/hj212/codes.js';
 import type { AggregateFlag } from '../../aggregation/flagRule.js';
 import type { PeriodCalendar, PeriodKind } from '../../aggregation/periods.js';
 import type { AggregateRecord } from '../../aggregation/records.js';
 import { HJ212_SEND } from '../../config/hj212Schema.js';
-import { CN, type HistoryCn } from '../../hj212/codes.js';
 import type { AggregateStore, StoredAggregate } from '../../store/aggregateStore.js';
 import type { ReadingStore } from '../../store/readingStore.js';
 import { type BlockRules, blocksInRange } from './minuteBlocks.js';

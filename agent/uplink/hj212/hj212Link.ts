@@ -1,12 +1,12 @@
 import type { Socket } from 'node:net';
+import { type CodecOptions, encodeMessage } from '../../../drivers/hj212/codec.js';
+import { CN, QN_RTN } from '../../../drivers/hj212/codes.js';
+import type { DataSegment } from '../../../drivers/hj212/dataSegment.js';
+import { readAnswer } from '../../../drivers/hj212/messages.js';
+import type { QnSource } from '../../../drivers/hj212/qn.js';
+import type { Rejection } from '../../../drivers/hj212/rejection.js';
+import { Hj212StreamDecoder, type StreamEvent } from '../../../drivers/hj212/streamDecoder.js';
 import type { Clock, TimerHandle } from '../../core/clock.js';
-import { type CodecOptions, encodeMessage } from '../../hj212/codec.js';
-import { CN, QN_RTN } from '../../hj212/codes.js';
-import type { DataSegment } from '../../hj212/dataSegment.js';
-import { readAnswer } from '../../hj212/messages.js';
-import type { QnSource } from '../../hj212/qn.js';
-import type { Rejection } from '../../hj212/rejection.js';
-import { Hj212StreamDecoder, type StreamEvent } from '../../hj212/streamDecoder.js';
 
 /**
  * One TCP connection to a platform: frames out, frames in. A message that asks for an answer

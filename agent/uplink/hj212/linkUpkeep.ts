@@ -1,9 +1,9 @@
 import type { Socket, TcpNetConnectOpts } from 'node:net';
+import { heartbeat, keyRequest, type StationIdentity } from '../../../drivers/hj212/messages.js';
+import type { QnSource } from '../../../drivers/hj212/qn.js';
+import { formatHjTime } from '../../../drivers/hj212/time.js';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
-import { heartbeat, keyRequest, type StationIdentity } from '../../hj212/messages.js';
-import type { QnSource } from '../../hj212/qn.js';
-import { formatHjTime } from '../../hj212/time.js';
 import type { ExchangeTiming, Hj212Link } from './hj212Link.js';
 import type { LiveSettings } from './liveSettings.js';
 

@@ -1,7 +1,7 @@
+import type { StreamEvent } from '../../../drivers/hj212/streamDecoder.js';
+import { TOLERANCES, type Tolerance } from '../../../drivers/hj212/tolerance.js';
 import type { Logger } from '../../core/log.js';
 import type { MetricsSink } from '../../core/metricsSink.js';
-import type { StreamEvent } from '../../hj212/streamDecoder.js';
-import { TOLERANCES, type Tolerance } from '../../hj212/tolerance.js';
 
 export interface ReceivedVariantsDeps {
   uplink: string;

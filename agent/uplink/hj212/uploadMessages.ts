@@ -1,12 +1,12 @@
+import { CN } from '../../../drivers/hj212/codes.js';
+import { channelDecimals } from '../../../drivers/hj212/factorFormats.js';
+import { formatHjTime } from '../../../drivers/hj212/time.js';
 import type { AggregateFlag } from '../../aggregation/flagRule.js';
 import type { PeriodCalendar, PeriodKind } from '../../aggregation/periods.js';
 import type { Hj212SendKind } from '../../config/hj212Schema.js';
 import type { StationConfig } from '../../config/schema.js';
 import type { StoredReading } from '../../core/reading.js';
 import { valueText } from '../../core/valueText.js';
-import { CN } from '../../hj212/codes.js';
-import { channelDecimals } from '../../hj212/factorFormats.js';
-import { formatHjTime } from '../../hj212/time.js';
 import type { StoredAggregate } from '../../store/aggregateStore.js';
 
 /**

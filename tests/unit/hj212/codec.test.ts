@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame } from '../../../agent/hj212/codec.js';
+import { decodeFrame, encodeFrame } from '../../../drivers/hj212/codec.js';
 import { bytes, CHINESE_FRAME, frameOf, REALTIME_FRAME, STANDARD_2017, STANDARD_2025 } from './vectors.js';
 
 function decoded(frame: string) {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame } from '../../../agent/hj212/codec.js';
+import { decodeFrame, encodeFrame } from '../../../drivers/hj212/codec.js';
 import {
   buildCommand,
   checkAddressing,
   type PlatformCommand,
   readCommand,
-} from '../../../agent/hj212/commands.js';
-import { cpFrom } from '../../../agent/hj212/cp.js';
-import type { StationIdentity } from '../../../agent/hj212/messages.js';
+} from '../../../drivers/hj212/commands.js';
+import { cpFrom } from '../../../drivers/hj212/cp.js';
+import type { StationIdentity } from '../../../drivers/hj212/messages.js';
 import { MN, STANDARD_2017, STANDARD_2025 } from './vectors.js';
 
 const ID: StationIdentity = { version: '2025', st: '32', pw: '123456', mn: MN };

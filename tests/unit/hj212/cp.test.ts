@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpField, cpFrom, formatCp, parseCp } from '../../../agent/hj212/cp.js';
+import { cpField, cpFrom, formatCp, parseCp } from '../../../drivers/hj212/cp.js';
 
 describe('CP', () => {
   it('groups factor fields by code and keeps the other keys apart', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatCrc, hj212Crc, isPlausibleCrc } from '../../../agent/hj212/crc.js';
+import { formatCrc, hj212Crc, isPlausibleCrc } from '../../../drivers/hj212/crc.js';
 import { bytes, CHINESE_SEGMENT, REALTIME_SEGMENT } from './vectors.js';
 
 /** The Modbus CRC-16 (same polynomial, byte XORed before shifting), to show the two differ. */

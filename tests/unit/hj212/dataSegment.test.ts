@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cpFrom } from '../../../agent/hj212/cp.js';
-import { type DataSegment, formatDataSegment, parseDataSegment } from '../../../agent/hj212/dataSegment.js';
+import { cpFrom } from '../../../drivers/hj212/cp.js';
+import { type DataSegment, formatDataSegment, parseDataSegment } from '../../../drivers/hj212/dataSegment.js';
 import { MN } from './vectors.js';
 
 const STRICT = `QN=20240601120000001;ST=32;CN=2011;PW=123456;MN=${MN};Flag=5;CP=&&DataTime=20240601120000;w01018-Rtd=25.5,w01018-Flag=N&&`;

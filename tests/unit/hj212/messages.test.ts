@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeFrame } from '../../../agent/hj212/codec.js';
-import { formatDataSegment } from '../../../agent/hj212/dataSegment.js';
+import { encodeFrame } from '../../../drivers/hj212/codec.js';
+import { formatDataSegment } from '../../../drivers/hj212/dataSegment.js';
 import {
   commandAnswer,
   dataAnswer,
@@ -13,7 +13,7 @@ import {
   requestAnswer,
   type StationIdentity,
   timeCalibrationRequest,
-} from '../../../agent/hj212/messages.js';
+} from '../../../drivers/hj212/messages.js';
 import { MN } from './vectors.js';
 
 const S2017: StationIdentity = { version: '2017', st: '32', pw: '123456', mn: MN };

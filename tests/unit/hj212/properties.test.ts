@@ -1,15 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeMessage } from '../../../agent/hj212/codec.js';
-import { FLAG_SPLIT } from '../../../agent/hj212/codes.js';
-import type { Cp } from '../../../agent/hj212/cp.js';
-import { type DataSegment, formatDataSegment } from '../../../agent/hj212/dataSegment.js';
-import { createQnGenerator } from '../../../agent/hj212/qn.js';
-import type { RejectReason } from '../../../agent/hj212/rejection.js';
-import { sm4KeyFromText } from '../../../agent/hj212/sm4.js';
-import type { Sm4Setting } from '../../../agent/hj212/sm4Layout.js';
-import { joinParts } from '../../../agent/hj212/split.js';
-import { Hj212StreamDecoder, type StreamEvent } from '../../../agent/hj212/streamDecoder.js';
+import { decodeFrame, encodeMessage } from '../../../drivers/hj212/codec.js';
+import { FLAG_SPLIT } from '../../../drivers/hj212/codes.js';
+import type { Cp } from '../../../drivers/hj212/cp.js';
+import { type DataSegment, formatDataSegment } from '../../../drivers/hj212/dataSegment.js';
+import { createQnGenerator } from '../../../drivers/hj212/qn.js';
+import type { RejectReason } from '../../../drivers/hj212/rejection.js';
+import { sm4KeyFromText } from '../../../drivers/hj212/sm4.js';
+import type { Sm4Setting } from '../../../drivers/hj212/sm4Layout.js';
+import { joinParts } from '../../../drivers/hj212/split.js';
+import { Hj212StreamDecoder, type StreamEvent } from '../../../drivers/hj212/streamDecoder.js';
 import { CHINESE_FRAME, REALTIME_FRAME, STANDARD_2017, STANDARD_2025 } from './vectors.js';
 
 const REASONS: RejectReason[] = [

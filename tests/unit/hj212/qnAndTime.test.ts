@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createQnGenerator } from '../../../agent/hj212/qn.js';
-import { formatHjTime, parseHjTime } from '../../../agent/hj212/time.js';
+import { createQnGenerator } from '../../../drivers/hj212/qn.js';
+import { formatHjTime, parseHjTime } from '../../../drivers/hj212/time.js';
 
 describe('QN', () => {
   it('is yyyyMMddHHmmssSSS in Beijing time by default', () => {

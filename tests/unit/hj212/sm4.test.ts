@@ -1,12 +1,12 @@
 import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame } from '../../../agent/hj212/codec.js';
-import { cpFrom } from '../../../agent/hj212/cp.js';
-import { formatCrc, hj212Crc, modbusCrc16 } from '../../../agent/hj212/crc.js';
-import { type DataSegment, formatDataSegment } from '../../../agent/hj212/dataSegment.js';
-import { sm4Encrypt, sm4KeyFromText } from '../../../agent/hj212/sm4.js';
-import type { Sm4Setting } from '../../../agent/hj212/sm4Layout.js';
-import { SM4_PRESETS } from '../../../agent/hj212/sm4Layout.js';
+import { decodeFrame, encodeFrame } from '../../../drivers/hj212/codec.js';
+import { cpFrom } from '../../../drivers/hj212/cp.js';
+import { formatCrc, hj212Crc, modbusCrc16 } from '../../../drivers/hj212/crc.js';
+import { type DataSegment, formatDataSegment } from '../../../drivers/hj212/dataSegment.js';
+import { sm4Encrypt, sm4KeyFromText } from '../../../drivers/hj212/sm4.js';
+import type { Sm4Setting } from '../../../drivers/hj212/sm4Layout.js';
+import { SM4_PRESETS } from '../../../drivers/hj212/sm4Layout.js';
 import {
   A2_EX2_CIPHER_HEX,
   A2_EX2_PLAIN,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame, encodeMessage } from '../../../agent/hj212/codec.js';
-import { cpFrom } from '../../../agent/hj212/cp.js';
-import type { DataSegment } from '../../../agent/hj212/dataSegment.js';
-import { sm4KeyFromText } from '../../../agent/hj212/sm4.js';
+import { decodeFrame, encodeFrame, encodeMessage } from '../../../drivers/hj212/codec.js';
+import { cpFrom } from '../../../drivers/hj212/cp.js';
+import type { DataSegment } from '../../../drivers/hj212/dataSegment.js';
+import { sm4KeyFromText } from '../../../drivers/hj212/sm4.js';
 import {
   encodeContent,
   encodedContentLength,
@@ -14,8 +14,8 @@ import {
   SM4_PRESETS,
   SM4_TAILS,
   type Sm4Layout,
-} from '../../../agent/hj212/sm4Layout.js';
-import { Hj212StreamDecoder } from '../../../agent/hj212/streamDecoder.js';
+} from '../../../drivers/hj212/sm4Layout.js';
+import { Hj212StreamDecoder } from '../../../drivers/hj212/streamDecoder.js';
 import { A2_EX4_PLAIN, A2_KEY } from './sm4Vectors.js';
 import { MN } from './vectors.js';
 

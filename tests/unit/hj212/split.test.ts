@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeMessage } from '../../../agent/hj212/codec.js';
-import { FLAG_SPLIT, makeFlag } from '../../../agent/hj212/codes.js';
-import { type Cp, cpFrom, emptyCp } from '../../../agent/hj212/cp.js';
-import type { DataSegment } from '../../../agent/hj212/dataSegment.js';
-import { createQnGenerator } from '../../../agent/hj212/qn.js';
-import { sm4KeyFromText } from '../../../agent/hj212/sm4.js';
-import { joinParts } from '../../../agent/hj212/split.js';
+import { decodeFrame, encodeMessage } from '../../../drivers/hj212/codec.js';
+import { FLAG_SPLIT, makeFlag } from '../../../drivers/hj212/codes.js';
+import { type Cp, cpFrom, emptyCp } from '../../../drivers/hj212/cp.js';
+import type { DataSegment } from '../../../drivers/hj212/dataSegment.js';
+import { createQnGenerator } from '../../../drivers/hj212/qn.js';
+import { sm4KeyFromText } from '../../../drivers/hj212/sm4.js';
+import { joinParts } from '../../../drivers/hj212/split.js';
 import { MN } from './vectors.js';
 
 function upload(cp: Cp): DataSegment {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { encodeFrame } from '../../../agent/hj212/codec.js';
-import { cpFrom } from '../../../agent/hj212/cp.js';
-import type { DataSegment } from '../../../agent/hj212/dataSegment.js';
-import { sm4KeyFromText } from '../../../agent/hj212/sm4.js';
-import { Hj212StreamDecoder, type StreamEvent } from '../../../agent/hj212/streamDecoder.js';
+import { encodeFrame } from '../../../drivers/hj212/codec.js';
+import { cpFrom } from '../../../drivers/hj212/cp.js';
+import type { DataSegment } from '../../../drivers/hj212/dataSegment.js';
+import { sm4KeyFromText } from '../../../drivers/hj212/sm4.js';
+import { Hj212StreamDecoder, type StreamEvent } from '../../../drivers/hj212/streamDecoder.js';
 import { CHINESE_FRAME, MN, REALTIME_FRAME, STANDARD_2017, STANDARD_2025 } from './vectors.js';
 
 function feed(decoder: Hj212StreamDecoder, data: Buffer, chunk = 1): StreamEvent[] {

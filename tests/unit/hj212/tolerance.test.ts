@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame } from '../../../agent/hj212/codec.js';
-import { hj212Crc, hj212CrcOfChars, modbusCrc16 } from '../../../agent/hj212/crc.js';
-import { formatDataSegment } from '../../../agent/hj212/dataSegment.js';
-import { wrapFrame } from '../../../agent/hj212/frame.js';
-import { dataAnswer } from '../../../agent/hj212/messages.js';
-import { Hj212StreamDecoder, type StreamEvent } from '../../../agent/hj212/streamDecoder.js';
-import { replyMn, sameMn } from '../../../agent/hj212/tolerance.js';
+import { decodeFrame, encodeFrame } from '../../../drivers/hj212/codec.js';
+import { hj212Crc, hj212CrcOfChars, modbusCrc16 } from '../../../drivers/hj212/crc.js';
+import { formatDataSegment } from '../../../drivers/hj212/dataSegment.js';
+import { wrapFrame } from '../../../drivers/hj212/frame.js';
+import { dataAnswer } from '../../../drivers/hj212/messages.js';
+import { Hj212StreamDecoder, type StreamEvent } from '../../../drivers/hj212/streamDecoder.js';
+import { replyMn, sameMn } from '../../../drivers/hj212/tolerance.js';
 import {
   bytes,
   CHINESE_FRAME,

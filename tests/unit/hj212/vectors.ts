@@ -1,5 +1,5 @@
-import { hj212Crc } from '../../../agent/hj212/crc.js';
-import { wrapFrame } from '../../../agent/hj212/frame.js';
+import { hj212Crc } from '../../../drivers/hj212/crc.js';
+import { wrapFrame } from '../../../drivers/hj212/frame.js';
 
 /**
  * Test vectors. The two STANDARD_* frames are the check vectors printed in the HJ 212-2017 and -2025

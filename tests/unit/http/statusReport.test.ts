@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeviceStatus } from '../../../agent/acquisition/deviceAcquisition.js';
 import type { StationAgent } from '../../../agent/app/stationAgent.js';
-import { channelDecimals } from '../../../agent/hj212/factorFormats.js';
 import { valueText as pageValueText } from '../../../agent/http/page/statusText.js';
 import {
   channelSeries,
@@ -14,6 +13,7 @@ import {
 } from '../../../agent/http/statusReport.js';
 import type { MinuteMean } from '../../../agent/store/readingStore.js';
 import { formatValue } from '../../../agent/uplink/hj212/uploadMessages.js';
+import { channelDecimals } from '../../../drivers/hj212/factorFormats.js';
 
 const MIN = 60_000;
 const NOW = Date.UTC(2026, 10, 28, 9, 0, 30); // 30 s into the minute 09:00

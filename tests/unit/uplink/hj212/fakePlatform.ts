@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { type CodecOptions, encodeMessage } from '../../../../agent/hj212/codec.js';
-import type { DataSegment } from '../../../../agent/hj212/dataSegment.js';
-import { dataAnswer, notificationAnswer } from '../../../../agent/hj212/messages.js';
-import { Hj212StreamDecoder } from '../../../../agent/hj212/streamDecoder.js';
+import { type CodecOptions, encodeMessage } from '../../../../drivers/hj212/codec.js';
+import type { DataSegment } from '../../../../drivers/hj212/dataSegment.js';
+import { dataAnswer, notificationAnswer } from '../../../../drivers/hj212/messages.js';
+import { Hj212StreamDecoder } from '../../../../drivers/hj212/streamDecoder.js';
 
 /** Stands in for a net.Socket: records what is written, lets the test push bytes and close it. */
 export class FakeSocket extends EventEmitter {

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeFrame } from '../../../../agent/hj212/codec.js';
-import { buildCommand, type PlatformCommand } from '../../../../agent/hj212/commands.js';
-import { cpFrom } from '../../../../agent/hj212/cp.js';
-import type { DataSegment } from '../../../../agent/hj212/dataSegment.js';
-import { readAnswer, type StationIdentity } from '../../../../agent/hj212/messages.js';
-import { sm4KeyFromText } from '../../../../agent/hj212/sm4.js';
+import { encodeFrame } from '../../../../drivers/hj212/codec.js';
+import { buildCommand, type PlatformCommand } from '../../../../drivers/hj212/commands.js';
+import { cpFrom } from '../../../../drivers/hj212/cp.js';
+import type { DataSegment } from '../../../../drivers/hj212/dataSegment.js';
+import { readAnswer, type StationIdentity } from '../../../../drivers/hj212/messages.js';
+import { sm4KeyFromText } from '../../../../drivers/hj212/sm4.js';
 import { flush } from '../../../helpers/fakeClock.js';
 import type { FakePlatform } from './fakePlatform.js';
 import { MN, T0, UplinkHarness } from './uplinkHarness.js';

@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { dataUpload, requestAnswer, type StationIdentity } from '../../../../agent/hj212/messages.js';
-import { createQnGenerator } from '../../../../agent/hj212/qn.js';
-import type { Rejection } from '../../../../agent/hj212/rejection.js';
 import { Hj212Link, LinkClosedError } from '../../../../agent/uplink/hj212/hj212Link.js';
+import { dataUpload, requestAnswer, type StationIdentity } from '../../../../drivers/hj212/messages.js';
+import { createQnGenerator } from '../../../../drivers/hj212/qn.js';
+import type { Rejection } from '../../../../drivers/hj212/rejection.js';
 import { FakeClock, flush } from '../../../helpers/fakeClock.js';
 import { FakePlatform, FakeSocket } from './fakePlatform.js';
 

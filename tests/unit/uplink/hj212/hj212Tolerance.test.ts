@@ -1,12 +1,12 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeFrame } from '../../../../agent/hj212/codec.js';
-import { buildCommand } from '../../../../agent/hj212/commands.js';
-import { formatDataSegment } from '../../../../agent/hj212/dataSegment.js';
-import { dataAnswer, readAnswer, type StationIdentity } from '../../../../agent/hj212/messages.js';
-import { sm4KeyFromText } from '../../../../agent/hj212/sm4.js';
-import { SM4_PRESETS } from '../../../../agent/hj212/sm4Layout.js';
+import { encodeFrame } from '../../../../drivers/hj212/codec.js';
+import { buildCommand } from '../../../../drivers/hj212/commands.js';
+import { formatDataSegment } from '../../../../drivers/hj212/dataSegment.js';
+import { dataAnswer, readAnswer, type StationIdentity } from '../../../../drivers/hj212/messages.js';
+import { sm4KeyFromText } from '../../../../drivers/hj212/sm4.js';
+import { SM4_PRESETS } from '../../../../drivers/hj212/sm4Layout.js';
 import { flush } from '../../../helpers/fakeClock.js';
 import { frameOf } from '../../hj212/vectors.js';
 import type { FakePlatform } from './fakePlatform.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AggregateRecord } from '../../../../agent/aggregation/records.js';
-import { buildCommand } from '../../../../agent/hj212/commands.js';
-import type { StationIdentity } from '../../../../agent/hj212/messages.js';
+import { buildCommand } from '../../../../drivers/hj212/commands.js';
+import type { StationIdentity } from '../../../../drivers/hj212/messages.js';
 import { flush } from '../../../helpers/fakeClock.js';
 import { MN, T0, UplinkHarness } from './uplinkHarness.js';
 

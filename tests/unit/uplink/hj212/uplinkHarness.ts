@@ -4,14 +4,14 @@ import { pino } from 'pino';
 import { hj212UplinkSchema } from '../../../../agent/config/hj212Schema.js';
 import { aggregationSchema } from '../../../../agent/config/qualitySchema.js';
 import type { StationConfig } from '../../../../agent/config/schema.js';
-import type { CodecOptions } from '../../../../agent/hj212/codec.js';
-import { sm4KeyFromText } from '../../../../agent/hj212/sm4.js';
 import { AggregateStore } from '../../../../agent/store/aggregateStore.js';
 import { openDatabase } from '../../../../agent/store/openDatabase.js';
 import { Outbox } from '../../../../agent/store/outbox.js';
 import { ReadingStore } from '../../../../agent/store/readingStore.js';
 import { UplinkSettingsStore } from '../../../../agent/store/uplinkSettings.js';
 import { Hj212Uplink, type Hj212UplinkDeps } from '../../../../agent/uplink/hj212/hj212Uplink.js';
+import type { CodecOptions } from '../../../../drivers/hj212/codec.js';
+import { sm4KeyFromText } from '../../../../drivers/hj212/sm4.js';
 import { FakeClock, flush } from '../../../helpers/fakeClock.js';
 import { FakePlatform, FakeSocket } from './fakePlatform.js';
 

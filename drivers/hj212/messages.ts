@@ -1,6 +1,7 @@
 import { CN, type ExeRtn, type Hj212Version, makeFlag, type QnRtn, ST } from './codes.js';
 import { type Cp, cpField, cpFrom, emptyCp } from './cp.js';
 import type { DataSegment } from './dataSegment.js';
+import { dialectOf } from './dialect.js';
 
 /** Who a message is from or about: the station's system code, password and MN, and the edition spoken. */
 export interface StationIdentity {
@@ -24,7 +25,7 @@ export interface UploadInput {
   factors: Cp['factors'] | Record<string, Record<string, string | number>>;
   /** Ask for a 9014. */
   ack: boolean;
-  /** Re-sent (补传) data: `RF=1` under 2025; 2017 has no way to say it. */
+  /** Re-sent (补传) data: `RF=1` where the dialect marks re-sends (2025); 2017 has no way to say it. */
   resend?: boolean;
 }
 
@@ -35,7 +36,7 @@ export function dataUpload(id: StationIdentity, input: UploadInput): DataSegment
       ? { dataTime: input.dataTime, fields: new Map<string, string>(), factors: input.factors }
       : cpFrom({ dataTime: input.dataTime, factors: input.factors });
   const seg = segment(id, input.qn, input.cn, cp, input.ack);
-  if (input.resend && id.version === '2025') seg.rf = 1;
+  if (input.resend && dialectOf(id.version).marksResend) seg.rf = 1;
   return seg;
 }
 

@@ -3,7 +3,7 @@
  * no zone on the wire: `yyyyMMddHHmmss`, plus `SSS` in a QN. Chinese platforms assume Beijing time,
  * hence the default; the zone stays a parameter for the rare station configured otherwise.
  */
-import { ZonedTime } from '../core/zonedTime.js';
+import { ZonedTime } from '../../agent/core/zonedTime.js';
 export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 
 /** The local wall time of an instant, as if it were UTC (epoch ms). Whole seconds. */

@@ -1,4 +1,4 @@
-import { versionOfFlag } from './codes.js';
+import { dialectOfFlag } from './codes.js';
 import { type DataSegment, isHeaderValue } from './dataSegment.js';
 
 /**
@@ -32,8 +32,9 @@ export function segmentTolerances(seg: DataSegment): Tolerance[] {
 
 function isOddMn(mn: string, flag: number): boolean {
   if (!isHeaderValue(mn) || mn.length > MAX_MN) return true;
-  // 2025: 24 hex digits (uppercase, "0～9,A～F") assigned by the platform.
-  return versionOfFlag(flag) === '2025' && !/^[0-9A-F]{24}$/.test(mn);
+  // The edition's own form, if it prescribes one (2025: 24 uppercase hex digits).
+  const wireMn = dialectOfFlag(flag)?.wireMn;
+  return wireMn !== undefined && !wireMn.test(mn);
 }
 
 /**

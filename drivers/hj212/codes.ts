@@ -1,19 +1,24 @@
 /** The numbers of HJ 212 that both sides must agree on: protocol versions, Flag bits, CNs, return codes. */
 
-/** The versions this codec emits. On input any version is accepted (see `versionOfFlag`). */
-export type Hj212Version = '2017' | '2025';
-export const HJ212_VERSIONS: readonly Hj212Version[] = ['2017', '2025'];
+import {
+  dialectOf,
+  dialectOfFlagVersion,
+  HJ212_DIALECTS,
+  type Hj212Dialect,
+  type Hj212Version,
+} from './dialect.js';
+
+export type { Hj212Version } from './dialect.js';
+export const HJ212_VERSIONS: readonly Hj212Version[] = HJ212_DIALECTS.map((d) => d.version);
 
 /** Flag bit 0: the sender wants an answer (9011 for commands, 9013/9014 for notifications and data). */
 export const FLAG_ACK = 0b01;
 /** Flag bit 1: a split message; PNUM and PNO are present. */
 export const FLAG_SPLIT = 0b10;
 
-/** Flag bits 2–7 hold the version: 0 = HJ/T 212-2005, 1 = HJ 212-2017, 2 = HJ 212-2025. */
-const VERSION_BITS: Record<Hj212Version, number> = { '2017': 1, '2025': 2 };
-
+/** Flag bits 2–7 hold the version: 0 = HJ/T 212-2005, then each dialect's `flagVersion`. */
 export function makeFlag(version: Hj212Version, opts: { ack?: boolean; split?: boolean } = {}): number {
-  return (VERSION_BITS[version] << 2) | (opts.ack ? FLAG_ACK : 0) | (opts.split ? FLAG_SPLIT : 0);
+  return (dialectOf(version).flagVersion << 2) | (opts.ack ? FLAG_ACK : 0) | (opts.split ? FLAG_SPLIT : 0);
 }
 
 export function wantsAck(flag: number): boolean {
@@ -26,16 +31,17 @@ export function isSplit(flag: number): boolean {
 
 /** The version a received Flag announces; `other` for values no published text defines. */
 export function versionOfFlag(flag: number): '2005' | Hj212Version | 'other' {
-  switch ((flag >> 2) & 0x3f) {
-    case 0:
-      return '2005';
-    case 1:
-      return '2017';
-    case 2:
-      return '2025';
-    default:
-      return 'other';
-  }
+  if (flagVersionBits(flag) === 0) return '2005';
+  return dialectOfFlag(flag)?.version ?? 'other';
+}
+
+/** The dialect a received Flag announces; undefined for 2005 and values no published text defines. */
+export function dialectOfFlag(flag: number): Hj212Dialect | undefined {
+  return dialectOfFlagVersion(flagVersionBits(flag));
+}
+
+function flagVersionBits(flag: number): number {
+  return (flag >> 2) & 0x3f;
 }
 
 /** ST: the system a station belongs to; 91 is used by answers (system interaction). */
