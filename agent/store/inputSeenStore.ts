@@ -18,6 +18,7 @@ export class InputSeenStore {
   private readonly select: Database.Statement;
   private readonly insert: Database.Statement;
   private readonly prune: Database.Statement;
+  private readonly insertAll: (keys: readonly string[], now: number) => void;
   private addsSincePrune = 0;
 
   constructor(deps: { db: Database.Database; clock?: Pick<Clock, 'now'>; retentionMs?: number }) {
@@ -26,6 +27,9 @@ export class InputSeenStore {
     this.select = deps.db.prepare('SELECT 1 FROM input_seen WHERE key = ?').pluck();
     this.insert = deps.db.prepare('INSERT OR IGNORE INTO input_seen (key, seen_at) VALUES (?, ?)');
     this.prune = deps.db.prepare('DELETE FROM input_seen WHERE seen_at < ?');
+    this.insertAll = deps.db.transaction((keys: readonly string[], now: number) => {
+      for (const k of keys) this.insert.run(k, now);
+    });
   }
 
   has(key: string): boolean {
@@ -37,15 +41,21 @@ export class InputSeenStore {
   }
 
   add(key: string): void {
+    this.addAll([key]);
+  }
+
+  /** One transaction for the keys of one upload: one commit, not one per value. */
+  addAll(keys: readonly string[]): void {
     const now = this.clock.now();
     try {
-      this.insert.run(key, now);
-      if (++this.addsSincePrune >= PRUNE_EVERY) {
+      this.insertAll(keys, now);
+      this.addsSincePrune += keys.length;
+      if (this.addsSincePrune >= PRUNE_EVERY) {
         this.addsSincePrune = 0;
         this.prune.run(now - this.retentionMs);
       }
     } catch (err) {
-      throw storeWriteError(err, `input_seen write: ${String(err)}`, { key });
+      throw storeWriteError(err, `input_seen write: ${String(err)}`, { keys: keys.length });
     }
   }
 

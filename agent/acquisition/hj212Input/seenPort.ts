@@ -5,7 +5,8 @@
  */
 export interface SeenPort {
   has(key: string): boolean;
-  add(key: string): void;
+  /** The keys of one upload, taken together (one transaction in a store). */
+  addAll(keys: readonly string[]): void;
 }
 
 export function seenKey(mn: string, cn: string, dataTime: string, code: string): string {
@@ -25,6 +26,10 @@ export class MemorySeen implements SeenPort {
 
   has(key: string): boolean {
     return this.keys.has(key);
+  }
+
+  addAll(keys: readonly string[]): void {
+    for (const k of keys) this.add(k);
   }
 
   add(key: string): void {

@@ -113,7 +113,7 @@ export async function handleFrame(
       ctx.counters.refuse('callback-failed', { mn: logger.mn, detail: (err as Error).message });
       return undefined;
     }
-    for (const v of fresh) ctx.seen.add(v.key);
+    ctx.seen.addAll(fresh.map((v) => v.key));
   }
   ctx.counters.ok();
   ctx.counters.duplicate(mapped.values.length - fresh.length);

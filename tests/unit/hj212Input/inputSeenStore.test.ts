@@ -18,8 +18,7 @@ describe('InputSeenStore', () => {
     const path = join(dir, 'station.db');
     const db1 = openDatabase({ path, log: silentLogger() });
     const seen: SeenPort = new InputSeenStore({ db: db1 });
-    seen.add('MN|2011|20261207120000|w01018');
-    seen.add('MN|2011|20261207120000|w01018');
+    seen.addAll(['MN|2011|20261207120000|w01018', 'MN|2011|20261207120000|w01018']);
     db1.close();
     const db2 = openDatabase({ path, log: silentLogger() });
     const again = new InputSeenStore({ db: db2 });
