@@ -129,6 +129,29 @@ describe('HJ 212 input with the logger stand-in', () => {
     });
   }
 
+  it('cannot read the 2025 uploads without the key: they really travel encrypted', async () => {
+    const input = await startInput(LOGGER);
+    const failed = await standIn(input.port, [
+      '--pw',
+      LOGGER.pw,
+      '--version',
+      '2025',
+      '--sm4-key',
+      '0123456789abcdef',
+      '--answer-timeout-ms',
+      '1000',
+      ...UPLOADS.slice(0, 2),
+    ]).then(
+      () => undefined,
+      (err: { code: number }) => err.code,
+    );
+    await server!.drained();
+    expect(failed).toBe(1);
+    expect(input.realtime).toEqual([]);
+    const c = server!.counters();
+    expect([c.framesOk, Object.values(c.refused).reduce((a, b) => a + (b ?? 0), 0)]).toEqual([0, 1]);
+  });
+
   it('refuses a wrong PW with 9011 and takes nothing', async () => {
     const input = await startInput(LOGGER);
     const lines = await standIn(input.port, ['--pw', '654321', ...UPLOADS.slice(0, 2)]).catch(
