@@ -150,6 +150,22 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    description: 'HJ 212 input: values already taken from data loggers',
+    up: (db) => {
+      db.exec(`
+        -- One row per value a data logger uploaded and the agent took: key is MN|CN|DataTime|code
+        -- (agent/acquisition/hj212Input/seenPort.ts). A logger re-sends what it got no 9014 for, also
+        -- after the agent restarted; this table makes the re-send a duplicate. seen_at (wall time,
+        -- epoch ms) lets old keys be pruned. Read by InputSeenStore.
+        CREATE TABLE input_seen (
+          key TEXT PRIMARY KEY,
+          seen_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX input_seen_at ON input_seen (seen_at);
+      `);
+    },
+  },
 ];
 
 /** The schema version this code writes. */

@@ -1,0 +1,110 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from '../../core/log.js';
+import type { CodecOptions } from '../../hj212/codecOptions.js';
+import { createQnGenerator } from '../../hj212/qn.js';
+import { sm4KeyFromText } from '../../hj212/sm4.js';
+import { DEFAULT_TIME_ZONE } from '../../hj212/time.js';
+import { InputCounters } from './inputCounters.js';
+import type { InputCountersSnapshot, LoggerConfig } from './inputTypes.js';
+import { codecLookup, LoggerConnection } from './loggerConnection.js';
+import { MemorySeen, type SeenPort } from './seenPort.js';
+import type { HandlerContext, InputCallbacks } from './uploadHandler.js';
+
+export interface Hj212InputOptions extends InputCallbacks {
+  /** Address to listen on; default 0.0.0.0 (the logger is another box on the station LAN). */
+  host?: string;
+  /** TCP port; 0 picks a free one (tests). */
+  port: number;
+  loggers: readonly LoggerConfig[];
+  /** Zone of the loggers' DataTime; default Asia/Shanghai. */
+  timeZone?: string;
+  /** Dedupe memory; default an in-memory window (MemorySeen), forgotten on restart. */
+  seen?: SeenPort;
+  log: Logger;
+  /** At most this many logger connections at once (a logger holds one; extra ones are refused). */
+  maxConnections?: number;
+  now?: () => number;
+}
+
+export interface Hj212InputServer {
+  /** Listens; resolves with the address actually bound. */
+  start(): Promise<{ host: string; port: number }>;
+  /** Stops listening and closes every logger connection. */
+  stop(): Promise<void>;
+  counters(): InputCountersSnapshot;
+  /** Resolves once every frame received so far was handled and answered (for tests and shutdown). */
+  drained(): Promise<void>;
+}
+
+/** Checks the logger list the way a config error would be reported: throws on the first problem. */
+function codecOptionsOf(loggers: readonly LoggerConfig[]): Map<string, CodecOptions> {
+  const keys = new Map<string, CodecOptions>();
+  const mns = new Set<string>();
+  for (const l of loggers) {
+    const mn = l.mn.trim().toUpperCase();
+    if (mn === '') throw new Error(`hj212 input: logger ${l.device} has an empty MN`);
+    if (mns.has(mn)) throw new Error(`hj212 input: MN ${l.mn} is configured twice`);
+    mns.add(mn);
+    const opts: CodecOptions = {};
+    if (l.sm4Key !== undefined) opts.sm4 = { ...l.sm4Layout, key: sm4KeyFromText(l.sm4Key) };
+    keys.set(l.device, opts);
+  }
+  return keys;
+}
+
+export function createHj212InputServer(opts: Hj212InputOptions): Hj212InputServer {
+  const keys = codecOptionsOf(opts.loggers);
+  const now = opts.now ?? Date.now;
+  const counters = new InputCounters(opts.log);
+  const ctx: HandlerContext = {
+    loggers: opts.loggers,
+    timeZone: opts.timeZone ?? DEFAULT_TIME_ZONE,
+    seen: opts.seen ?? new MemorySeen(),
+    counters,
+    qn: createQnGenerator({ clock: { now }, timeZone: opts.timeZone ?? DEFAULT_TIME_ZONE }),
+    onRealtime: (r) => opts.onRealtime(r),
+    onAggregates: (r) => opts.onAggregates(r),
+  };
+  const codecOf = codecLookup(ctx, keys);
+  const sockets = new Set<Socket>();
+  const connections = new Set<LoggerConnection>();
+  let server: Server | undefined;
+
+  return {
+    start() {
+      const s = createServer((socket) => {
+        counters.connection();
+        sockets.add(socket);
+        const conn = new LoggerConnection(socket, ctx, codecOf);
+        connections.add(conn);
+        opts.log.info({ peer: socket.remoteAddress }, 'hj212 input: logger connected');
+        socket.on('close', () => {
+          sockets.delete(socket);
+          void conn.drained().then(() => connections.delete(conn));
+        });
+      });
+      s.maxConnections = opts.maxConnections ?? 16;
+      server = s;
+      return new Promise((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(opts.port, opts.host ?? '0.0.0.0', () => {
+          s.off('error', reject);
+          const a = s.address();
+          if (a === null || typeof a === 'string') return reject(new Error('hj212 input: no TCP address'));
+          resolve({ host: a.address, port: a.port });
+        });
+      });
+    },
+    async stop() {
+      const s = server;
+      server = undefined;
+      for (const socket of sockets) socket.destroy();
+      if (s !== undefined) await new Promise<void>((resolve) => s.close(() => resolve()));
+      await Promise.all([...connections].map((c) => c.drained()));
+    },
+    counters: () => counters.snapshot(),
+    async drained() {
+      await Promise.all([...connections].map((c) => c.drained()));
+    },
+  };
+}

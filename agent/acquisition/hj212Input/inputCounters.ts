@@ -1,0 +1,86 @@
+import type { Logger } from '../../core/log.js';
+import type { InputCountersSnapshot, RefuseReason } from './inputTypes.js';
+
+/**
+ * The input's counters, and its logging without a storm: each kind of trouble (a refusal reason per
+ * MN, an unknown code, an unknown flag, another CN) is logged once, at its first occurrence; the
+ * counters say how often it happened since.
+ */
+export class InputCounters {
+  private framesOk = 0;
+  private duplicates = 0;
+  private answered = 0;
+  private connections = 0;
+  private readonly refused = new Map<RefuseReason, number>();
+  private readonly unknownCodes = new Map<string, number>();
+  private readonly unknownFlags = new Map<string, number>();
+  private readonly otherCns = new Map<string, number>();
+  private readonly logged = new Set<string>();
+
+  constructor(private readonly log: Logger) {}
+
+  ok(): void {
+    this.framesOk++;
+  }
+
+  connection(): void {
+    this.connections++;
+  }
+
+  answer(): void {
+    this.answered++;
+  }
+
+  duplicate(n: number): void {
+    this.duplicates += n;
+  }
+
+  refuse(reason: RefuseReason, context: { mn?: string | undefined; detail?: string }): void {
+    bump(this.refused, reason);
+    this.once(`refused|${reason}|${context.mn ?? ''}`, () =>
+      this.log.warn({ reason, mn: context.mn, detail: context.detail }, 'hj212 input: frame refused'),
+    );
+  }
+
+  unknownCode(code: string, mn: string): void {
+    bump(this.unknownCodes, code);
+    this.once(`code|${code}`, () =>
+      this.log.warn({ code, mn }, 'hj212 input: factor code not configured for the logger, value not taken'),
+    );
+  }
+
+  unknownFlag(text: string, mn: string): void {
+    bump(this.unknownFlags, text);
+    this.once(`flag|${text}`, () =>
+      this.log.warn({ flag: text, mn }, 'hj212 input: flag no edition defines, value kept as D'),
+    );
+  }
+
+  otherCn(cn: string, mn: string): void {
+    bump(this.otherCns, cn);
+    this.once(`cn|${cn}`, () => this.log.info({ cn, mn }, 'hj212 input: CN not taken by the input, ignored'));
+  }
+
+  snapshot(): InputCountersSnapshot {
+    return {
+      framesOk: this.framesOk,
+      refused: Object.fromEntries(this.refused),
+      duplicates: this.duplicates,
+      unknownCodes: Object.fromEntries(this.unknownCodes),
+      unknownFlags: Object.fromEntries(this.unknownFlags),
+      otherCns: Object.fromEntries(this.otherCns),
+      answered: this.answered,
+      connections: this.connections,
+    };
+  }
+
+  private once(kind: string, write: () => void): void {
+    if (this.logged.has(kind)) return;
+    this.logged.add(kind);
+    write();
+  }
+}
+
+function bump<K>(m: Map<K, number>, k: K): void {
+  m.set(k, (m.get(k) ?? 0) + 1);
+}
