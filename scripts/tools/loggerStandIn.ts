@@ -1,10 +1,10 @@
 import { connect, type Socket } from 'node:net';
-import { encodeMessage } from '../../agent/hj212/codec.js';
-import type { CodecOptions } from '../../agent/hj212/codecOptions.js';
-import { type Cp, parseCp } from '../../agent/hj212/cp.js';
-import { type Answer, dataUpload, readAnswer, type StationIdentity } from '../../agent/hj212/messages.js';
-import { createQnGenerator } from '../../agent/hj212/qn.js';
-import { Hj212StreamDecoder } from '../../agent/hj212/streamDecoder.js';
+import { encodeMessage } from '../../drivers/hj212/codec.js';
+import type { CodecOptions } from '../../drivers/hj212/codecOptions.js';
+import { type Cp, parseCp } from '../../drivers/hj212/cp.js';
+import { type Answer, dataUpload, readAnswer, type StationIdentity } from '../../drivers/hj212/messages.js';
+import { createQnGenerator } from '../../drivers/hj212/qn.js';
+import { Hj212StreamDecoder } from '../../drivers/hj212/streamDecoder.js';
 
 /**
  * A certified data logger (数采仪) stand-in: sends 2011/2051/2061/2031 uploads to a platform address

@@ -1,8 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { CodecOptions } from '../../agent/hj212/codecOptions.js';
-import type { Hj212Version } from '../../agent/hj212/codes.js';
-import { sm4KeyFromText } from '../../agent/hj212/sm4.js';
-import { SM4_PRESET_NAMES, SM4_PRESETS, type Sm4Preset } from '../../agent/hj212/sm4Layout.js';
+import type { CodecOptions } from '../../drivers/hj212/codecOptions.js';
+import type { Hj212Version } from '../../drivers/hj212/codes.js';
+import { sm4KeyFromText } from '../../drivers/hj212/sm4.js';
+import { SM4_PRESET_NAMES, SM4_PRESETS, type Sm4Preset } from '../../drivers/hj212/sm4Layout.js';
 import { parseUploadSpec, runStandIn, type UploadSpec } from './loggerStandIn.js';
 
 /**

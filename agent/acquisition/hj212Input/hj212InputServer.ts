@@ -1,9 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import type { CodecOptions } from '../../../drivers/hj212/codecOptions.js';
+import { createQnGenerator } from '../../../drivers/hj212/qn.js';
+import { sm4KeyFromText } from '../../../drivers/hj212/sm4.js';
+import { DEFAULT_TIME_ZONE } from '../../../drivers/hj212/time.js';
 import type { Logger } from '../../core/log.js';
-import type { CodecOptions } from '../../hj212/codecOptions.js';
-import { createQnGenerator } from '../../hj212/qn.js';
-import { sm4KeyFromText } from '../../hj212/sm4.js';
-import { DEFAULT_TIME_ZONE } from '../../hj212/time.js';
 import { InputCounters } from './inputCounters.js';
 import type { InputCountersSnapshot, LoggerConfig } from './inputTypes.js';
 import { codecLookup, LoggerConnection } from './loggerConnection.js';

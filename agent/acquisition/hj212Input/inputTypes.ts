@@ -1,7 +1,7 @@
+import type { Hj212Version } from '../../../drivers/hj212/codes.js';
+import type { Sm4Layout } from '../../../drivers/hj212/sm4Layout.js';
 import type { AggregateFlag, ChannelIdentity, PeriodKind } from '../../core/aggregateRecord.js';
 import type { PollResult } from '../../core/pollOutcome.js';
-import type { Hj212Version } from '../../hj212/codes.js';
-import type { Sm4Layout } from '../../hj212/sm4Layout.js';
 
 /**
  * HJ 212 input (issue 16 part 2): a certified data logger (数采仪) at the station sends its HJ 212

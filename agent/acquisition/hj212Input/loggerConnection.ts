@@ -1,10 +1,10 @@
 import type { Socket } from 'node:net';
-import { encodeFrame } from '../../hj212/codec.js';
-import type { CodecOptions } from '../../hj212/codecOptions.js';
-import type { DataSegment } from '../../hj212/dataSegment.js';
-import { decodeFrame } from '../../hj212/receive.js';
-import type { RejectReason } from '../../hj212/rejection.js';
-import { Hj212StreamDecoder, type StreamEvent } from '../../hj212/streamDecoder.js';
+import { encodeFrame } from '../../../drivers/hj212/codec.js';
+import type { CodecOptions } from '../../../drivers/hj212/codecOptions.js';
+import type { DataSegment } from '../../../drivers/hj212/dataSegment.js';
+import { decodeFrame } from '../../../drivers/hj212/receive.js';
+import type { RejectReason } from '../../../drivers/hj212/rejection.js';
+import { Hj212StreamDecoder, type StreamEvent } from '../../../drivers/hj212/streamDecoder.js';
 import { type HandlerContext, handleFrame, loggerOf } from './uploadHandler.js';
 
 /** Rejections that a logger's SM4 key may turn into a frame (the CP was ciphertext). */

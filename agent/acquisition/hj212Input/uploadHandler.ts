@@ -1,11 +1,18 @@
+import {
+  CN,
+  type Hj212Version,
+  isAnswerCn,
+  QN_RTN,
+  versionOfFlag,
+  wantsAck,
+} from '../../../drivers/hj212/codes.js';
+import { checkAddressing } from '../../../drivers/hj212/commands.js';
+import type { DataSegment } from '../../../drivers/hj212/dataSegment.js';
+import { dataAnswer, notificationAnswer, requestAnswer } from '../../../drivers/hj212/messages.js';
+import type { QnSource } from '../../../drivers/hj212/qn.js';
+import { replyMn, sameMn } from '../../../drivers/hj212/tolerance.js';
 import type { PollResult } from '../../core/pollOutcome.js';
 import type { NewReading } from '../../core/reading.js';
-import { CN, type Hj212Version, isAnswerCn, QN_RTN, versionOfFlag, wantsAck } from '../../hj212/codes.js';
-import { checkAddressing } from '../../hj212/commands.js';
-import type { DataSegment } from '../../hj212/dataSegment.js';
-import { dataAnswer, notificationAnswer, requestAnswer } from '../../hj212/messages.js';
-import type { QnSource } from '../../hj212/qn.js';
-import { replyMn, sameMn } from '../../hj212/tolerance.js';
 import type { InputCounters } from './inputCounters.js';
 import type {
   LoggerAggregateRecord,

@@ -1,9 +1,9 @@
+import { CN } from '../../../drivers/hj212/codes.js';
+import type { DataSegment } from '../../../drivers/hj212/dataSegment.js';
+import { parseHjTime } from '../../../drivers/hj212/time.js';
 import type { AggregateFlag, PeriodKind } from '../../core/aggregateRecord.js';
 import { channelReading } from '../../core/pollOutcome.js';
 import { DATA_FLAGS, type DataFlag, type NewReading } from '../../core/reading.js';
-import { CN } from '../../hj212/codes.js';
-import type { DataSegment } from '../../hj212/dataSegment.js';
-import { parseHjTime } from '../../hj212/time.js';
 import type { LoggerAggregateRecord, LoggerConfig } from './inputTypes.js';
 import { seenKey } from './seenPort.js';
 

@@ -7,7 +7,7 @@ import type {
 import { MemorySeen } from '../../../agent/acquisition/hj212Input/seenPort.js';
 import type { HandlerContext } from '../../../agent/acquisition/hj212Input/uploadHandler.js';
 import { silentLogger } from '../../../agent/core/log.js';
-import type { StationIdentity } from '../../../agent/hj212/messages.js';
+import type { StationIdentity } from '../../../drivers/hj212/messages.js';
 
 export const LOGGER: LoggerConfig = {
   device: 'logger1',

@@ -6,10 +6,10 @@ import {
 } from '../../../agent/acquisition/hj212Input/hj212InputServer.js';
 import type { LoggerPollResult } from '../../../agent/acquisition/hj212Input/inputTypes.js';
 import { silentLogger } from '../../../agent/core/log.js';
-import { encodeFrame } from '../../../agent/hj212/codec.js';
-import { dataUpload, readAnswer } from '../../../agent/hj212/messages.js';
-import { sm4KeyFromText } from '../../../agent/hj212/sm4.js';
-import { Hj212StreamDecoder } from '../../../agent/hj212/streamDecoder.js';
+import { encodeFrame } from '../../../drivers/hj212/codec.js';
+import { dataUpload, readAnswer } from '../../../drivers/hj212/messages.js';
+import { sm4KeyFromText } from '../../../drivers/hj212/sm4.js';
+import { Hj212StreamDecoder } from '../../../drivers/hj212/streamDecoder.js';
 
 const A = {
   device: 'a',

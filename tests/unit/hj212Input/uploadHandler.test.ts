@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { handleFrame } from '../../../agent/acquisition/hj212Input/uploadHandler.js';
-import { makeFlag } from '../../../agent/hj212/codes.js';
-import { cpField } from '../../../agent/hj212/cp.js';
-import { dataUpload, heartbeat } from '../../../agent/hj212/messages.js';
+import { makeFlag } from '../../../drivers/hj212/codes.js';
+import { cpField } from '../../../drivers/hj212/cp.js';
+import { dataUpload, heartbeat } from '../../../drivers/hj212/messages.js';
 import { context, LOGGER, STATION_2017 } from './fixtures.js';
 
 const upload = (

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { flagOf, mapUpload, numberOf } from '../../../agent/acquisition/hj212Input/uploadMapping.js';
-import { dataUpload } from '../../../agent/hj212/messages.js';
+import { dataUpload } from '../../../drivers/hj212/messages.js';
 import { LOGGER, STATION_2017 } from './fixtures.js';
 
 const TZ = 'Asia/Shanghai';
