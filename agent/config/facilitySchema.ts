@@ -41,12 +41,15 @@ export const facilitySchema = z
     power: z
       .array(powerChannelSchema)
       .min(1, { message: 'a facility needs at least one power channel' })
-      .meta({ description: 'Channels whose values are summed into the facility power (all in kW, or all in A)' }),
+      .meta({
+        description: 'Channels whose values are summed into the facility power (all in kW, or all in A)',
+      }),
     threshold: z.number().finite().min(0).meta({
       description: 'Running at or above this power (kW) or current (A), in the unit of the power channels',
     }),
     hysteresis: z.number().finite().min(0).default(0).meta({
-      description: 'Stopped only below threshold - hysteresis, so a power hovering at the threshold does not flap',
+      description:
+        'Stopped only below threshold - hysteresis, so a power hovering at the threshold does not flap',
     }),
     minDuration: boundedDuration(0, DAY_MS)
       .default(60_000)
@@ -66,12 +69,10 @@ export const facilitySchema = z
       .array(configId)
       .optional()
       .meta({ description: 'production only: ids of the treatment facilities that must run while it runs' }),
-    delay: boundedDuration(0, DAY_MS)
-      .optional()
-      .meta({
-        description:
-          'production only: how long it may run with a required treatment stopped before the alarm (default 5m)',
-      }),
+    delay: boundedDuration(0, DAY_MS).optional().meta({
+      description:
+        'production only: how long it may run with a required treatment stopped before the alarm (default 5m)',
+    }),
   })
   .superRefine((f, ctx) => {
     if (f.hysteresis > f.threshold) {
@@ -96,16 +97,21 @@ export const facilitySchema = z
     }
   });
 
-export const facilitiesSchema = z.array(facilitySchema).default([]).meta({
-  description:
-    'Production and treatment facilities metered separately: their run state from power, and an alarm when ' +
-    'production runs while a required treatment is stopped (docs/facilities.md)',
-});
+export const facilitiesSchema = z
+  .array(facilitySchema)
+  .default([])
+  .meta({
+    description:
+      'Production and treatment facilities metered separately: their run state from power, and an alarm when ' +
+      'production runs while a required treatment is stopped (docs/facilities.md)',
+  });
 
 export type FacilityConfig = z.output<typeof facilitySchema>;
 
 /** Facility cross-references: unknown devices, channels and facilities, duplicate ids. Accepts any value. */
-export function facilityProblems(cfg: Record<string, unknown>): { path: (string | number)[]; message: string }[] {
+export function facilityProblems(
+  cfg: Record<string, unknown>,
+): { path: (string | number)[]; message: string }[] {
   const problems: { path: (string | number)[]; message: string }[] = [];
   const facilities = listOf(cfg.facilities);
   if (facilities.length === 0) return problems;
@@ -113,7 +119,14 @@ export function facilityProblems(cfg: Record<string, unknown>): { path: (string 
   listOf(cfg.devices).forEach((d, i) => {
     const deviceId = idOf(d);
     if (deviceId === undefined || !isRecord(d)) return;
-    devices.set(deviceId, new Set(listOf(d.channels).map(idOf).filter((c) => c !== undefined)));
+    devices.set(
+      deviceId,
+      new Set(
+        listOf(d.channels)
+          .map(idOf)
+          .filter((c) => c !== undefined),
+      ),
+    );
     if (deviceId === FACILITY_STATE_DEVICE || deviceId === FACILITY_ALARM_DEVICE) {
       problems.push({
         path: ['devices', i, 'id'],
@@ -125,7 +138,8 @@ export function facilityProblems(cfg: Record<string, unknown>): { path: (string 
   facilities.forEach((f, i) => {
     const fid = idOf(f);
     if (fid === undefined || !isRecord(f)) return;
-    if (roles.has(fid)) problems.push({ path: ['facilities', i, 'id'], message: `duplicate facility id "${fid}"` });
+    if (roles.has(fid))
+      problems.push({ path: ['facilities', i, 'id'], message: `duplicate facility id "${fid}"` });
     else roles.set(fid, f.role);
   });
   const devicesKnown = Array.isArray(cfg.devices) || cfg.devices === undefined;

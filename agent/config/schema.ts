@@ -8,8 +8,8 @@ import { busSchema, configId, reconnectSchema } from './busSchema.js';
 import { commandsSchema, reloadSchema } from './commandsSchema.js';
 import { deviceProblems } from './deviceProblems.js';
 import { displayName } from './displayName.js';
-import { facilitiesSchema } from './facilitySchema.js';
 import { boundedDuration } from './duration.js';
+import { facilitiesSchema } from './facilitySchema.js';
 import { hj212UplinkSchema } from './hj212Schema.js';
 import { httpSchema } from './httpSchema.js';
 import { protocolVersionSchema } from './mqttProtocolSchema.js';
@@ -362,5 +362,5 @@ export type MeasurementTimeConfig = NonNullable<DeviceConfig['measurementTime']>
 export type { AsciiConfig, AsciiStatusConfig } from './asciiSchema.js';
 export type UplinkConfig = StationConfig['uplinks'][number];
 export type MqttUplinkConfig = Extract<UplinkConfig, { type: 'mqtt' }>;
-export type { Hj212UplinkConfig } from './hj212Schema.js';
 export type { FacilityConfig } from './facilitySchema.js';
+export type { Hj212UplinkConfig } from './hj212Schema.js';

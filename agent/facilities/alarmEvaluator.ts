@@ -49,10 +49,18 @@ export function initialPair(open: PairState['open'] = null): PairState {
 }
 
 /** Evaluates the pair at `now`; updates `pair` and returns the alarm's start or end, if any. */
-export function evaluatePair(pair: PairState, inputs: PairInputs, delayMs: number, now: number): AlarmChange | null {
+export function evaluatePair(
+  pair: PairState,
+  inputs: PairInputs,
+  delayMs: number,
+  now: number,
+): AlarmChange | null {
   const { production, treatment, minLoad } = inputs;
   const below =
-    treatment.state === 'running' && minLoad !== undefined && treatment.power !== null && treatment.power < minLoad;
+    treatment.state === 'running' &&
+    minLoad !== undefined &&
+    treatment.power !== null &&
+    treatment.power < minLoad;
   if (below) pair.lowSince ??= now;
   else pair.lowSince = null;
 

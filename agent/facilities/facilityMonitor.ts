@@ -1,6 +1,17 @@
-import { DEFAULT_ALARM_DELAY_MS, FACILITY_ALARM_DEVICE, FACILITY_STATE_DEVICE, type FacilityConfig } from '../config/facilitySchema.js';
+import {
+  DEFAULT_ALARM_DELAY_MS,
+  FACILITY_ALARM_DEVICE,
+  FACILITY_STATE_DEVICE,
+  type FacilityConfig,
+} from '../config/facilitySchema.js';
 import type { NewReading, StoredReading } from '../core/reading.js';
-import { type AlarmChange, evaluatePair, initialPair, type PairState, type TreatmentFault } from './alarmEvaluator.js';
+import {
+  type AlarmChange,
+  evaluatePair,
+  initialPair,
+  type PairState,
+  type TreatmentFault,
+} from './alarmEvaluator.js';
 import { type FacilityAlarmEvent, pairKey } from './facilityEvents.js';
 import { type RunState, RunStateMachine } from './runState.js';
 
@@ -165,7 +176,11 @@ export class FacilityMonitor {
       power: f.machine.power,
       alarms: [...this.pairs.values()]
         .filter((p) => p.production === f && p.state.open !== null)
-        .map((p) => ({ treatment: p.treatment.config.id, since: p.state.open!.since, fault: p.state.open!.fault })),
+        .map((p) => ({
+          treatment: p.treatment.config.id,
+          since: p.state.open!.since,
+          fault: p.state.open!.fault,
+        })),
     }));
   }
 

@@ -2,8 +2,8 @@ import { statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ChannelValue } from '../acquisition/deviceAcquisition.js';
 import { valueText } from '../core/valueText.js';
-import { channelDecimals } from '../hj212/factorFormats.js';
 import type { FacilityStatus } from '../facilities/facilityMonitor.js';
+import { channelDecimals } from '../hj212/factorFormats.js';
 import type { MinuteMean } from '../store/readingStore.js';
 import type { AgentStatus, StationView } from './stationView.js';
 

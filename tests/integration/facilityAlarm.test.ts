@@ -84,11 +84,11 @@ beforeAll(async () => {
   const simPort = await freePort();
   const constant = (name: string, address: number, value: number) => ({
     name,
-    table: 'input',
+    table: 'input' as const,
     address,
-    type: 'float32',
+    type: 'float32' as const,
     unit: 'kW',
-    generator: { kind: 'constant', value },
+    generator: { kind: 'constant' as const, value },
   });
   sim = await startSimulator({
     port: simPort,
@@ -122,7 +122,15 @@ beforeAll(async () => {
     station: { id: STATION, timezone: 'Asia/Shanghai' },
     storage: { path: dbPath },
     buses: [{ id: 'lan', type: 'tcp', host: '127.0.0.1', port: simPort, timeout: '500ms', retries: 1 }],
-    devices: [{ id: 'meters', bus: 'lan', unit: 1, interval: '300ms', channels: [channel('prod', 0), channel('treat', 2)] }],
+    devices: [
+      {
+        id: 'meters',
+        bus: 'lan',
+        unit: 1,
+        interval: '300ms',
+        channels: [channel('prod', 0), channel('treat', 2)],
+      },
+    ],
     facilities: [
       {
         id: 'line1',
@@ -134,7 +142,14 @@ beforeAll(async () => {
         requires: ['wwtp'],
         delay: '2s',
       },
-      { id: 'wwtp', name: '污水处理站', role: 'treatment', power: [{ device: 'meters', channel: 'treat' }], threshold: 5, minDuration: '1s' },
+      {
+        id: 'wwtp',
+        name: '污水处理站',
+        role: 'treatment',
+        power: [{ device: 'meters', channel: 'treat' }],
+        threshold: 5,
+        minDuration: '1s',
+      },
     ],
     uplinks: [
       {
@@ -185,11 +200,19 @@ describe('facility alarm, end to end', () => {
       since: start.since,
       reason: 'treatment-resumed',
     });
-    await waitFor(async () => (await facilities())[0]?.alarms.length === 0, DEADLINE, 'no alarm on /api/status');
+    await waitFor(
+      async () => (await facilities())[0]?.alarms.length === 0,
+      DEADLINE,
+      'no alarm on /api/status',
+    );
 
     // A second alarm, open while the agent restarts: the new process takes it over without a second start.
     await setTreatmentPower(0);
-    await waitFor(() => kinds().filter((k) => k === 'facility-alarm-start').length === 2, DEADLINE, 'a second start');
+    await waitFor(
+      () => kinds().filter((k) => k === 'facility-alarm-start').length === 2,
+      DEADLINE,
+      'a second start',
+    );
     const second = received.filter((e) => e.kind === 'facility-alarm-start')[1]!;
     agent.kill('SIGTERM');
     expect(await agent.exited).toBe(0);
@@ -206,7 +229,12 @@ describe('facility alarm, end to end', () => {
     );
     await setTreatmentPower(null);
     await waitFor(() => kinds().length === 4, DEADLINE, 'the second alarm ended');
-    expect(kinds()).toEqual(['facility-alarm-start', 'facility-alarm-end', 'facility-alarm-start', 'facility-alarm-end']);
+    expect(kinds()).toEqual([
+      'facility-alarm-start',
+      'facility-alarm-end',
+      'facility-alarm-start',
+      'facility-alarm-end',
+    ]);
     expect(received.at(-1)).toMatchObject({ since: second.since, reason: 'treatment-resumed' });
 
     agent.kill('SIGTERM');
@@ -214,7 +242,11 @@ describe('facility alarm, end to end', () => {
     // The run state and the alarm are readings of their own, stored like measured ones.
     const rows = readStored(dbPath);
     const values = (device: string, channel: string) =>
-      new Set(rows.filter((r) => r.device === device && r.channel === channel && r.value !== null).map((r) => r.value));
+      new Set(
+        rows
+          .filter((r) => r.device === device && r.channel === channel && r.value !== null)
+          .map((r) => r.value),
+      );
     expect(values('facilities', 'line1')).toEqual(new Set([1]));
     expect(values('facilities', 'wwtp')).toEqual(new Set([0, 1]));
     expect(values('facility-alarms', 'line1')).toEqual(new Set([0, 1]));

@@ -102,8 +102,10 @@ export function eventSentence(event: { kind: string }, ctx: SentenceContext): st
         : `After an unclean stop (a power cut?) these sequence numbers are never used, so none repeats one already sent: ${list}`;
     }
     case 'facility-alarm-start': {
-      const prod = e.productionName ? `${e.production}（${e.productionName}）` : e.production;
-      const treat = e.treatmentName ? `${e.treatment}（${e.treatmentName}）` : e.treatment;
+      const named = (id: string, name: string | null) =>
+        name ? (zh ? `${id}（${name}）` : `${id} (${name})`) : id;
+      const prod = named(e.production, e.productionName);
+      const treat = named(e.treatment, e.treatmentName);
       const low = e.fault === 'below-min-load';
       if (zh) {
         return `治污设施报警：生产设施 ${prod} 运行中，治污设施 ${treat} ${low ? '低负荷运行' : '停运'}，自 ${ctx.time(e.since)} 起`;

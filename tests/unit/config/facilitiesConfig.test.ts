@@ -45,7 +45,13 @@ describe('facilities config', () => {
     const result = loadConfigText(config(good), 'f.yaml', {});
     if (!result.ok) throw new Error(formatProblems(result.problems));
     const [line1, wwtp] = result.config.facilities;
-    expect(line1).toMatchObject({ id: 'line1', name: '1号生产线', delay: 120_000, minDuration: 60_000, requires: ['wwtp'] });
+    expect(line1).toMatchObject({
+      id: 'line1',
+      name: '1号生产线',
+      delay: 120_000,
+      minDuration: 60_000,
+      requires: ['wwtp'],
+    });
     expect(wwtp).toMatchObject({ role: 'treatment', hysteresis: 0, minLoad: 3 });
     expect(wwtp!.power).toHaveLength(2);
   });
@@ -99,7 +105,9 @@ describe('facilities config', () => {
       'facilities[2].id: duplicate facility id "wwtp"',
       'facilities[2].hysteresis: hysteresis must not exceed threshold (got 2)',
     ]);
-    const taken = config(good).replace('  - id: meters\n', '  - id: facilities\n').replaceAll('device: meters', 'device: facilities');
+    const taken = config(good)
+      .replace('  - id: meters\n', '  - id: facilities\n')
+      .replaceAll('device: meters', 'device: facilities');
     const result = loadConfigText(taken, 'f.yaml', {});
     expect(result.ok ? [] : result.problems.map((p) => p.path)).toEqual(['devices[0].id']);
   });

@@ -5,16 +5,31 @@ import { type FacilityAlarmEvent, openAlarms } from '../../../agent/facilities/f
 import { FacilityMonitor } from '../../../agent/facilities/facilityMonitor.js';
 
 const S = 1000;
-const facility = (f: Partial<FacilityConfig> & Pick<FacilityConfig, 'id' | 'role' | 'power'>): FacilityConfig => ({
+const facility = (
+  f: Partial<FacilityConfig> & Pick<FacilityConfig, 'id' | 'role' | 'power'>,
+): FacilityConfig => ({
   threshold: 5,
   hysteresis: 0,
   minDuration: 0,
   ...f,
 });
 const FACILITIES = [
-  facility({ id: 'line', role: 'production', power: [{ device: 'm', channel: 'line' }], requires: ['fan', 'pump'], delay: 30 * S }),
+  facility({
+    id: 'line',
+    role: 'production',
+    power: [{ device: 'm', channel: 'line' }],
+    requires: ['fan', 'pump'],
+    delay: 30 * S,
+  }),
   facility({ id: 'fan', role: 'treatment', power: [{ device: 'm', channel: 'fan' }] }),
-  facility({ id: 'pump', role: 'treatment', power: [{ device: 'm', channel: 'p1' }, { device: 'm', channel: 'p2' }] }),
+  facility({
+    id: 'pump',
+    role: 'treatment',
+    power: [
+      { device: 'm', channel: 'p1' },
+      { device: 'm', channel: 'p2' },
+    ],
+  }),
 ];
 
 let seq = 0;
@@ -34,7 +49,11 @@ const poll = (s: number, v: { line: number; fan: number; p1: number; p2: number 
 
 function monitor() {
   const events: FacilityAlarmEvent[] = [];
-  const m = new FacilityMonitor({ facilities: FACILITIES, intervalOf: () => 10 * S, record: (e) => events.push(e) });
+  const m = new FacilityMonitor({
+    facilities: FACILITIES,
+    intervalOf: () => 10 * S,
+    record: (e) => events.push(e),
+  });
   return { m, events };
 }
 
@@ -55,7 +74,12 @@ describe('facility monitor', () => {
       ['facility-alarm-start', 'fan', 10 * S],
       ['facility-alarm-start', 'pump', 10 * S],
     ]);
-    expect(events[0]).toMatchObject({ production: 'line', productionPower: 20, treatmentPower: 0, fault: 'stopped' });
+    expect(events[0]).toMatchObject({
+      production: 'line',
+      productionPower: 20,
+      treatmentPower: 0,
+      fault: 'stopped',
+    });
     expect(derived.map((r) => `${r.device}/${r.channel}=${r.value}@${r.ts / S}`)).toEqual([
       'facilities/line=1@40',
       'facility-alarms/line=1@40',
@@ -70,7 +94,11 @@ describe('facility monitor', () => {
     expect(events.slice(2).map((e) => [e.kind, e.treatment])).toEqual([['facility-alarm-end', 'fan']]);
     m.ingest(poll(60, { line: 0, fan: 7, p1: 3, p2: 1 }));
     expect(events.slice(3)).toEqual([
-      expect.objectContaining({ kind: 'facility-alarm-end', treatment: 'pump', reason: 'production-stopped' }),
+      expect.objectContaining({
+        kind: 'facility-alarm-end',
+        treatment: 'pump',
+        reason: 'production-stopped',
+      }),
     ]);
   });
 
@@ -102,8 +130,16 @@ describe('facility monitor', () => {
     again.m.ingest(poll(210, { line: 20, fan: 9, p1: 3, p2: 3 }));
     expect(again.events).toEqual([expect.objectContaining({ kind: 'facility-alarm-end', since: 0 })]);
     // A pair that is no longer configured is ended at once.
-    const gone = new FacilityMonitor({ facilities: FACILITIES.slice(1), intervalOf: () => 10 * S, record: (e) => again.events.push(e) });
+    const gone = new FacilityMonitor({
+      facilities: FACILITIES.slice(1),
+      intervalOf: () => 10 * S,
+      record: (e) => again.events.push(e),
+    });
     gone.restore(openAlarms(stored));
-    expect(again.events.at(-1)).toMatchObject({ kind: 'facility-alarm-end', production: 'line', reason: 'config-changed' });
+    expect(again.events.at(-1)).toMatchObject({
+      kind: 'facility-alarm-end',
+      production: 'line',
+      reason: 'config-changed',
+    });
   });
 });
