@@ -268,7 +268,14 @@ export class StationAgent implements StationView {
       // are of the virtual devices, which the monitor does not watch, so they feed nothing back.
       if (derived.length > 0) {
         queueMicrotask(() => {
-          if (!this.stopped) void this.coalescer.append(derived).catch(() => undefined);
+          if (this.stopped) return;
+          // The measured readings are stored already; only the derived ones are lost: say so.
+          this.coalescer.append(derived).catch((err: unknown) => {
+            this.deps.log.error(
+              { err, readings: derived.length },
+              'could not store facility run-state readings',
+            );
+          });
         });
       }
     });
