@@ -2,12 +2,14 @@
  * Issue 17: the built agent watches a production line and its treatment facility through two
  * channels of a Modbus TCP simulator (standing in for separately metered circuits). Switching the
  * treatment's power off through the simulator's control API must raise facility-alarm-start on the
- * MQTT events topic (real mosquitto) and on /api/status; switching it back on ends it. An alarm open
+ * MQTT events topic (real mosquitto), on /api/status and on the status page (headless Chromium);
+ * switching it back on ends it. An alarm open
  * at a restart is taken over, not raised twice. Every wait has a deadline; nothing asserts timings.
  */
 import { connect as mqttConnect } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationsStatus } from '../../agent/http/statusReport.js';
+import { launchChromium } from '../../scripts/screenshot/headlessChromium.js';
 import { type ControlServer, startControlServer } from '../../scripts/simulator/control.js';
 import { type SimulatorHandle, startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
 import { type AgentProcess, runAgentCli, waitFor } from '../../scripts/support/agentProcess.js';
@@ -191,6 +193,22 @@ describe('facility alarm, end to end', () => {
     });
     const [line1] = await facilities();
     expect(line1!.alarms).toEqual([{ treatment: 'wwtp', since: start.since, fault: 'stopped' }]);
+    // The status page shows it: the production row in alarm, naming the stopped treatment.
+    const browser = await launchChromium();
+    cleanups.push(() => browser.close());
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`${httpBase}/`);
+    const row = page.locator('#facilities tr.alarm[data-facility="line1"]');
+    await row.waitFor({ timeout: DEADLINE });
+    expect(await row.textContent()).toContain('1号生产线');
+    expect(await row.locator('td').nth(4).textContent()).toContain('wwtp 停运');
+    expect(await page.locator('#facilities tr[data-facility="wwtp"] td').nth(2).textContent()).toContain(
+      '停运',
+    );
+    expect(pageErrors).toEqual([]);
+    await browser.close();
 
     await setTreatmentPower(null); // back to its generator: 12 kW
     await waitFor(() => kinds().includes('facility-alarm-end'), DEADLINE, 'facility-alarm-end on MQTT');
