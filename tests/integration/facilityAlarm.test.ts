@@ -3,8 +3,8 @@
  * channels of a Modbus TCP simulator (standing in for separately metered circuits). Switching the
  * treatment's power off through the simulator's control API must raise facility-alarm-start on the
  * MQTT events topic (real mosquitto), on /api/status and on the status page (headless Chromium);
- * switching it back on ends it. An alarm open
- * at a restart is taken over, not raised twice. Every wait has a deadline; nothing asserts timings.
+ * switching it back on ends it. An alarm open at a restart is taken over, not raised twice. Every
+ * wait has a deadline; nothing asserts timings.
  */
 import { connect as mqttConnect } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
