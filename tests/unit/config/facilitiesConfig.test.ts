@@ -111,4 +111,15 @@ describe('facilities config', () => {
     const result = loadConfigText(taken, 'f.yaml', {});
     expect(result.ok ? [] : result.problems.map((p) => p.path)).toEqual(['devices[0].id']);
   });
+
+  it('warns (and accepts) a facility measured by a disabled device', () => {
+    const text = config(good).replace('    interval: 10s\n', '    interval: 10s\n    enabled: false\n');
+    const result = loadConfigText(text, 'f.yaml', {});
+    if (!result.ok) throw new Error(formatProblems(result.problems));
+    expect(result.warnings.map((w) => `${w.path}: ${w.message}`)).toEqual([
+      'facilities[0].power[0].device: device "meters" is disabled: facility "line1" stays unknown and its alarms cannot start or end',
+      'facilities[1].power[0].device: device "meters" is disabled: facility "wwtp" stays unknown and its alarms cannot start or end',
+      'facilities[1].power[1].device: device "meters" is disabled: facility "wwtp" stays unknown and its alarms cannot start or end',
+    ]);
+  });
 });
