@@ -2,10 +2,12 @@ import { createDeviceAcquisition, type DeviceAcquisition } from '../acquisition/
 import { Aggregator, aggregationChannels } from '../aggregation/aggregator.js';
 import { auditConfig, type ConfigOrigin } from '../audit/configAudit.js';
 import type { StationConfig } from '../config/schema.js';
-import type { Clock } from '../core/clock.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { MetricsSink } from '../core/metricsSink.js';
 import type { StoredReading } from '../core/reading.js';
+import { type FacilityAlarmEvent, openAlarms } from '../facilities/facilityEvents.js';
+import { FacilityMonitor } from '../facilities/facilityMonitor.js';
 import type { AgentStatus, StationView } from '../http/stationView.js';
 import { MaintenanceSchedule } from '../quality/calibrationWindows.js';
 import { DeviceQuality } from '../quality/deviceQuality.js';
@@ -73,7 +75,10 @@ export class StationAgent implements StationView {
   private readonly linkWatch: LinkWatch;
   private readonly schedule: MaintenanceSchedule;
   private readonly qualities = new Map<string, DeviceQuality>();
+  private readonly facilities: FacilityMonitor;
+  private facilityTimer: TimerHandle | null = null;
   private unsubscribeAggregator: (() => void) | null = null;
+  private unsubscribeFacilities: (() => void) | null = null;
   private stopped = false;
 
   constructor(deps: StationAgentDeps) {
@@ -152,8 +157,20 @@ export class StationAgent implements StationView {
         }),
       );
     }
+    const intervals = new Map(config.devices.map((d) => [d.id, d.interval]));
+    this.facilities = new FacilityMonitor({
+      facilities: config.facilities,
+      intervalOf: (device) => intervals.get(device),
+      record: (event) => this.recordEvent<FacilityAlarmEvent>(event),
+    });
     this.aggregator = new Aggregator({
-      channels: aggregationChannels(config),
+      // The facilities' run-state and alarm channels are aggregated like measured ones (docs/facilities.md).
+      channels: [
+        ...aggregationChannels(config),
+        ...this.facilities
+          .channels()
+          .map((c) => ({ ...c, code: null, unit: null, cumulative: false as const })),
+      ],
       rules: config.aggregation,
       timeZone: config.station.timezone,
       aggregates: this.aggregates,
@@ -198,6 +215,7 @@ export class StationAgent implements StationView {
     // restore() inside start() replays stored readings; add() must follow with nothing committed between.
     this.aggregator.start();
     this.unsubscribeAggregator = this.store.onCommitted((readings) => this.aggregator.add(readings));
+    this.startFacilities();
     for (const uplink of this.uplinks) uplink.start();
     for (const [busId, bus] of this.buses) {
       bus.start();
@@ -217,17 +235,55 @@ export class StationAgent implements StationView {
     if (this.stopped) return;
     this.stopped = true;
     this.linkWatch.stop();
+    if (this.facilityTimer !== null) this.deps.clock.clearTimeout(this.facilityTimer);
     await Promise.allSettled(this.devices.map((d) => d.stop()));
     // The last polls' readings are committed while the aggregator still listens and the store is open.
     this.coalescer.stop();
     await Promise.allSettled([...this.buses.values()].map((b) => b.stop()));
     this.unsubscribeAggregator?.();
+    this.unsubscribeFacilities?.();
     this.aggregator.stop();
     this.schedule.close();
     await Promise.allSettled(this.uplinks.map((u) => u.stop()));
     this.budget.stop();
     this.database.close();
     this.deps.log.info('station agent stopped');
+  }
+
+  /**
+   * The facility monitor hears every committed reading (any driver) and stores the run-state and
+   * alarm readings it derives; alarms open at the last stop come back from the stored events.
+   */
+  private startFacilities(): void {
+    if (this.deps.config.facilities.length === 0) return;
+    const { clock } = this.deps;
+    const stored = [
+      ...this.events.since('facility-alarm-start', 0),
+      ...this.events.since('facility-alarm-end', 0),
+    ];
+    this.facilities.restore(openAlarms(stored));
+    this.unsubscribeFacilities = this.store.onCommitted((readings) => {
+      const derived = this.facilities.ingest(readings);
+      // Appended after this commit's listeners have run, never from inside one; the derived readings
+      // are of the virtual devices, which the monitor does not watch, so they feed nothing back.
+      if (derived.length > 0) {
+        queueMicrotask(() => {
+          if (this.stopped) return;
+          // The measured readings are stored already; only the derived ones are lost: say so.
+          this.coalescer.append(derived).catch((err: unknown) => {
+            this.deps.log.error(
+              { err, readings: derived.length },
+              'could not store facility run-state readings',
+            );
+          });
+        });
+      }
+    });
+    const tick = () => {
+      this.facilities.tick(clock.now());
+      this.facilityTimer = clock.setTimeout(tick, 1000);
+    };
+    this.facilityTimer = clock.setTimeout(tick, 1000);
   }
 
   /**
@@ -312,6 +368,7 @@ export class StationAgent implements StationView {
       uplinks: this.uplinks.map((u) => ({ id: u.id, ...u.stats() })),
       lastSeq: this.store.lastSeq(),
       storage: { ...this.budget.stats(), ...this.appender.stats() },
+      facilities: this.facilities.status(),
     };
   }
 }

@@ -1,4 +1,5 @@
 import type { ClockJump } from '../aggregation/clockJumpDetector.js';
+import type { FacilityAlarmEvent } from '../facilities/facilityEvents.js';
 import type { StationEvent } from '../store/eventStore.js';
 import type { DataLossEvent } from '../store/eviction.js';
 import type { StoreSetAsideEvent } from '../store/openStationDatabase.js';
@@ -23,4 +24,5 @@ export type KnownStationEvent =
   | (ClockJump & { atStart?: true })
   | DataLossEvent
   | StoreSetAsideEvent
-  | StoreSeqsSkippedEvent;
+  | StoreSeqsSkippedEvent
+  | FacilityAlarmEvent;

@@ -9,6 +9,7 @@ import { commandsSchema, reloadSchema } from './commandsSchema.js';
 import { deviceProblems } from './deviceProblems.js';
 import { displayName } from './displayName.js';
 import { boundedDuration } from './duration.js';
+import { facilitiesSchema } from './facilitySchema.js';
 import { hj212UplinkSchema } from './hj212Schema.js';
 import { httpSchema } from './httpSchema.js';
 import { protocolVersionSchema } from './mqttProtocolSchema.js';
@@ -316,6 +317,7 @@ export const stationConfigSchema = z
     reload: reloadSchema.prefault({}),
     http: httpSchema.prefault({}),
     watchdog: watchdogSchema.prefault({}),
+    facilities: facilitiesSchema,
   })
   // `when`: cross-references are checked even when other settings failed, so one pass reports an
   // unknown bus or a duplicate id together with everything else. The value may then be partly
@@ -360,4 +362,5 @@ export type MeasurementTimeConfig = NonNullable<DeviceConfig['measurementTime']>
 export type { AsciiConfig, AsciiStatusConfig } from './asciiSchema.js';
 export type UplinkConfig = StationConfig['uplinks'][number];
 export type MqttUplinkConfig = Extract<UplinkConfig, { type: 'mqtt' }>;
+export type { FacilityConfig } from './facilitySchema.js';
 export type { Hj212UplinkConfig } from './hj212Schema.js';

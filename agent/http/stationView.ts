@@ -1,5 +1,6 @@
 import type { DeviceStatus } from '../acquisition/deviceAcquisition.js';
 import type { StationConfig } from '../config/schema.js';
+import type { FacilityStatus } from '../facilities/facilityMonitor.js';
 import type { BufferedAppenderStats } from '../store/bufferedAppender.js';
 import type { TrendPoint } from '../store/channelTrend.js';
 import type { StoredEvent } from '../store/eventStore.js';
@@ -19,6 +20,8 @@ export interface AgentStatus {
   lastSeq: number;
   /** Store size, room left and evictions (storeBudget.ts), readings waiting for room (bufferedAppender.ts). */
   storage: StoreBudgetStats & BufferedAppenderStats;
+  /** Configured facilities: run state, power, open alarms (docs/facilities.md); absent in older agents. */
+  facilities?: FacilityStatus[];
 }
 
 export interface StationView {

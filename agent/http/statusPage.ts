@@ -53,6 +53,10 @@ const BODY = `
 <div class="toolbar"><button type="button" data-range="hour" data-t="lastHour"></button><button type="button" data-range="day" data-t="lastDay"></button><button type="button" id="trendClose" data-t="close"></button><span id="trendNote"></span></div>
 <div id="trendChart"></div>
 </section>
+<section id="facilitiesSection" hidden>
+<h2 data-t="facilities"></h2>
+<table><thead><tr><th data-t="facility"></th><th data-t="role"></th><th data-t="runState"></th><th data-t="power"></th><th data-t="alarm"></th></tr></thead><tbody id="facilities"></tbody></table>
+</section>
 <h2 data-t="uplinks"></h2>
 <table><thead><tr><th data-t="uplink"></th><th data-t="connection"></th><th data-t="backlog"></th><th data-t="oldest"></th><th data-t="lastConfirm"></th></tr></thead><tbody id="uplinks"></tbody></table>
 <h2 data-t="events"></h2>

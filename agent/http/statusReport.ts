@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { channelDecimals } from '../../drivers/hj212/factorFormats.js';
 import type { ChannelValue } from '../acquisition/deviceAcquisition.js';
 import { valueText } from '../core/valueText.js';
+import type { FacilityStatus } from '../facilities/facilityMonitor.js';
 import type { MinuteMean } from '../store/readingStore.js';
 import type { AgentStatus, StationView } from './stationView.js';
 
@@ -81,6 +82,8 @@ export interface OperationsStatus {
     budget?: AgentStatus['storage'];
   };
   events: { id: number; ts: number; kind: string; event: unknown }[];
+  /** Configured facilities: run state since when, summed power, open alarms (docs/facilities.md). */
+  facilities?: FacilityStatus[];
 }
 
 export const RECENT_EVENTS = 20;
@@ -194,6 +197,7 @@ export function operationsStatus(agent: StationView, now: number): OperationsSta
       kind: e.event.kind,
       event: e.event,
     })),
+    facilities: status.facilities ?? [],
   };
 }
 

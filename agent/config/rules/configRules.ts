@@ -1,5 +1,6 @@
 import type { ConfigPath } from '../configErrors.js';
 import { excludeUplinksProblems } from './excludeUplinks.js';
+import { facilityDeviceWarnings } from './facilityDevices.js';
 import { duplicateCodeProblems } from './hj212Codes.js';
 import { modiconAddressWarnings } from './modiconAddress.js';
 import type { RuleFinding } from './ruleFinding.js';
@@ -18,5 +19,6 @@ export function configRules(
     ...duplicateCodeProblems(data),
     ...excludeUplinksProblems(data),
     ...modiconAddressWarnings(data, sourceAt),
+    ...facilityDeviceWarnings(data),
   ];
 }

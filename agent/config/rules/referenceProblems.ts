@@ -1,3 +1,4 @@
+import { facilityProblems } from '../facilitySchema.js';
 import { scheduleDeviceProblems } from '../qualitySchema.js';
 import { idOf, isRecord, listOf, type RelatedPlace } from './ruleFinding.js';
 
@@ -26,6 +27,7 @@ export function referenceProblems(cfg: unknown): ReferenceProblem[] {
   const busIds = new Set(buses.map(idOf).filter((busId) => busId !== undefined));
   const deviceIds = new Set(devices.map(idOf).filter((deviceId) => deviceId !== undefined));
   problems.push(...scheduleDeviceProblems(cfg.maintenance, deviceIds));
+  problems.push(...facilityProblems(cfg));
   // When `buses` is not a list, that section's own problem is the one to fix.
   const busesKnown = cfg.buses === undefined || Array.isArray(cfg.buses);
   devices.forEach((d, i) => {

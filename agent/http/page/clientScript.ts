@@ -111,7 +111,7 @@ function fill(id, rows, emptyKey) {
   }
   body.replaceChildren(...rows);
 }
-const ALARMS = new Set(['data-loss', 'store-set-aside']);
+const ALARMS = new Set(['data-loss', 'store-set-aside', 'facility-alarm-start']);
 function render(s) {
   last = s;
   document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
@@ -130,6 +130,19 @@ function render(s) {
     cell(tr, time(d.lastOkAt), 'time'); cell(tr, d.polls);
     cell(tr, [String(d.failures), ...errorCounts(d.errorsByCode)].join('\n'), 'values errors');
     valuesCell(tr, d);
+    return tr;
+  }));
+  const facilities = s.facilities || [];
+  document.getElementById('facilitiesSection').hidden = facilities.length === 0;
+  fill('facilities', facilities.map((f) => {
+    const tr = el('tr', null, f.alarms.length ? 'alarm' : '');
+    tr.dataset.facility = f.id;
+    tr.append(el('td')); tr.lastChild.append(idWithName(f.id, f.name, 'devname'));
+    cell(tr, t(f.role));
+    cell(tr, t(f.state) + (f.since === null ? '' : ' ' + t('since') + ' ' + time(f.since)), f.state === 'unknown' ? 'waiting' : 'ok');
+    cell(tr, f.power === null ? '-' : valueText({ value: f.power, decimals: null }));
+    cell(tr, f.alarms.map((a) => a.treatment + ' ' + t(a.fault) + ', ' + t('since') + ' ' + time(a.since)).join('\n') || '-',
+      f.alarms.length ? 'values failing' : 'values');
     return tr;
   }));
   fill('uplinks', s.uplinks.map((u) => {

@@ -101,6 +101,28 @@ export function eventSentence(event: { kind: string }, ctx: SentenceContext): st
         ? `非正常停止（可能断电）后，以下序号不再使用，以免与已上传的数据重复：${list}`
         : `After an unclean stop (a power cut?) these sequence numbers are never used, so none repeats one already sent: ${list}`;
     }
+    case 'facility-alarm-start': {
+      const named = (id: string, name: string | null) =>
+        name ? (zh ? `${id}（${name}）` : `${id} (${name})`) : id;
+      const prod = named(e.production, e.productionName);
+      const treat = named(e.treatment, e.treatmentName);
+      const low = e.fault === 'below-min-load';
+      if (zh) {
+        return `治污设施报警：生产设施 ${prod} 运行中，治污设施 ${treat} ${low ? '低负荷运行' : '停运'}，自 ${ctx.time(e.since)} 起`;
+      }
+      return `Treatment alarm: production ${prod} runs while treatment ${treat} ${low ? 'runs below its minimum load' : 'is stopped'}, since ${ctx.time(e.since)}`;
+    }
+    case 'facility-alarm-end': {
+      const reasons: Record<string, [string, string]> = {
+        'treatment-resumed': ['治污设施恢复运行', 'the treatment runs again'],
+        'production-stopped': ['生产设施停止', 'production stopped'],
+        'config-changed': ['配置中已无此设施关联', 'the pair is no longer configured'],
+      };
+      const reason = reasons[e.reason]?.[zh ? 0 : 1] ?? String(e.reason);
+      return zh
+        ? `治污设施报警解除：${e.production} / ${e.treatment}（自 ${ctx.time(e.since)} 起），原因：${reason}`
+        : `Treatment alarm over: ${e.production} / ${e.treatment} (since ${ctx.time(e.since)}): ${reason}`;
+    }
     default: {
       // A compile error here names a known kind without a sentence above.
       const other: { kind: string } = e satisfies never;

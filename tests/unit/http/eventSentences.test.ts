@@ -47,6 +47,26 @@ const EVENTS: Record<KnownStationEvent['kind'], KnownStationEvent> = {
     aggregates: null,
     events: { from: 101, to: 200 },
   },
+  'facility-alarm-start': {
+    kind: 'facility-alarm-start',
+    production: 'line1',
+    productionName: '1号生产线',
+    treatment: 'wwtp',
+    treatmentName: null,
+    fault: 'stopped',
+    since: T,
+    productionPower: 42.5,
+    treatmentPower: 0,
+  },
+  'facility-alarm-end': {
+    kind: 'facility-alarm-end',
+    production: 'line1',
+    treatment: 'wwtp',
+    since: T,
+    reason: 'production-stopped',
+    productionPower: 0,
+    treatmentPower: 0,
+  },
 };
 
 const EXPECTED: Record<KnownStationEvent['kind'], { zh: string; en: string }> = {
@@ -74,6 +94,14 @@ const EXPECTED: Record<KnownStationEvent['kind'], { zh: string; en: string }> = 
   'store-seqs-skipped': {
     zh: '非正常停止（可能断电）后，以下序号不再使用，以免与已上传的数据重复：读数 5001–6000，事件 101–200',
     en: 'After an unclean stop (a power cut?) these sequence numbers are never used, so none repeats one already sent: readings 5001–6000, events 101–200',
+  },
+  'facility-alarm-start': {
+    zh: '治污设施报警：生产设施 line1（1号生产线） 运行中，治污设施 wwtp 停运，自 2026-11-28 09:15:00 起',
+    en: 'Treatment alarm: production line1 (1号生产线) runs while treatment wwtp is stopped, since 28 Nov 2026 09:15:00',
+  },
+  'facility-alarm-end': {
+    zh: '治污设施报警解除：line1 / wwtp（自 2026-11-28 09:15:00 起），原因：生产设施停止',
+    en: 'Treatment alarm over: line1 / wwtp (since 28 Nov 2026 09:15:00): production stopped',
   },
 };
 

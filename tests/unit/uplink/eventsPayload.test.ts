@@ -47,6 +47,34 @@ const everyKind: StoredEvent[] = [
       events: { from: 8, to: 1100 },
     } as never,
   },
+  {
+    id: 1102,
+    ts: 0,
+    event: {
+      kind: 'facility-alarm-start',
+      production: 'line1',
+      productionName: '1号生产线',
+      treatment: 'wwtp',
+      treatmentName: null,
+      fault: 'stopped',
+      since: 1_000,
+      productionPower: 42.5,
+      treatmentPower: 0,
+    } as never,
+  },
+  {
+    id: 1103,
+    ts: 0,
+    event: {
+      kind: 'facility-alarm-end',
+      production: 'line1',
+      treatment: 'wwtp',
+      since: 1_000,
+      reason: 'treatment-resumed',
+      productionPower: 42.5,
+      treatmentPower: 12,
+    } as never,
+  },
 ];
 
 describe('events payload', () => {
