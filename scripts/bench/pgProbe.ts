@@ -23,32 +23,41 @@ export async function startCommitProbe(
   everyMs: number,
 ): Promise<CommitProbe> {
   const client = new pg.Client({ connectionString: url });
+  // A server stopped under it (a failed run's cleanup) must not crash the bench with an unhandled 'error'.
+  client.on('error', () => undefined);
   await client.connect();
   const seen = new Map<string, [number, number][]>(streams.map(([s]) => [s, []]));
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
-      const started = Date.now();
-      const { rows } = await client.query<{ station: string; hi: string | null }>(
-        `SELECT p.station, (SELECT max(r.seq) FROM readings r WHERE r.station = p.station AND r.db = p.db) AS hi
-           FROM unnest($1::text[], $2::text[]) AS p(station, db)`,
-        [streams.map((s) => s[0]), streams.map((s) => s[1])],
-      );
-      const at = Date.now();
-      for (const r of rows) {
-        const list = seen.get(r.station)!;
-        const hi = Number(r.hi ?? 0);
-        if (hi > (list.at(-1)?.[0] ?? 0)) list.push([hi, at]);
+      try {
+        await pollOnce();
+      } catch {
+        return; // the server went away: the run is failing for a reason reported elsewhere
       }
-      const rest = everyMs - (Date.now() - started);
-      if (rest > 0) await new Promise((r) => setTimeout(r, rest));
     }
   })();
+  async function pollOnce(): Promise<void> {
+    const started = Date.now();
+    const { rows } = await client.query<{ station: string; hi: string | null }>(
+      `SELECT p.station, (SELECT max(r.seq) FROM readings r WHERE r.station = p.station AND r.db = p.db) AS hi
+           FROM unnest($1::text[], $2::text[]) AS p(station, db)`,
+      [streams.map((s) => s[0]), streams.map((s) => s[1])],
+    );
+    const at = Date.now();
+    for (const r of rows) {
+      const list = seen.get(r.station)!;
+      const hi = Number(r.hi ?? 0);
+      if (hi > (list.at(-1)?.[0] ?? 0)) list.push([hi, at]);
+    }
+    const rest = everyMs - (Date.now() - started);
+    if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+  }
   return {
     async stop() {
       stopped = true;
       await loop;
-      await client.end();
+      await client.end().catch(() => undefined);
       return seen;
     },
   };
