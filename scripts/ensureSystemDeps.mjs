@@ -23,7 +23,8 @@ const needed = [
     bin: 'PostgreSQL 15 server',
     pkg: 'postgresql-15',
     files: ['/usr/lib/postgresql/15/bin/postgres'],
-    present: () => existsSync('/usr/lib/postgresql/15/bin/initdb') && existsSync('/usr/lib/postgresql/15/bin/postgres'),
+    present: () =>
+      existsSync('/usr/lib/postgresql/15/bin/initdb') && existsSync('/usr/lib/postgresql/15/bin/postgres'),
   },
   // A font, not a program: the package's file, or any font fontconfig knows for Chinese.
   {
