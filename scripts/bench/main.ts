@@ -19,7 +19,7 @@ import { WORKLOADS } from './workloads/index.js';
  *   --out-dir dir   where a quick run writes results.json and performance.md.
  *   --stations n, --channels n, --seconds n
  *                   size of workload 7 (receiver load): simulated stations, channels each (one reading
- *                   a second), seconds of real-time publishing. Default 1000 × 40 × 120 (20 × 4 × 8 quick).
+ *                   a second), seconds of real-time publishing. Default 1000 × 40 × 120 (10 × 4 × 4 quick).
  *
  * A workload that throws is reported as failed (in the table too) and makes the exit code 1; the
  * others still run. A missed target is a result, not an error: the exit code stays 0.

@@ -29,9 +29,9 @@ export const receiverLoad: Workload = {
   id: 7,
   name: 'Receiver load',
   async run(opts: BenchOptions): Promise<WorkloadResult> {
-    const stations = opts.fleet?.stations ?? (opts.quick ? 20 : 1000);
+    const stations = opts.fleet?.stations ?? (opts.quick ? 10 : 1000);
     const channels = opts.fleet?.channels ?? (opts.quick ? 4 : 40);
-    const seconds = opts.fleet?.seconds ?? (opts.quick ? 8 : 120);
+    const seconds = opts.fleet?.seconds ?? (opts.quick ? 4 : 120);
     const floodBatches = opts.quick ? 1 : Math.max(1, Math.ceil(1_000_000 / stations / 500));
     const offered = stations * channels;
     opts.log(
