@@ -18,7 +18,7 @@ const needed = [
   { bin: 'chromium', pkg: 'chromium', paths: ['/usr/bin/chromium'], pathOnly: true },
   // The install test checks the generated unit with systemd-analyze (verify, security --offline).
   { bin: 'systemd-analyze', pkg: 'systemd', paths: ['/usr/bin/systemd-analyze'] },
-  // The receiver's database tests start their own server from Debian's binaries (tests/helpers/postgres.ts).
+  // The receiver's database tests start their own server from Debian's binaries (scripts/support/postgres.ts).
   {
     bin: 'PostgreSQL 15 server',
     pkg: 'postgresql-15',

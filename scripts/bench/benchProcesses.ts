@@ -37,7 +37,14 @@ export interface Child {
 export async function spawnNode(
   args: string[],
   ready: RegExp,
-  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; nodeFlags?: string[]; ipc?: boolean } = {},
+  opts: {
+    timeoutMs?: number;
+    env?: NodeJS.ProcessEnv;
+    nodeFlags?: string[];
+    ipc?: boolean;
+    /** Look for `ready` in stderr too (the receiver logs there). */
+    readyOnStderr?: boolean;
+  } = {},
 ): Promise<Child & { match: RegExpExecArray }> {
   const proc = spawn(process.execPath, [...(opts.nodeFlags ?? []), ...args], {
     stdio: opts.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
@@ -64,9 +71,14 @@ export async function spawnNode(
       }
     };
     proc.stdout?.on('data', onData);
-    proc.stderr?.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
+    proc.stderr?.on(
+      'data',
+      opts.readyOnStderr
+        ? onData
+        : (d: Buffer) => {
+            out += d.toString();
+          },
+    );
     proc.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`${args.join(' ')} exited (${code ?? signal}) before it was ready:\n${out}`));

@@ -11,6 +11,8 @@ export interface BenchOptions {
   /** Scratch directory for databases, configs and logs of this run. */
   workDir: string;
   log: (line: string) => void;
+  /** Size of workload 7's fleet (--stations, --channels, --seconds); absent: its defaults. */
+  fleet?: { stations?: number; channels?: number; seconds?: number };
 }
 
 export interface Figure {

@@ -17,6 +17,9 @@ import { WORKLOADS } from './workloads/index.js';
  *   --only 1,4      these workloads only; a full run then updates their rows and keeps the others.
  *   --runs n        repetitions of the short workloads (default 5; 1 with --quick).
  *   --out-dir dir   where a quick run writes results.json and performance.md.
+ *   --stations n, --channels n, --seconds n
+ *                   size of workload 7 (receiver load): simulated stations, channels each (one reading
+ *                   a second), seconds of real-time publishing. Default 1000 × 40 × 120 (10 × 4 × 4 quick).
  *
  * A workload that throws is reported as failed (in the table too) and makes the exit code 1; the
  * others still run. A missed target is a result, not an error: the exit code stays 0.
@@ -27,6 +30,11 @@ const values = parseCommandLine();
 const quick = values.quick === true;
 const runs = values.runs === undefined ? (quick ? 1 : 5) : Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) usage(`--runs: expected a whole number >= 1, got "${values.runs}"`);
+const fleet = {
+  stations: sizeOption('stations', values.stations),
+  channels: sizeOption('channels', values.channels),
+  seconds: sizeOption('seconds', values.seconds),
+};
 const only = values.only === undefined ? undefined : parseOnly(values.only);
 
 const selected = WORKLOADS.filter((w) => only === undefined || only.has(w.id)).sort((a, b) => a.id - b.id);
@@ -41,7 +49,13 @@ const entries: WorkloadEntry[] = [];
 for (const w of selected) {
   const workDir = join(scratch, `w${w.id}`);
   mkdirSync(workDir);
-  const opts: BenchOptions = { quick, runs, workDir, log: (line) => process.stdout.write(`${line}\n`) };
+  const opts: BenchOptions = {
+    quick,
+    runs,
+    workDir,
+    fleet,
+    log: (line) => process.stdout.write(`${line}\n`),
+  };
   process.stdout.write(`[${w.id}] ${w.name}${quick ? ' (quick)' : ''}\n`);
   const machine = machineInfo(REPO_ROOT, new Date());
   try {
@@ -93,6 +107,9 @@ function parseCommandLine() {
         only: { type: 'string' },
         runs: { type: 'string' },
         'out-dir': { type: 'string' },
+        stations: { type: 'string' },
+        channels: { type: 'string' },
+        seconds: { type: 'string' },
       },
       strict: true,
     }).values;
@@ -108,9 +125,16 @@ function parseOnly(text: string): Set<number> {
   return new Set(ids);
 }
 
+function sizeOption(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) usage(`--${name}: expected a whole number >= 1, got "${text}"`);
+  return n;
+}
+
 function usage(message: string): never {
   process.stderr.write(
-    `bench: ${message}\nusage: npm run bench -- [--quick] [--only 1,4] [--runs n] [--out-dir dir]\n`,
+    `bench: ${message}\nusage: npm run bench -- [--quick] [--only 1,4] [--runs n] [--out-dir dir] [--stations n] [--channels n] [--seconds n]\n`,
   );
   process.exit(2);
 }

@@ -14,6 +14,8 @@ import { freePort } from './freePort.js';
 export interface MosquittoHandle {
   port: number;
   url: string;
+  /** The broker's process id while it runs (the bench samples its CPU). */
+  pid(): number | undefined;
   /**
    * SIGTERM and wait for exit. With persistence the broker saves its sessions first and they are back
    * after restart(), so the temp dir stays (call dispose() at the end); without, the temp dir is removed
@@ -117,6 +119,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   const handle: MosquittoHandle = {
     port,
     url: `${opts.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
+    pid: () => (proc as ChildProcess | null)?.pid,
     stop: async () => {
       await stop();
       if (!opts.persistence) removeDir();

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { publishLoad } from '../../scripts/receiver/loadPublisher.js';
 import { freePort } from '../../scripts/support/freePort.js';
 import { startMosquitto } from '../../scripts/support/mosquitto.js';
-import { startPostgres } from '../helpers/postgres.js';
+import { startPostgres } from '../../scripts/support/postgres.js';
 import { sql, startReceiverCli, waitForCount } from '../helpers/receiverCli.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

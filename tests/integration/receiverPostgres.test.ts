@@ -10,7 +10,7 @@ import { connect, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/support/freePort.js';
 import { startMosquitto, until } from '../../scripts/support/mosquitto.js';
-import { startPostgres } from '../helpers/postgres.js';
+import { startPostgres } from '../../scripts/support/postgres.js';
 import { sql, startReceiverCli, waitForCount } from '../helpers/receiverCli.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

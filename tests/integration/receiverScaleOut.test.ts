@@ -7,8 +7,8 @@
 import { connect } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMosquitto } from '../../scripts/support/mosquitto.js';
+import { startPostgres } from '../../scripts/support/postgres.js';
 import { startDropProxy } from '../helpers/mqttDropProxy.js';
-import { startPostgres } from '../helpers/postgres.js';
 import { type ReceiverChild, sql, startReceiverCli, waitForCount } from '../helpers/receiverCli.js';
 import { PREFIX, STATION, startSupervisedStation } from '../helpers/supervisedStation.js';
 

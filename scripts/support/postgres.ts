@@ -3,10 +3,10 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort } from '../../scripts/support/freePort.js';
+import { freePort } from './freePort.js';
 
 /**
- * A real PostgreSQL server for integration tests, from the Debian server binaries: initdb into a temp
+ * A real PostgreSQL server for integration tests and the bench (workload 7), from the Debian server binaries: initdb into a temp
  * dir and `postgres` as a child process on a free loopback port (never the system service). initdb
  * refuses to run as root, so as root the cluster is made and run as the `postgres` user (setpriv).
  * fsync off: the tests are about what the receiver commits, not about the disk.
@@ -15,17 +15,21 @@ export interface PostgresHandle {
   /** postgres://postgres@127.0.0.1:port/postgres */
   url: string;
   port: number;
-  /** SIGTERM (fast shutdown), wait, remove the temp dir. */
+  /** The postmaster's process id (its backends are its children; the bench samples their CPU). */
+  pid: number;
+  /** The cluster's data directory: server-side COPY TO/FROM a relative path lands here. */
+  dataDir: string;
+  /** SIGINT (fast shutdown), wait, remove the temp dir. */
   dispose(): Promise<void>;
 }
 
-const BIN = '/usr/lib/postgresql/15/bin';
+export const PG_BIN = '/usr/lib/postgresql/15/bin';
 const INSTALL_HINT =
   'sudo apt-get install -y postgresql-15 (the tests need initdb and postgres in /usr/lib/postgresql/15/bin)';
 
 export async function startPostgres(): Promise<PostgresHandle> {
-  if (!existsSync(join(BIN, 'initdb')) || !existsSync(join(BIN, 'postgres'))) {
-    throw new Error(`PostgreSQL server binaries not found in ${BIN}: ${INSTALL_HINT}`);
+  if (!existsSync(join(PG_BIN, 'initdb')) || !existsSync(join(PG_BIN, 'postgres'))) {
+    throw new Error(`PostgreSQL server binaries not found in ${PG_BIN}: ${INSTALL_HINT}`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'pg-test-'));
   const data = join(dir, 'data');
@@ -37,7 +41,7 @@ export async function startPostgres(): Promise<PostgresHandle> {
     asRoot
       ? ['setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', cmd, ...args]]
       : [cmd, args];
-  const [initCmd, initArgs] = wrap(join(BIN, 'initdb'), [
+  const [initCmd, initArgs] = wrap(join(PG_BIN, 'initdb'), [
     '-D',
     data,
     '-U',
@@ -56,7 +60,7 @@ export async function startPostgres(): Promise<PostgresHandle> {
     throw new Error(`initdb failed: ${stderr.trim()}`);
   }
   const port = await freePort();
-  const [cmd, args] = wrap(join(BIN, 'postgres'), [
+  const [cmd, args] = wrap(join(PG_BIN, 'postgres'), [
     '-D',
     data,
     '-k',
@@ -106,5 +110,5 @@ export async function startPostgres(): Promise<PostgresHandle> {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  return { url, port, dispose };
+  return { url, port, pid: proc.pid ?? -1, dataDir: data, dispose };
 }
