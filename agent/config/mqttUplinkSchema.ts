@@ -38,5 +38,4 @@ const mqttUplinkFields = z.strictObject({
 });
 export const mqttUplinkSchema = mqttUplinkFields.superRefine(...mqttSecurityCheck);
 
-
 export type MqttUplinkConfig = z.output<typeof mqttUplinkSchema>;

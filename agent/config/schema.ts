@@ -331,5 +331,5 @@ export type StatusBitConfig = NonNullable<StatusConfig['bits']>[number];
 export type MeasurementTimeConfig = NonNullable<DeviceConfig['measurementTime']>;
 export type { AsciiConfig, AsciiStatusConfig } from './asciiSchema.js';
 export type UplinkConfig = StationConfig['uplinks'][number];
-export type { MqttUplinkConfig } from './mqttUplinkSchema.js';
 export type { Hj212UplinkConfig } from './hj212Schema.js';
+export type { MqttUplinkConfig } from './mqttUplinkSchema.js';

@@ -16,6 +16,7 @@ import { formatDataSegment } from '../../agent/hj212/dataSegment.js';
 import { readAnswer } from '../../agent/hj212/messages.js';
 import { layoutLabel, resolveLayout, SM4_PRESETS, type Sm4Layout } from '../../agent/hj212/sm4Layout.js';
 import { createAgentMetrics } from '../../agent/http/metrics.js';
+import { noAgentControl } from '../../agent/uplink/agentControl.js';
 import { type PlatformHandle, startPlatform } from '../../scripts/platform/platformServer.js';
 import { type SimulatorHandle, startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
 import { waitFor } from '../../scripts/support/agentProcess.js';
@@ -100,6 +101,7 @@ describe('HJ 212-2025 SM4: the agent sends each layout as its platform expects i
       },
       log: silentLogger(),
       metrics: metrics.sink,
+      control: noAgentControl,
     });
     agent.start();
   }, 30_000);
