@@ -35,6 +35,8 @@ export const mqttUplinkPlugin: UplinkPlugin<MqttUplinkConfig, MqttUplinkNeeds> =
     'COMMAND_REFUSED',
     // A cursor it cannot read drops the connection with this code (mqttUplink.ts).
     'STORE_FAILED',
+    // A publish topic with a wildcard (mqttStreams.ts), which the schema leaves to the uplink.
+    'CONFIG_INVALID',
   ],
   confirmedBounds: (u, lookup) => ({
     readings: lookup.cursor(u.id),
