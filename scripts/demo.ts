@@ -17,6 +17,7 @@ import { createLogger } from '../agent/core/log.js';
 import { createAgentMetrics } from '../agent/http/metrics.js';
 import { operationsStatus } from '../agent/http/statusReport.js';
 import { StatusServer } from '../agent/http/statusServer.js';
+import { noAgentControl } from '../agent/uplink/agentControl.js';
 import { DemoView } from './demoView.js';
 import { startSimulator } from './simulator/modbusTcpServer.js';
 
@@ -141,6 +142,7 @@ async function main(): Promise<void> {
     clock: systemClock,
     log,
     metrics: metrics.sink,
+    control: noAgentControl,
   });
   // Null once the agent is stopping (its database closes), as under the supervisor.
   const current = () => {

@@ -1,25 +1,40 @@
 import type { UplinkConfig } from '../config/schema.js';
+import type { BacklogQueries } from '../store/backlogQueries.js';
 import type { CursorLookup, UplinkBounds } from '../store/confirmedBounds.js';
+import type { BacklogLine, CursorTable } from '../uplink/backlogLine.js';
 import { hj212UplinkPlugin } from '../uplink/hj212/hj212Plugin.js';
 import { mqttUplinkPlugin } from '../uplink/mqttPlugin.js';
-import type { UplinkPlugin, UplinkPluginList } from '../uplink/uplinkPlugin.js';
+import type { UplinkContextOf, UplinkPlugin, UplinkPluginList } from '../uplink/uplinkPlugin.js';
 
 /**
  * The uplink plugins the agent is built with: one line per uplink type. UplinkPluginList has a key
  * for every type of the config's uplink union, so a type without its plugin here does not compile.
+ * `satisfies` keeps each plugin's own type, from which UplinkContext takes what each needs.
  */
-export const UPLINK_PLUGINS: UplinkPluginList = {
+export const UPLINK_PLUGINS = {
   mqtt: mqttUplinkPlugin,
   hj212: hj212UplinkPlugin,
-};
+} as const satisfies UplinkPluginList;
+
+/** What the composition root (stationAgent.ts) gives the uplinks: the base context and every plugin's needs. */
+export type UplinkContext = UplinkContextOf<typeof UPLINK_PLUGINS>;
 
 /** The plugin of a configured uplink. */
-export function uplinkPlugin(u: UplinkConfig): UplinkPlugin<UplinkConfig> {
+export function uplinkPlugin(u: UplinkConfig): UplinkPlugin<UplinkConfig, UplinkContext> {
   // The list is keyed by type, so the plugin found serves exactly this config's type.
-  return UPLINK_PLUGINS[u.type] as UplinkPlugin<UplinkConfig>;
+  return UPLINK_PLUGINS[u.type] as UplinkPlugin<UplinkConfig, UplinkContext>;
 }
 
 /** The store budget's bound rule (store/confirmedBounds.ts): each uplink's plugin decides. */
 export function uplinkBounds(u: UplinkConfig, lookup: CursorLookup): UplinkBounds {
   return uplinkPlugin(u).confirmedBounds(u, lookup);
+}
+
+/** What `station-agent backlog` shows for a configured uplink: its plugin decides. */
+export function uplinkBacklogLines(
+  u: UplinkConfig,
+  queries: BacklogQueries,
+  cursors: CursorTable,
+): BacklogLine[] {
+  return uplinkPlugin(u).backlogLines(u, queries, cursors);
 }

@@ -28,7 +28,7 @@ import { birthInfo } from '../uplink/birthPayload.js';
 import type { Uplink } from '../uplink/uplink.js';
 import { createBus, type FieldBus } from './createBus.js';
 import { createPollerFor } from './createPoller.js';
-import { createUplink } from './createUplink.js';
+import { createUplink, type UplinkContext } from './createUplink.js';
 import { LinkWatch } from './linkWatch.js';
 import { uplinkBounds } from './plugins.js';
 import type { ConfigAppliedEvent } from './stationEvents.js';
@@ -45,10 +45,10 @@ export interface StationAgentDeps {
   configHash: string;
   clock: Clock;
   log: Logger;
-  /** Remote commands reach the process-level owner (agentSupervisor.ts) through this; optional in tests. */
-  control?: AgentControl;
-  /** Counters for /metrics, owned by the supervisor so they survive reloads; optional in tests. */
-  metrics?: MetricsSink;
+  /** Remote commands reach the process-level owner (agentSupervisor.ts) through this; without one, noAgentControl. */
+  control: AgentControl;
+  /** Counters for /metrics, owned by the supervisor so they survive reloads; without them, noMetrics. */
+  metrics: MetricsSink;
   /** How this config came in, for the audit log (agent/audit); a plain start when absent. */
   origin?: ConfigOrigin;
   /** A statement met a damaged database file at run time (once); `run` exits so the next start sets it aside. */
@@ -93,7 +93,7 @@ export class StationAgent implements StationView {
       ...(deps.onStoreCorrupt ? { onCorrupt: deps.onStoreCorrupt } : {}),
     });
     this.db = this.database.db;
-    if (this.database.setAside !== null) deps.metrics?.storeSetAside?.();
+    if (this.database.setAside !== null) deps.metrics.storeSetAside?.();
     this.store = new ReadingStore({ db: this.db, log });
     this.trend = new ChannelTrendReader(this.db);
     const cursors = new Outbox({ db: this.db });
@@ -112,14 +112,14 @@ export class StationAgent implements StationView {
       events,
       clock,
       log: log.child({ component: 'store-budget' }),
-      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      metrics: deps.metrics,
     });
     this.appender = new BufferedAppender({
       store: this.store,
       budget: this.budget,
       clock,
       log: log.child({ component: 'store' }),
-      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      metrics: deps.metrics,
     });
     this.coalescer = new CommitCoalescer({
       sink: this.appender,
@@ -153,7 +153,7 @@ export class StationAgent implements StationView {
           clock,
           store: this.coalescer,
           log: deviceLog,
-          ...(deps.metrics ? { metrics: deps.metrics } : {}),
+          metrics: deps.metrics,
         }),
       );
     }
@@ -179,8 +179,9 @@ export class StationAgent implements StationView {
       clock,
       log: log.child({ component: 'aggregator' }),
     });
-    // MQTT and HJ 212 uplinks alike, any number of each, each with its own cursors.
-    const uplinkContext = {
+    // MQTT and HJ 212 uplinks alike, any number of each, each with its own cursors. The context
+    // holds what every plugin of agent/app/plugins.ts needs (UplinkContext): leaving one out does not compile.
+    const uplinkContext: UplinkContext = {
       station: config,
       readings: this.store,
       aggregates: this.aggregates,
@@ -191,8 +192,8 @@ export class StationAgent implements StationView {
       events,
       birth: birthInfo(config, deps.configHash, readStoreIdentity(this.db).dbId),
       origin: { cfg: deps.configHash, db: readStoreIdentity(this.db).dbId },
-      ...(deps.control ? { control: deps.control } : {}),
-      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      control: deps.control,
+      metrics: deps.metrics,
     };
     for (const uplink of config.uplinks) this.uplinks.push(createUplink(uplink, uplinkContext));
   }

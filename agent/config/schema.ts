@@ -4,17 +4,13 @@ import { REGISTER_TABLES, REGISTER_TYPES, WORD_ORDERS } from '../../drivers/modb
 import { DATA_FLAGS } from '../core/reading.js';
 import { MAX_DECIMALS } from '../core/valueText.js';
 import { asciiSchema } from './asciiSchema.js';
-import { busSchema, configId, reconnectSchema } from './busSchema.js';
-import { commandsSchema, reloadSchema } from './commandsSchema.js';
+import { busSchema, configId } from './busSchema.js';
+import { reloadSchema } from './commandsSchema.js';
 import { deviceProblems } from './deviceProblems.js';
 import { displayName } from './displayName.js';
 import { boundedDuration } from './duration.js';
 import { facilitiesSchema } from './facilitySchema.js';
-import { hj212UplinkSchema } from './hj212Schema.js';
 import { httpSchema } from './httpSchema.js';
-import { protocolVersionSchema } from './mqttProtocolSchema.js';
-import { mqttCredentialFields, mqttSecurityCheck } from './mqttSecuritySchema.js';
-import { payloadSchema } from './payloadSchema.js';
 import {
   aggregationSchema,
   channelQcSchema,
@@ -25,6 +21,7 @@ import {
 import { referenceProblems } from './rules/referenceProblems.js';
 import { registerSpanProblem } from './rules/registerSpan.js';
 import { storageSchema } from './storageSchema.js';
+import { uplinkSchema } from './uplinkSchemas.js';
 import { watchdogSchema } from './watchdogSchema.js';
 
 /**
@@ -262,33 +259,8 @@ const deviceSchema = z.strictObject(deviceFields).superRefine(
   { when: (payload) => isRecord(payload.value) },
 );
 
-const mqttUplinkFields = z.strictObject({
-  id,
-  type: z.literal('mqtt'),
-  url: z.string().regex(/^mqtts?:\/\/[^\s]+$/, { message: 'expected an mqtt:// or mqtts:// URL' }),
-  topicPrefix: z.string().min(1).default('stations'),
-  qos: z.union([z.literal(1), z.literal(2)]).default(1),
-  protocolVersion: protocolVersionSchema,
-  clientId: z.string().min(1).optional(),
-  ...mqttCredentialFields,
-  keepalive: boundedDuration(1000, 3_600_000).default(30_000),
-  batch: z
-    .strictObject({
-      maxReadings: z.number().int().min(1).max(10_000).default(500),
-      maxDelay: boundedDuration(0, 3_600_000).default(2000),
-    })
-    .prefault({}),
-  maxInFlight: z.number().int().min(1).max(64).default(4),
-  reconnect: reconnectSchema.prefault({}),
-  historicalAfter: boundedDuration(1000, 30 * 86_400_000)
-    .default(300_000)
-    .meta({ description: 'A batch whose first reading is older than this is marked historical' }),
-  commands: commandsSchema.prefault({}),
-  payload: payloadSchema.prefault({}),
-});
-const mqttUplinkSchema = mqttUplinkFields.superRefine(...mqttSecurityCheck);
-
-export const uplinkSchema = z.discriminatedUnion('type', [mqttUplinkSchema, hj212UplinkSchema]);
+// The `uplinks[]` entry: one schema per uplink type, composed in uplinkSchemas.ts.
+export { uplinkSchema };
 
 export const stationConfigSchema = z
   .strictObject({
@@ -361,6 +333,6 @@ export type StatusBitConfig = NonNullable<StatusConfig['bits']>[number];
 export type MeasurementTimeConfig = NonNullable<DeviceConfig['measurementTime']>;
 export type { AsciiConfig, AsciiStatusConfig } from './asciiSchema.js';
 export type UplinkConfig = StationConfig['uplinks'][number];
-export type MqttUplinkConfig = Extract<UplinkConfig, { type: 'mqtt' }>;
 export type { FacilityConfig } from './facilitySchema.js';
 export type { Hj212UplinkConfig } from './hj212Schema.js';
+export type { MqttUplinkConfig } from './mqttUplinkSchema.js';

@@ -39,3 +39,19 @@ export interface AgentControl {
   /** Events not yet published; the caller takes them (each is published once, by one uplink). */
   takeEvents(): ControlEvent[];
 }
+
+/**
+ * The control of an agent run without a supervisor (integration tests, the demo, the bench): the
+ * MQTT commands that need one answer 501, no event is ever pending. Given explicitly, so the
+ * composition root always hands its uplinks a control.
+ */
+export const noAgentControl: AgentControl = {
+  status: () => null,
+  getConfig: () => NO_SUPERVISOR,
+  setConfig: () => NO_SUPERVISOR,
+  rollback: () => NO_SUPERVISOR,
+  setLogLevel: () => NO_SUPERVISOR,
+  takeEvents: () => [],
+};
+
+const NO_SUPERVISOR: CommandResult = { status: 501, message: 'this agent runs without a supervisor' };

@@ -5,6 +5,8 @@ import { formatProblems, loadConfigText } from '../../agent/config/load.js';
 import type { StationConfig } from '../../agent/config/schema.js';
 import { systemClock } from '../../agent/core/clock.js';
 import { silentLogger } from '../../agent/core/log.js';
+import { noMetrics } from '../../agent/core/metricsSink.js';
+import { noAgentControl } from '../../agent/uplink/agentControl.js';
 
 /**
  * The agent's own composition root (StationAgent: buses, pollers, quality checks, SQLite store,
@@ -61,7 +63,14 @@ export async function measurePipeline(
   const config = validConfig(raw);
   const plan = plannedRequests(config);
   for (const device of config.devices) device.interval = 1;
-  const agent = new StationAgent({ config, configHash: 'bench', clock: systemClock, log: silentLogger() });
+  const agent = new StationAgent({
+    config,
+    configHash: 'bench',
+    clock: systemClock,
+    log: silentLogger(),
+    control: noAgentControl,
+    metrics: noMetrics,
+  });
   agent.start();
   try {
     await sleep(warmupMs);

@@ -10,6 +10,8 @@ import { StationAgent } from '../../agent/app/stationAgent.js';
 import { stationConfigSchema } from '../../agent/config/schema.js';
 import type { Clock } from '../../agent/core/clock.js';
 import { silentLogger } from '../../agent/core/log.js';
+import { noMetrics } from '../../agent/core/metricsSink.js';
+import { noAgentControl } from '../../agent/uplink/agentControl.js';
 import { type SimulatorHandle, startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
 import { freePort } from '../../scripts/support/freePort.js';
 import { type MosquittoHandle, startMosquitto } from '../../scripts/support/mosquitto.js';
@@ -105,7 +107,14 @@ describe('calibration for 3 minutes, then settling, seen upstream', () => {
         },
       ],
     });
-    agent = new StationAgent({ config, configHash: 'test', clock, log: silentLogger() });
+    agent = new StationAgent({
+      config,
+      configHash: 'test',
+      clock,
+      log: silentLogger(),
+      control: noAgentControl,
+      metrics: noMetrics,
+    });
     agent.start();
   }, 30_000);
 

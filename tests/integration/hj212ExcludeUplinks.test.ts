@@ -10,6 +10,8 @@ import { StationAgent } from '../../agent/app/stationAgent.js';
 import { loadConfigText } from '../../agent/config/load.js';
 import { systemClock } from '../../agent/core/clock.js';
 import { silentLogger } from '../../agent/core/log.js';
+import { noMetrics } from '../../agent/core/metricsSink.js';
+import { noAgentControl } from '../../agent/uplink/agentControl.js';
 import { formatValue } from '../../agent/uplink/hj212/uploadMessages.js';
 import { type PlatformHandle, startPlatform } from '../../scripts/platform/platformServer.js';
 import { type SimulatorHandle, startSimulator } from '../../scripts/simulator/modbusTcpServer.js';
@@ -78,6 +80,8 @@ describe('excludeUplinks on an HJ 212 uplink', () => {
       configHash: 'it',
       clock: systemClock,
       log: silentLogger(),
+      control: noAgentControl,
+      metrics: noMetrics,
     });
     agent.start();
   }, 30_000);

@@ -12,6 +12,7 @@ import { StationAgent } from '../../agent/app/stationAgent.js';
 import { loadConfigText } from '../../agent/config/load.js';
 import { silentLogger } from '../../agent/core/log.js';
 import { createAgentMetrics } from '../../agent/http/metrics.js';
+import { noAgentControl } from '../../agent/uplink/agentControl.js';
 import { buildCommand } from '../../drivers/hj212/commands.js';
 import { formatDataSegment } from '../../drivers/hj212/dataSegment.js';
 import { readAnswer } from '../../drivers/hj212/messages.js';
@@ -100,6 +101,7 @@ describe('HJ 212-2025 SM4: the agent sends each layout as its platform expects i
       },
       log: silentLogger(),
       metrics: metrics.sink,
+      control: noAgentControl,
     });
     agent.start();
   }, 30_000);

@@ -13,7 +13,9 @@ import { StationAgent } from '../../agent/app/stationAgent.js';
 import { loadConfigText } from '../../agent/config/load.js';
 import type { Clock } from '../../agent/core/clock.js';
 import { silentLogger } from '../../agent/core/log.js';
+import { noMetrics } from '../../agent/core/metricsSink.js';
 import { valueText } from '../../agent/core/valueText.js';
+import { noAgentControl } from '../../agent/uplink/agentControl.js';
 import { channelDecimals } from '../../drivers/hj212/factorFormats.js';
 import { formatHjTime, parseHjTime } from '../../drivers/hj212/time.js';
 import { type PlatformHandle, startPlatform } from '../../scripts/platform/platformServer.js';
@@ -113,7 +115,14 @@ describe('HJ 212 uplink to two platforms at once', () => {
     });
     const loaded = loadConfigText(yaml, 'hj212.yaml', { HJ212_KEY: KEY });
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
-    agent = new StationAgent({ config: loaded.config, configHash: 'it', clock, log: silentLogger() });
+    agent = new StationAgent({
+      config: loaded.config,
+      configHash: 'it',
+      clock,
+      log: silentLogger(),
+      control: noAgentControl,
+      metrics: noMetrics,
+    });
     agent.start();
   }, 30_000);
 

@@ -8,6 +8,8 @@ import { StationAgent } from '../../agent/app/stationAgent.js';
 import { stationConfigSchema } from '../../agent/config/schema.js';
 import { systemClock } from '../../agent/core/clock.js';
 import { silentLogger } from '../../agent/core/log.js';
+import { noMetrics } from '../../agent/core/metricsSink.js';
+import { noAgentControl } from '../../agent/uplink/agentControl.js';
 import { type RtuSimulatorHandle, startRtuSimulator } from '../../scripts/simulator/rtuServer.js';
 import type { SimulatorMapInput } from '../../scripts/simulator/simulatorConfig.js';
 import { waitFor } from '../../scripts/support/agentProcess.js';
@@ -133,7 +135,14 @@ async function rig(devs: unknown[], bus: Record<string, unknown> = {}): Promise<
     ],
     devices: devs,
   });
-  const agent = new StationAgent({ config, configHash: 'test', clock: systemClock, log: silentLogger() });
+  const agent = new StationAgent({
+    config,
+    configHash: 'test',
+    clock: systemClock,
+    log: silentLogger(),
+    control: noAgentControl,
+    metrics: noMetrics,
+  });
   cleanups.push(() => agent.stop());
   agent.start();
   return { pty, sim, agent, rows: () => readStored(tmp.dbPath) };

@@ -1,7 +1,16 @@
+import { hj212UplinkSchema } from '../../config/hj212Schema.js';
 import type { Hj212UplinkConfig } from '../../config/schema.js';
+import type { MetricsSink } from '../../core/metricsSink.js';
 import type { CursorLookup } from '../../store/confirmedBounds.js';
 import type { UplinkPlugin } from '../uplinkPlugin.js';
+import { hj212BacklogLines } from './backlogLines.js';
 import { Hj212Uplink } from './hj212Uplink.js';
+
+/** What an HJ 212 uplink takes beyond the base context. */
+export interface Hj212UplinkNeeds {
+  /** Counts the variants of platform frames received (SM4 layouts, tolerances). */
+  metrics: MetricsSink;
+}
 
 interface Range {
   from: number;
@@ -15,8 +24,15 @@ interface Range {
  * still hold rows above the backlog cursor `<id>#<name>-backlog`. A row is confirmed only below
  * both: the live cursor and the first row a backlog range will still send.
  */
-export const hj212UplinkPlugin: UplinkPlugin<Hj212UplinkConfig> = {
+export const hj212UplinkPlugin: UplinkPlugin<Hj212UplinkConfig, Hj212UplinkNeeds> = {
   type: 'hj212',
+  schema: hj212UplinkSchema,
+  errorCodes: [
+    'UPLINK_CONNECT_FAILED',
+    'UPLINK_CONNECTION_LOST',
+    'UPLINK_PUBLISH_FAILED',
+    'HJ212_REQUEST_REFUSED',
+  ],
   confirmedBounds: (u, lookup) => {
     const send = new Set<string>(u.send);
     return {
@@ -26,6 +42,7 @@ export const hj212UplinkPlugin: UplinkPlugin<Hj212UplinkConfig> = {
         : {}),
     };
   },
+  backlogLines: hj212BacklogLines,
   create: (config, ctx) =>
     new Hj212Uplink({
       config,
@@ -40,7 +57,7 @@ export const hj212UplinkPlugin: UplinkPlugin<Hj212UplinkConfig> = {
       settings: ctx.settings,
       clock: ctx.clock,
       log: ctx.log,
-      ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
+      metrics: ctx.metrics,
     }),
 };
 

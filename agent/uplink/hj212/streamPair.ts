@@ -18,7 +18,7 @@ export type Hj212StreamName = 'realtime' | 'aggregates';
 
 /**
  * What a stream pair persists under: its two cursor keys (uplink_cursors) and the uplink_settings
- * key of its backlog ranges. Also read by `station-agent backlog` (cli/hj212Backlog.ts).
+ * key of its backlog ranges. Also read by `station-agent backlog` (backlogLines.ts).
  */
 export function streamPairKeys(uplinkId: string, name: Hj212StreamName) {
   return { live: `${uplinkId}#${name}`, backlog: `${uplinkId}#${name}-backlog`, ranges: `backlog.${name}` };

@@ -48,18 +48,23 @@ describe('the uplink plugin seam (type level)', () => {
     expect(r.code).toBe(0);
   });
 
-  it('without the markers, tsc names the missing confirmedBounds and the missing plugin', () => {
-    const stripped = readFileSync(TYPE_TEST, 'utf8')
-      .replace(/^\s*\/\/ @ts-expect-error.*$/gm, '')
-      .replaceAll("'../../", `'${ROOT}`);
+  it('without the markers, tsc names each missing part, the wrong ones, and the missing needs', () => {
+    const source = readFileSync(TYPE_TEST, 'utf8');
+    const markers = source.match(/^\s*\/\/ @ts-expect-error/gm)?.length ?? 0;
+    const stripped = source.replace(/^\s*\/\/ @ts-expect-error.*$/gm, '').replaceAll("'../../", `'${ROOT}`);
     const file = join(tmp, 'uplinkPlugin.stripped.ts');
     writeFileSync(file, stripped);
     const r = typeCheck(file);
     expect(r.code).not.toBe(0);
-    expect(r.out).toMatch(/Property 'confirmedBounds' is missing/);
-    expect(r.out).toMatch(/Property 'hj212' is missing/);
+    for (const member of ['confirmedBounds', 'create', 'schema', 'backlogLines', 'errorCodes', 'hj212']) {
+      expect(r.out).toMatch(new RegExp(`Property '${member}' is missing`));
+    }
+    expect(r.out).toMatch(/'"MQTT_OOPS"' is not assignable/);
+    // The context without a plugin's need: tsc names what is missing.
+    expect(r.out).toMatch(/Property 'metrics' is missing/);
+    expect(r.out).toMatch(/Property 'control' is missing/);
     // One error per marker, no more: the complete list still compiles.
-    expect(r.out).toMatch(/Property 'create' is missing/);
-    expect(r.out.match(/error TS\d+/g)?.length).toBe(5);
+    expect(markers).toBe(12);
+    expect(r.out.match(/error TS\d+/g)?.length).toBe(markers);
   });
 });

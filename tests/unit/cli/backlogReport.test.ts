@@ -6,6 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatAge, formatBacklog } from '../../../agent/cli/backlogCommand.js';
 import { backlogReport } from '../../../agent/cli/backlogReport.js';
 import { ZonedTime } from '../../../agent/cli/csv.js';
+import type { Hj212SendKind } from '../../../agent/config/hj212Schema.js';
+import { type UplinkConfig, uplinkSchema } from '../../../agent/config/schema.js';
 import { silentLogger } from '../../../agent/core/log.js';
 import type { NewReading, StoredReading } from '../../../agent/core/reading.js';
 import { AggregateStore } from '../../../agent/store/aggregateStore.js';
@@ -16,6 +18,21 @@ import { UplinkSettingsStore } from '../../../agent/store/uplinkSettings.js';
 import { AGG_T0, codMinute } from '../../helpers/aggregateFixture.js';
 
 const T0 = Date.UTC(2026, 10, 1, 0, 0); // 08:00 in Shanghai
+
+/** Configured uplinks as the command gets them (parsed, defaults filled); only id and send matter here. */
+const mqtt = (id: string): UplinkConfig => uplinkSchema.parse({ id, type: 'mqtt', url: 'mqtt://127.0.0.1' });
+const hj212 = (id: string, send: Hj212SendKind[]): UplinkConfig =>
+  uplinkSchema.parse({
+    id,
+    type: 'hj212',
+    host: '127.0.0.1',
+    port: 9000,
+    version: 2017,
+    mn: '1',
+    pw: '123456',
+    st: '21',
+    send,
+  });
 const zone = new ZonedTime('Asia/Shanghai');
 
 let dir: string;
@@ -46,10 +63,7 @@ describe('backlog of MQTT uplinks', () => {
     const outbox = new Outbox({ db, clock: { now: () => T0 + 3_600_000 } });
     outbox.confirm('cloud', 14); // sent up to minute 6
     outbox.cursor('cloud#aggregates');
-    const report = backlogReport(db, [
-      { id: 'cloud', type: 'mqtt' },
-      { id: 'spare', type: 'mqtt' },
-    ]);
+    const report = backlogReport(db, [mqtt('cloud'), mqtt('spare')]);
     expect(report.lastSeq).toBe(20);
     expect(report.lines).toEqual([
       {
@@ -93,7 +107,7 @@ describe('backlog of MQTT uplinks', () => {
   it('reports the events stream once it has a cursor', () => {
     fill(1);
     new Outbox({ db }).confirm('cloud#events', 0);
-    const report = backlogReport(db, [{ id: 'cloud', type: 'mqtt' }]);
+    const report = backlogReport(db, [mqtt('cloud')]);
     expect(report.lines.map((l) => l.stream)).toEqual(['readings', 'events']);
     expect(report.otherCursors).toEqual([]);
   });
@@ -124,8 +138,8 @@ describe('backlog of HJ 212 uplinks', () => {
   it('reports realtime, minute, hour and day: after the live cursor plus the re-send ranges', () => {
     const { stored, moved } = station();
     const report = backlogReport(db, [
-      { id: 'province', type: 'hj212', send: ['realtime', 'minute', 'hour', 'day'] },
-      { id: 'county', type: 'hj212', send: ['hour'] },
+      hj212('province', ['realtime', 'minute', 'hour', 'day']),
+      hj212('county', ['hour']),
     ]);
     expect(report.lines).toEqual([
       {
@@ -209,11 +223,11 @@ describe('backlog of HJ 212 uplinks', () => {
     outbox.confirm('hj#realtime-backlog', 10);
     const settings = new UplinkSettingsStore({ db });
     settings.set('hj', 'backlog.realtime', [{ from: 0, to: 10 }]);
-    const [done] = backlogReport(db, [{ id: 'hj', type: 'hj212', send: ['realtime'] }]).lines;
+    const [done] = backlogReport(db, [hj212('hj', ['realtime'])]).lines;
     expect(done).toMatchObject({ depth: 0, resend: 0, oldestTs: null });
     settings.set('hj', 'backlog.realtime', { not: 'a list' });
     outbox.confirm('hj#realtime-backlog', 10);
-    const [odd] = backlogReport(db, [{ id: 'hj', type: 'hj212', send: ['realtime'] }]).lines;
+    const [odd] = backlogReport(db, [hj212('hj', ['realtime'])]).lines;
     expect(odd).toMatchObject({ depth: 0, resend: 0 });
   });
 });

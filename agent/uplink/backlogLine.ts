@@ -1,14 +1,17 @@
-import type { Hj212SendKind } from '../config/hj212Schema.js';
+import type { UplinkConfig } from '../config/schema.js';
 import type { CursorRow } from '../store/backlogQueries.js';
 
-/** One line of `station-agent backlog` and the cursor lookup the lines are built with (backlogReport.ts). */
-
-export type BacklogStream = 'readings' | 'aggregates' | 'events' | Hj212SendKind;
+/**
+ * One line of `station-agent backlog` and the cursor lookup the lines are built with. Each uplink
+ * plugin makes the lines of its type (`UplinkPlugin.backlogLines`); agent/cli/backlogReport.ts
+ * collects them.
+ */
 
 export interface BacklogLine {
   uplink: string;
-  type: 'mqtt' | 'hj212';
-  stream: BacklogStream;
+  type: UplinkConfig['type'];
+  /** The stream's name as the uplink calls it: MQTT readings, aggregates, events; HJ 212 realtime, minute… */
+  stream: string;
   /** The stream's cursor key (HJ 212: the live stream's). */
   cursorKey: string;
   /** Acked seq (aseq for aggregates, id for events); null when the uplink has never delivered (no cursor row). */

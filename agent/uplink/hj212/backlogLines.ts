@@ -1,14 +1,15 @@
-import { HJ212_SEND, type Hj212SendKind } from '../config/hj212Schema.js';
-import type { BacklogQueries, Pending } from '../store/backlogQueries.js';
-import { type Hj212StreamName, streamPairKeys } from '../uplink/hj212/streamPair.js';
-import type { BacklogLine, CursorTable } from './backlogLine.js';
+import { HJ212_SEND, type Hj212SendKind } from '../../config/hj212Schema.js';
+import type { BacklogQueries, Pending } from '../../store/backlogQueries.js';
+import type { BacklogLine, CursorTable } from '../backlogLine.js';
+import { type Hj212StreamName, streamPairKeys } from './streamPair.js';
 
 /**
- * The backlog of an HJ 212 uplink, one line per kind of data it sends (realtime 2011, minute 2051,
- * hour 2061, day 2031). Each kind of data travels in a stream pair (hj212/backlog.ts): a live
- * cursor, and the re-send (补传) ranges the live stream handed over when a connection opened, with
- * their own cursor. Not yet delivered = rows after the live cursor + rows of the ranges after the
- * re-send cursor; the same arithmetic as the uplink's own stats, done on the store alone.
+ * The backlog of an HJ 212 uplink for `station-agent backlog`, one line per kind of data it sends
+ * (realtime 2011, minute 2051, hour 2061, day 2031). Each kind of data travels in a stream pair
+ * (backlog.ts): a live cursor, and the re-send (补传) ranges the live stream handed over when a
+ * connection opened, with their own cursor. Not yet delivered = rows after the live cursor + rows
+ * of the ranges after the re-send cursor; the same arithmetic as the uplink's own stats, done on the
+ * store alone.
  * Minute, hour and day records share the aggregates pair and are told apart by their period.
  */
 
