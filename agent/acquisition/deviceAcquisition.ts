@@ -3,10 +3,9 @@ import type { Clock } from '../core/clock.js';
 import { AgentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { type MetricsSink, noMetrics } from '../core/metricsSink.js';
-import { channelReading } from '../core/pollOutcome.js';
+import { channelReading, type PollResult } from '../core/pollOutcome.js';
 import type { DeviceQuality } from '../quality/deviceQuality.js';
 import type { ReadingSink } from '../store/commitCoalescer.js';
-import type { PollResult } from './devicePoller.js';
 import { createPollScheduler } from './pollScheduler.js';
 import { createUnitIsolation, pollVerdict } from './unitIsolation.js';
 

@@ -1,8 +1,8 @@
 import type { ByteExchange } from '../../drivers/ascii/asciiDevicePoller.js';
+import type { RegisterReader } from '../../drivers/modbus/devicePoller.js';
 import { RtuBus, type RtuBusStats } from '../../drivers/modbus/rtuBus.js';
 import { type BusStats, ModbusTcpBus } from '../../drivers/modbus/tcpBus.js';
 import { createLineForBus } from '../../drivers/serial/lineFromConfig.js';
-import type { RegisterReader } from '../acquisition/devicePoller.js';
 import type { BusConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';

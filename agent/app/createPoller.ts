@@ -1,5 +1,5 @@
 import { createAsciiDevicePoller } from '../../drivers/ascii/asciiDevicePoller.js';
-import { createDevicePoller, type PollResult } from '../acquisition/devicePoller.js';
+import { createDevicePoller, type PollResult } from '../../drivers/modbus/devicePoller.js';
 import type { DeviceConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';

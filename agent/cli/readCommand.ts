@@ -2,7 +2,6 @@ import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { showBytes } from '../../drivers/ascii/asciiCommand.js';
 import type { ByteExchange } from '../../drivers/ascii/asciiDevicePoller.js';
-import type { PollResult } from '../acquisition/devicePoller.js';
 import { createBus, type FieldBus } from '../app/createBus.js';
 import { createPollerFor } from '../app/createPoller.js';
 import { formatProblems, loadConfig } from '../config/load.js';
@@ -10,6 +9,7 @@ import type { BusConfig, ChannelConfig, DeviceConfig } from '../config/schema.js
 import { systemClock } from '../core/clock.js';
 import type { AgentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import type { PollResult } from '../core/pollOutcome.js';
 import { ZonedTime } from '../core/zonedTime.js';
 import { allZeroHint } from './allZeroHint.js';
 import { parseIntervalArg } from './cliArgs.js';

@@ -1,10 +1,10 @@
 import { stringify } from 'yaml';
-import { createDevicePoller } from '../../agent/acquisition/devicePoller.js';
 import { StationAgent } from '../../agent/app/stationAgent.js';
 import { formatProblems, loadConfigText } from '../../agent/config/load.js';
 import type { StationConfig } from '../../agent/config/schema.js';
 import { systemClock } from '../../agent/core/clock.js';
 import { silentLogger } from '../../agent/core/log.js';
+import { createDevicePoller } from '../../drivers/modbus/devicePoller.js';
 
 /**
  * The agent's own composition root (StationAgent: buses, pollers, quality checks, SQLite store,
