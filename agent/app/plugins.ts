@@ -1,8 +1,11 @@
+import type { BuiltBusTypes, BusType, DriverPlugin, DriverPluginList } from '../acquisition/driverPlugin.js';
 import type { UplinkConfig } from '../config/schema.js';
 import type { CursorLookup, UplinkBounds } from '../store/confirmedBounds.js';
 import { hj212UplinkPlugin } from '../uplink/hj212/hj212Plugin.js';
 import { mqttUplinkPlugin } from '../uplink/mqttPlugin.js';
 import type { UplinkPlugin, UplinkPluginList } from '../uplink/uplinkPlugin.js';
+import { asciiDriverPlugin } from './asciiPlugin.js';
+import { modbusDriverPlugin } from './modbusPlugin.js';
 
 /**
  * The uplink plugins the agent is built with: one line per uplink type. UplinkPluginList has a key
@@ -23,3 +26,22 @@ export function uplinkPlugin(u: UplinkConfig): UplinkPlugin<UplinkConfig> {
 export function uplinkBounds(u: UplinkConfig, lookup: CursorLookup): UplinkBounds {
   return uplinkPlugin(u).confirmedBounds(u, lookup);
 }
+
+/**
+ * The driver plugins the agent is built with, one line per field protocol (agent/acquisition/driverPlugin.ts).
+ * Asked in order for a device's driver, so Modbus, which claims every device, is last. Every bus
+ * type of the config must be built by some plugin here: DriverListCovers fails to compile otherwise.
+ */
+export const DRIVER_PLUGINS = [asciiDriverPlugin, modbusDriverPlugin] as const satisfies DriverPluginList;
+
+/** Compiles only when the list builds every bus type of the config (tests/types/driverPlugin.typetest.ts). */
+export type DriverListCovers<L extends DriverPluginList> = [Exclude<BusType, BuiltBusTypes<L>>] extends [
+  never,
+]
+  ? true
+  : { missingBusTypes: Exclude<BusType, BuiltBusTypes<L>> };
+const covers: DriverListCovers<typeof DRIVER_PLUGINS> = true;
+void covers;
+
+/** Re-exported so callers name the plugin type with the list. */
+export type { DriverPlugin };
