@@ -40,8 +40,8 @@ export type DriverListCovers<L extends DriverPluginList> = [Exclude<BusType, Bui
 ]
   ? true
   : { missingBusTypes: Exclude<BusType, BuiltBusTypes<L>> };
-const covers: DriverListCovers<typeof DRIVER_PLUGINS> = true;
-void covers;
+/** The compile-time check that DRIVER_PLUGINS builds every bus type (false is not assignable to a miss). */
+export const DRIVER_BUSES_COVERED: DriverListCovers<typeof DRIVER_PLUGINS> = true;
 
 /** Re-exported so callers name the plugin type with the list. */
 export type { DriverPlugin };
