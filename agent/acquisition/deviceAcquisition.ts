@@ -57,7 +57,7 @@ export interface DeviceAcquisitionDeps {
    * The device's source from its driver plugin (agent/app/createPoller.ts): polled on the device's
    * interval (anything with poll(), Modbus or ASCII), or pushed by the driver on its own time.
    */
-  poller: { poll(): Promise<PollResult> } | PushedSource;
+  poller: PolledDevice | PushedSource;
   /** Checks, maintenance windows and the resolved flag; readings pass unchanged without it. */
   quality?: Pick<DeviceQuality, 'apply'>;
   clock: Clock;
@@ -65,6 +65,15 @@ export interface DeviceAcquisitionDeps {
   store: ReadingSink;
   log: Logger;
   metrics?: MetricsSink;
+}
+
+/** Anything with poll(): a driver's PolledSource, or a bare poller in tests and tools. */
+export interface PolledDevice {
+  poll(): Promise<PollResult>;
+}
+
+function isPushed(source: PolledDevice | PushedSource): source is PushedSource {
+  return 'kind' in source && source.kind === 'pushed';
 }
 
 export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcquisition {
@@ -84,13 +93,13 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
    * While a unit is isolated its slots keep their normal pace, so platforms get one record per interval,
    * but only one slot per reduced interval goes to the line; the others are stored B at once.
    */
-  async function pollOrSkip(): Promise<PollResult & { probed: boolean }> {
+  async function pollOrSkip(polled: PolledDevice): Promise<PollResult & { probed: boolean }> {
     const now = clock.monotonic();
     if (isolation.isolated && now - lastProbeAt < isolation.intervalMs) {
       return { ...notPolled(device, clock.now()), probed: false };
     }
     lastProbeAt = now;
-    return { ...(await (poller as { poll(): Promise<PollResult> }).poll()), probed: true };
+    return { ...(await polled.poll()), probed: true };
   }
 
   /**
@@ -150,9 +159,8 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
     commit(readings, result.readings.length);
   }
 
-  const pushed = 'kind' in poller && poller.kind === 'pushed' ? poller : undefined;
-  const loop = pushed
-    ? pushedLoop(pushed, {
+  const loop = isPushed(poller)
+    ? pushedLoop(poller, {
         record: (result) => record(result, -1),
         linkLost(error) {
           // Shown on the status page as the device's error until the next result; nothing is stored.
@@ -175,7 +183,7 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
         },
         task: async () => {
           const startedAt = clock.monotonic();
-          const result = await pollOrSkip();
+          const result = await pollOrSkip(poller);
           record(result, result.probed ? clock.monotonic() - startedAt : -1);
           if (result.probed) isolation.record(pollVerdict(result));
         },
