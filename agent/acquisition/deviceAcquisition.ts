@@ -3,11 +3,12 @@ import type { Clock } from '../core/clock.js';
 import { AgentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { type MetricsSink, noMetrics } from '../core/metricsSink.js';
-import { channelReading } from '../core/pollOutcome.js';
+import { channelReading, type PollResult } from '../core/pollOutcome.js';
 import type { DeviceQuality } from '../quality/deviceQuality.js';
 import type { ReadingSink } from '../store/commitCoalescer.js';
-import type { PollResult } from './devicePoller.js';
+import type { PushedSource } from './driverPlugin.js';
 import { createPollScheduler } from './pollScheduler.js';
+import { pushedLoop } from './pushedLoop.js';
 import { createUnitIsolation, pollVerdict } from './unitIsolation.js';
 
 /** One device's acquisition loop: poll on schedule, commit the readings, keep counters for status. */
@@ -52,8 +53,11 @@ export interface ChannelValue {
 
 export interface DeviceAcquisitionDeps {
   device: DeviceConfig;
-  /** Modbus or ASCII: whatever reads this device once (agent/app/createPoller.ts). */
-  poller: { poll(): Promise<PollResult> };
+  /**
+   * The device's source from its driver plugin (agent/app/createPoller.ts): polled on the device's
+   * interval (anything with poll(), Modbus or ASCII), or pushed by the driver on its own time.
+   */
+  poller: PolledDevice | PushedSource;
   /** Checks, maintenance windows and the resolved flag; readings pass unchanged without it. */
   quality?: Pick<DeviceQuality, 'apply'>;
   clock: Clock;
@@ -61,6 +65,15 @@ export interface DeviceAcquisitionDeps {
   store: ReadingSink;
   log: Logger;
   metrics?: MetricsSink;
+}
+
+/** Anything with poll(): a driver's PolledSource, or a bare poller in tests and tools. */
+export interface PolledDevice {
+  poll(): Promise<PollResult>;
+}
+
+function isPushed(source: PolledDevice | PushedSource): source is PushedSource {
+  return 'kind' in source && source.kind === 'pushed';
 }
 
 export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcquisition {
@@ -80,13 +93,13 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
    * While a unit is isolated its slots keep their normal pace, so platforms get one record per interval,
    * but only one slot per reduced interval goes to the line; the others are stored B at once.
    */
-  async function pollOrSkip(): Promise<PollResult & { probed: boolean }> {
+  async function pollOrSkip(polled: PolledDevice): Promise<PollResult & { probed: boolean }> {
     const now = clock.monotonic();
     if (isolation.isolated && now - lastProbeAt < isolation.intervalMs) {
       return { ...notPolled(device, clock.now()), probed: false };
     }
     lastProbeAt = now;
-    return { ...(await poller.poll()), probed: true };
+    return { ...(await polled.poll()), probed: true };
   }
 
   /**
@@ -114,50 +127,73 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
     );
   }
 
-  const scheduler = createPollScheduler({
-    clock,
-    intervalMs: device.interval,
-    log,
-    onMissed: (n) => {
-      counters.missedSlots += n;
-    },
-    task: async () => {
-      const startedAt = clock.monotonic();
-      const result = await pollOrSkip();
-      counters.polls++;
-      if (result.ok) counters.lastOkAt = clock.now();
-      else counters.failures++;
-      lastPollOk = result.ok;
-      lastErrors = result.errors.map((e) => e.code);
-      for (const code of new Set(lastErrors)) errorsByCode[code] = (errorsByCode[code] ?? 0) + 1;
-      metrics.pollDone({
-        device: device.id,
-        bus: device.bus,
-        ok: result.ok,
-        // A skipped slot of an isolated unit asked nothing: its "latency" would only skew the histogram.
-        durationMs: result.probed ? clock.monotonic() - startedAt : -1,
-        errorCodes: lastErrors,
-      });
-      // Quality control keeps the raw value and adds state, check results and the resolved flag.
-      let readings = result.readings;
-      if (quality) {
-        try {
-          readings = quality.apply(result.readings, { state: result.state, measuredAt: result.measuredAt });
-        } catch (err) {
-          // A bug in a check must not cost the reading: store it as acquired.
-          log.error({ err }, 'quality control failed; storing the readings without checks');
-        }
+  /**
+   * One result, polled or pushed: counters, metrics, quality control, commit. `durationMs` is -1
+   * when nothing was asked (a skipped slot, a pushed result).
+   */
+  function record(result: PollResult, durationMs: number): void {
+    counters.polls++;
+    if (result.ok) counters.lastOkAt = clock.now();
+    else counters.failures++;
+    lastPollOk = result.ok;
+    lastErrors = result.errors.map((e) => e.code);
+    for (const code of new Set(lastErrors)) errorsByCode[code] = (errorsByCode[code] ?? 0) + 1;
+    metrics.pollDone({
+      device: device.id,
+      bus: device.bus,
+      ok: result.ok,
+      // A skipped slot of an isolated unit asked nothing: its "latency" would only skew the histogram.
+      durationMs,
+      errorCodes: lastErrors,
+    });
+    // Quality control keeps the raw value and adds state, check results and the resolved flag.
+    let readings = result.readings;
+    if (quality) {
+      try {
+        readings = quality.apply(result.readings, { state: result.state, measuredAt: result.measuredAt });
+      } catch (err) {
+        // A bug in a check must not cost the reading: store it as acquired.
+        log.error({ err }, 'quality control failed; storing the readings without checks');
       }
-      commit(readings, result.readings.length);
-      if (result.probed) isolation.record(pollVerdict(result));
-    },
-  });
+    }
+    commit(readings, result.readings.length);
+  }
+
+  const loop = isPushed(poller)
+    ? pushedLoop(poller, {
+        record: (result) => record(result, -1),
+        linkLost(error) {
+          // Shown on the status page as the device's error until the next result; nothing is stored.
+          lastPollOk = false;
+          lastErrors = [error.code];
+          errorsByCode[error.code] = (errorsByCode[error.code] ?? 0) + 1;
+          log.warn({ err: error, code: error.code }, 'the link the device pushes on is lost');
+        },
+        linkResumed() {
+          lastErrors = [];
+          log.info('the link the device pushes on is back');
+        },
+      })
+    : createPollScheduler({
+        clock,
+        intervalMs: device.interval,
+        log,
+        onMissed: (n) => {
+          counters.missedSlots += n;
+        },
+        task: async () => {
+          const startedAt = clock.monotonic();
+          const result = await pollOrSkip(poller);
+          record(result, result.probed ? clock.monotonic() - startedAt : -1);
+          if (result.probed) isolation.record(pollVerdict(result));
+        },
+      });
 
   return {
     id: device.id,
     bus: device.bus,
-    start: () => scheduler.start(),
-    stop: () => scheduler.stop(),
+    start: () => loop.start(),
+    stop: () => loop.stop(),
     status: () => ({
       id: device.id,
       bus: device.bus,

@@ -1,6 +1,6 @@
 import type { DeviceConfig } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
-import type { PollResult } from './devicePoller.js';
+import type { PollResult } from '../core/pollOutcome.js';
 
 /**
  * Failing-unit isolation. A unit that does not answer costs its line a full timeout (times the

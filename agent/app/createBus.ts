@@ -1,37 +1,17 @@
-import type { ByteExchange } from '../../drivers/ascii/asciiDevicePoller.js';
-import { RtuBus, type RtuBusStats } from '../../drivers/modbus/rtuBus.js';
-import { type BusStats, ModbusTcpBus } from '../../drivers/modbus/tcpBus.js';
-import { createLineForBus } from '../../drivers/serial/lineFromConfig.js';
-import type { RegisterReader } from '../acquisition/devicePoller.js';
+import { type BusConfigOf, type BusType, busKindFor, type FieldBus } from '../acquisition/driverPlugin.js';
 import type { BusConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
+import { DRIVER_PLUGINS } from './plugins.js';
 
-/** What the agent needs of any bus: the poller reads through it, the agent starts and stops it. */
-export interface FieldBus extends RegisterReader {
-  readonly id: string;
-  readonly timeoutMs: number;
-  start(): void;
-  stop(): Promise<void>;
-  /** Resolves true once connected/open, or false after `waitMs`. */
-  ready(waitMs: number): Promise<boolean>;
-  isConnected(): boolean;
-  stats(): BusStats | RtuBusStats;
-  /** The raw byte line of a serial bus, shared with ASCII analyzers on it; absent on Modbus TCP. */
-  readonly exchange?: ByteExchange;
+export type { FieldBus } from '../acquisition/driverPlugin.js';
+
+/** The bus for a `buses:` entry, built by the driver plugin of its type (agent/app/plugins.ts). */
+export function createBus(config: BusConfig, deps: { clock: Clock; log: Logger }): FieldBus {
+  return busKindFor(DRIVER_PLUGINS, config.type).create(config as BusConfigOf<BusType>, deps);
 }
 
-/** The bus for a `buses:` entry: Modbus TCP, or Modbus RTU on a serial port or through a serial server. */
-export function createBus(config: BusConfig, deps: { clock: Clock; log: Logger }): FieldBus {
-  switch (config.type) {
-    case 'tcp':
-      return new ModbusTcpBus({ config, clock: deps.clock, log: deps.log });
-    case 'serial':
-    case 'rtu-over-tcp': {
-      // One SerialLine per physical line: Modbus RTU and ASCII devices on it share its one-at-a-time queue.
-      const line = createLineForBus(config, deps);
-      const bus = new RtuBus({ config, clock: deps.clock, log: deps.log, line });
-      return Object.assign(bus, { exchange: line as ByteExchange });
-    }
-  }
+/** One line naming a bus for `read` and its messages, as its driver words it. */
+export function describeBus(config: BusConfig): string {
+  return busKindFor(DRIVER_PLUGINS, config.type).describe(config as BusConfigOf<BusType>);
 }

@@ -1,25 +1,15 @@
-import { createAsciiDevicePoller } from '../../drivers/ascii/asciiDevicePoller.js';
-import { createDevicePoller, type PollResult } from '../acquisition/devicePoller.js';
+import { type DeviceSource, driverFor } from '../acquisition/driverPlugin.js';
 import type { DeviceConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { FieldBus } from './createBus.js';
+import { DRIVER_PLUGINS } from './plugins.js';
 
-export interface DevicePollerHandle {
-  poll(): Promise<PollResult>;
-}
-
-/** The poller for a device: ASCII devices talk on the bus's byte line, all others read Modbus registers. */
+/** The device's acquisition, from the first driver plugin of the list that claims it (ASCII before Modbus). */
 export function createPollerFor(
   device: DeviceConfig,
   bus: FieldBus,
   deps: { clock: Clock; log: Logger },
-): DevicePollerHandle {
-  if (device.ascii) {
-    // The config check refuses ASCII devices on a Modbus TCP bus; this guards hand-built configs.
-    if (!bus.exchange)
-      throw new Error(`device ${device.id}: an ASCII device needs a serial bus, "${bus.id}" is not`);
-    return createAsciiDevicePoller({ device, line: bus.exchange, ...deps });
-  }
-  return createDevicePoller({ device, bus, ...deps });
+): DeviceSource {
+  return driverFor(DRIVER_PLUGINS, device).createSource(device, bus, deps);
 }

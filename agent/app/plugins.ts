@@ -1,3 +1,4 @@
+import type { BuiltBusTypes, BusType, DriverPlugin, DriverPluginList } from '../acquisition/driverPlugin.js';
 import type { UplinkConfig } from '../config/schema.js';
 import type { BacklogQueries } from '../store/backlogQueries.js';
 import type { CursorLookup, UplinkBounds } from '../store/confirmedBounds.js';
@@ -5,6 +6,8 @@ import type { BacklogLine, CursorTable } from '../uplink/backlogLine.js';
 import { hj212UplinkPlugin } from '../uplink/hj212/hj212Plugin.js';
 import { mqttUplinkPlugin } from '../uplink/mqttPlugin.js';
 import type { UplinkContextOf, UplinkPlugin, UplinkPluginList } from '../uplink/uplinkPlugin.js';
+import { asciiDriverPlugin } from './asciiPlugin.js';
+import { modbusDriverPlugin } from './modbusPlugin.js';
 
 /**
  * The uplink plugins the agent is built with: one line per uplink type. UplinkPluginList has a key
@@ -38,3 +41,22 @@ export function uplinkBacklogLines(
 ): BacklogLine[] {
   return uplinkPlugin(u).backlogLines(u, queries, cursors);
 }
+
+/**
+ * The driver plugins the agent is built with, one line per field protocol (agent/acquisition/driverPlugin.ts).
+ * Asked in order for a device's driver, so Modbus, which claims every device, is last. Every bus
+ * type of the config must be built by some plugin here: DriverListCovers fails to compile otherwise.
+ */
+export const DRIVER_PLUGINS = [asciiDriverPlugin, modbusDriverPlugin] as const satisfies DriverPluginList;
+
+/** Compiles only when the list builds every bus type of the config (tests/types/driverPlugin.typetest.ts). */
+export type DriverListCovers<L extends DriverPluginList> = [Exclude<BusType, BuiltBusTypes<L>>] extends [
+  never,
+]
+  ? true
+  : { missingBusTypes: Exclude<BusType, BuiltBusTypes<L>> };
+/** The compile-time check that DRIVER_PLUGINS builds every bus type (false is not assignable to a miss). */
+export const DRIVER_BUSES_COVERED: DriverListCovers<typeof DRIVER_PLUGINS> = true;
+
+/** Re-exported so callers name the plugin type with the list. */
+export type { DriverPlugin };

@@ -2,14 +2,16 @@ import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { showBytes } from '../../drivers/ascii/asciiCommand.js';
 import type { ByteExchange } from '../../drivers/ascii/asciiDevicePoller.js';
-import type { PollResult } from '../acquisition/devicePoller.js';
-import { createBus, type FieldBus } from '../app/createBus.js';
+import { driverFor } from '../acquisition/driverPlugin.js';
+import { createBus, describeBus, type FieldBus } from '../app/createBus.js';
 import { createPollerFor } from '../app/createPoller.js';
+import { DRIVER_PLUGINS } from '../app/plugins.js';
 import { formatProblems, loadConfig } from '../config/load.js';
 import type { BusConfig, ChannelConfig, DeviceConfig } from '../config/schema.js';
 import { systemClock } from '../core/clock.js';
 import type { AgentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import type { PollResult } from '../core/pollOutcome.js';
 import { ZonedTime } from '../core/zonedTime.js';
 import { allZeroHint } from './allZeroHint.js';
 import { parseIntervalArg } from './cliArgs.js';
@@ -68,13 +70,7 @@ function capturingLogger(): { log: Logger; lastError: () => string | undefined }
   return { log, lastError: () => last };
 }
 
-export function describeBus(b: BusConfig): string {
-  if (b.type === 'serial') {
-    const parity = b.parity === 'none' ? 'N' : b.parity === 'even' ? 'E' : 'O';
-    return `serial ${b.port} ${b.baudRate} ${b.dataBits}${parity}${b.stopBits}`;
-  }
-  return `${b.type === 'tcp' ? 'Modbus TCP' : 'RTU over TCP'} ${b.host}:${b.port}`;
-}
+export { describeBus };
 
 /** Resolves undefined once the bus is open, or with a one-line reason it is not. */
 async function waitForBus(bus: FieldBus, cfg: BusConfig, lastError: () => string | undefined) {
@@ -264,6 +260,13 @@ export async function readCommand(
   const exchanged: Exchanged[] = [];
   try {
     const poller = createPollerFor(device, tapExchange(bus, exchanged), deps);
+    if (poller.kind === 'pushed') {
+      // A pushed device answers nobody's question: its readings arrive when its driver hears them.
+      io.err.write(
+        `station-agent: device ${device.id} is not polled (its driver listens): read cannot ask it\n`,
+      );
+      return 2;
+    }
     bus.start();
     /** One poll, reported as `read` shows it; `notOpen` when the bus is not (yet) open. */
     const pollReport = async (): Promise<PollReport & { notOpen?: string }> => {
@@ -274,7 +277,7 @@ export async function readCommand(
       const result = await poller.poll();
       const ms = Math.round(performance.now() - started);
       const head =
-        `${device.id}: ${device.ascii ? 'ASCII' : `unit ${device.unit}`} on bus ${bus.id} (${describeBus(busConfig)}), ` +
+        `${device.id}: ${driverFor(DRIVER_PLUGINS, device).cli.describeDevice(device)} on bus ${bus.id} (${describeBus(busConfig)}), ` +
         `polled in ${ms}ms${device.enabled ? '' : ' (disabled in the config: read anyway)'}\n\n`;
       return { text: head + formatPoll(device, result, exchanged), ok: result.ok };
     };

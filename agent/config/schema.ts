@@ -3,7 +3,7 @@ import { registerCount } from '../../drivers/modbus/decode.js';
 import { REGISTER_TABLES, REGISTER_TYPES, WORD_ORDERS } from '../../drivers/modbus/registers.js';
 import { DATA_FLAGS } from '../core/reading.js';
 import { MAX_DECIMALS } from '../core/valueText.js';
-import { asciiSchema } from './asciiSchema.js';
+import { asciiBlock } from './asciiSchema.js';
 import { busSchema, configId } from './busSchema.js';
 import { reloadSchema } from './commandsSchema.js';
 import { deviceProblems } from './deviceProblems.js';
@@ -244,7 +244,8 @@ export const deviceFields = {
   channels: z.array(channelSchema).min(1, { message: 'a device needs at least one channel' }),
   status: statusSchema.optional(),
   measurementTime: measurementTimeSchema.optional(),
-  ascii: asciiSchema.optional().meta({ description: 'A text-protocol analyzer instead of Modbus' }),
+  // The device blocks of drivers other than Modbus (each declared in its drivers/<protocol>/ folder).
+  ...asciiBlock,
   workarounds: workaroundsSchema.default({}),
   // Optional in the parsed config too (absent = the defaults below), so code that builds a DeviceConfig by hand need not spell it out.
   isolation: isolationSchema.optional(),

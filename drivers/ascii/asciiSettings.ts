@@ -4,7 +4,7 @@ import type { StatusRule } from './asciiStatus.js';
 
 /**
  * The settings an ASCII analyzer is polled with, as the protocol layer needs them: a validated
- * `devices:` entry with an `ascii` block (agent/config/asciiSchema.ts, schema.ts) satisfies them,
+ * `devices:` entry with an `ascii` block (drivers/ascii/asciiSchema.ts, agent/config/schema.ts) satisfies them,
  * and the compiler checks it where the agent hands its config over (agent/app/createPoller.ts).
  * Declared here so drivers/ needs nothing of the agent's config.
  */

@@ -1,8 +1,8 @@
 import modbusSerial from 'modbus-serial';
-import { createDevicePoller } from '../../agent/acquisition/devicePoller.js';
 import type { StationConfig } from '../../agent/config/schema.js';
 import { systemClock } from '../../agent/core/clock.js';
 import { silentLogger } from '../../agent/core/log.js';
+import { createDevicePoller } from '../../drivers/modbus/devicePoller.js';
 import type { PlannedRequest } from '../../drivers/modbus/requestPlanner.js';
 
 /**

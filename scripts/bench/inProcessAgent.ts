@@ -1,5 +1,4 @@
 import { stringify } from 'yaml';
-import { createDevicePoller } from '../../agent/acquisition/devicePoller.js';
 import { StationAgent } from '../../agent/app/stationAgent.js';
 import { formatProblems, loadConfigText } from '../../agent/config/load.js';
 import type { StationConfig } from '../../agent/config/schema.js';
@@ -7,6 +6,7 @@ import { systemClock } from '../../agent/core/clock.js';
 import { silentLogger } from '../../agent/core/log.js';
 import { noMetrics } from '../../agent/core/metricsSink.js';
 import { noAgentControl } from '../../agent/uplink/agentControl.js';
+import { createDevicePoller } from '../../drivers/modbus/devicePoller.js';
 
 /**
  * The agent's own composition root (StationAgent: buses, pollers, quality checks, SQLite store,

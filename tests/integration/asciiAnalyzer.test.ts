@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PollResult } from '../../agent/acquisition/devicePoller.js';
 import { formatProblems, loadConfigText } from '../../agent/config/load.js';
 import type { DeviceConfig, SerialBusConfig } from '../../agent/config/schema.js';
 import { systemClock } from '../../agent/core/clock.js';
 import { silentLogger } from '../../agent/core/log.js';
+import type { PollResult } from '../../agent/core/pollOutcome.js';
 import { openDatabase } from '../../agent/store/openDatabase.js';
 import { ReadingStore } from '../../agent/store/readingStore.js';
 import { createAsciiDevicePoller } from '../../drivers/ascii/asciiDevicePoller.js';

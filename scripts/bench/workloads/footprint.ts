@@ -2,10 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
-import { createDevicePoller } from '../../../agent/acquisition/devicePoller.js';
 import type { StationConfig } from '../../../agent/config/schema.js';
 import { systemClock } from '../../../agent/core/clock.js';
 import { silentLogger } from '../../../agent/core/log.js';
+import { createDevicePoller } from '../../../drivers/modbus/devicePoller.js';
 import { freePort } from '../../support/freePort.js';
 import { startMosquitto } from '../../support/mosquitto.js';
 import {

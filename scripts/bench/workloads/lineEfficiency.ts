@@ -1,9 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDevicePoller } from '../../../agent/acquisition/devicePoller.js';
 import type { StationConfig } from '../../../agent/config/schema.js';
 import { systemClock } from '../../../agent/core/clock.js';
 import { silentLogger } from '../../../agent/core/log.js';
+import { createDevicePoller } from '../../../drivers/modbus/devicePoller.js';
 import { startMosquitto } from '../../support/mosquitto.js';
 import { createPtyPair } from '../../support/pty.js';
 import { built, type Child, spawnNode, writeReferenceMap } from '../benchProcesses.js';

@@ -3,13 +3,13 @@ import {
   createDeviceAcquisition,
   type DeviceAcquisition,
 } from '../../../agent/acquisition/deviceAcquisition.js';
-import { createDevicePoller } from '../../../agent/acquisition/devicePoller.js';
 import type { DeviceConfig } from '../../../agent/config/schema.js';
 import { AgentError } from '../../../agent/core/errors.js';
 import { silentLogger } from '../../../agent/core/log.js';
 import { noMetrics } from '../../../agent/core/metricsSink.js';
 import type { NewReading } from '../../../agent/core/reading.js';
 import { CommitCoalescer, type GroupSink } from '../../../agent/store/commitCoalescer.js';
+import { createDevicePoller } from '../../../drivers/modbus/devicePoller.js';
 import { FakeClock } from '../../helpers/fakeClock.js';
 
 /** Two devices polling on one line, committing through one group commit, as StationAgent wires them. */

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createDeviceAcquisition } from '../../../agent/acquisition/deviceAcquisition.js';
-import { createDevicePoller } from '../../../agent/acquisition/devicePoller.js';
 import { createUnitIsolation, pollVerdict } from '../../../agent/acquisition/unitIsolation.js';
 import type { DeviceConfig } from '../../../agent/config/schema.js';
 import { AgentError, type ErrorCode } from '../../../agent/core/errors.js';
 import type { Logger } from '../../../agent/core/log.js';
 import type { NewReading } from '../../../agent/core/reading.js';
+import { createDevicePoller } from '../../../drivers/modbus/devicePoller.js';
 import { FakeClock } from '../../helpers/fakeClock.js';
 
 /** A logger that records messages by level (the module logs each transition once). */

@@ -2,17 +2,17 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  createDevicePoller,
-  type PollResult,
-  type RegisterReader,
-} from '../../../agent/acquisition/devicePoller.js';
 import { formatProblems, loadConfigText } from '../../../agent/config/load.js';
 import { openProfileLibrary } from '../../../agent/config/profiles.js';
 import { type DeviceConfig, REGISTER_TABLES, type RegisterTable } from '../../../agent/config/schema.js';
 import { silentLogger } from '../../../agent/core/log.js';
 import { parseEscapes } from '../../../drivers/ascii/asciiCommand.js';
 import { type ByteExchange, createAsciiDevicePoller } from '../../../drivers/ascii/asciiDevicePoller.js';
+import {
+  createDevicePoller,
+  type PollResult,
+  type RegisterReader,
+} from '../../../drivers/modbus/devicePoller.js';
 import { FakeClock } from '../../helpers/fakeClock.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMeasurementTime } from '../../../agent/acquisition/instrumentState.js';
+import { decodeMeasurementTime } from '../../../drivers/modbus/instrumentState.js';
 import type { GeneratorSpec } from '../../../scripts/simulator/simulatorConfig.js';
 import { createValueSource, uniformAt } from '../../../scripts/simulator/valueGenerators.js';
 

@@ -1,12 +1,10 @@
-import { decodeValue, significantDigits } from '../../drivers/modbus/decode.js';
-import { type PlannedRequest, planRequests, type RegisterItem } from '../../drivers/modbus/requestPlanner.js';
-import type { ChannelConfig, DeviceConfig, RegisterTable } from '../config/schema.js';
-import type { Clock } from '../core/clock.js';
-import { engineeringValue } from '../core/decimal.js';
-import { AgentError, isAgentError } from '../core/errors.js';
-import type { Logger } from '../core/log.js';
-import { channelReading, logPollOutcome, type PollResult } from '../core/pollOutcome.js';
-import type { DataFlag, NewReading } from '../core/reading.js';
+import type { Clock } from '../../agent/core/clock.js';
+import { engineeringValue } from '../../agent/core/decimal.js';
+import { AgentError, isAgentError } from '../../agent/core/errors.js';
+import type { Logger } from '../../agent/core/log.js';
+import { channelReading, logPollOutcome, type PollResult } from '../../agent/core/pollOutcome.js';
+import type { DataFlag, NewReading } from '../../agent/core/reading.js';
+import { decodeValue, significantDigits } from './decode.js';
 import {
   decodeMeasurementTime,
   instrumentState,
@@ -16,8 +14,11 @@ import {
   STATUS_KEY,
   statusItems,
 } from './instrumentState.js';
+import type { ModbusChannelSettings, ModbusDeviceSettings } from './modbusSettings.js';
+import type { RegisterTable } from './registers.js';
+import { type PlannedRequest, planRequests, type RegisterItem } from './requestPlanner.js';
 
-export type { PollResult } from '../core/pollOutcome.js';
+export type { PollResult } from '../../agent/core/pollOutcome.js';
 
 /**
  * One poll of one device: read its planned requests, decode every channel, flag every value.
@@ -50,7 +51,7 @@ export interface DevicePoller {
 }
 
 export interface DevicePollerDeps {
-  device: DeviceConfig;
+  device: ModbusDeviceSettings;
   bus: RegisterReader;
   clock: Clock;
   log: Logger;
@@ -138,7 +139,7 @@ export function createDevicePoller(deps: DevicePollerDeps): DevicePoller {
 }
 
 function channelValue(
-  ch: ChannelConfig,
+  ch: ModbusChannelSettings,
   words: number[] | undefined,
   stateFlag: DataFlag,
 ): { value: number | null; flag: DataFlag } {

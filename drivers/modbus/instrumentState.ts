@@ -1,7 +1,11 @@
-import { decodeValue, registerCount } from '../../drivers/modbus/decode.js';
-import type { RegisterItem } from '../../drivers/modbus/requestPlanner.js';
-import type { MeasurementTimeConfig, RegisterConfig, StatusConfig } from '../config/schema.js';
-import type { DataFlag } from '../core/reading.js';
+import type { DataFlag } from '../../agent/core/reading.js';
+import { decodeValue, registerCount } from './decode.js';
+import type {
+  MeasurementTimeSettings as MeasurementTimeConfig,
+  RegisterSettings as RegisterConfig,
+  StatusSettings as StatusConfig,
+} from './modbusSettings.js';
+import type { RegisterItem } from './requestPlanner.js';
 
 /**
  * The instrument state of a Modbus device and the data flag it gives every reading, from a state

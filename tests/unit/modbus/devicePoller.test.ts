@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createDevicePoller,
-  type RegisterReader,
-  STATUS_KEY,
-} from '../../../agent/acquisition/devicePoller.js';
 import type { ChannelConfig, DeviceConfig, RegisterTable } from '../../../agent/config/schema.js';
 import { AgentError } from '../../../agent/core/errors.js';
 import { silentLogger } from '../../../agent/core/log.js';
 import { encodeValue } from '../../../drivers/modbus/decode.js';
+import { createDevicePoller, type RegisterReader, STATUS_KEY } from '../../../drivers/modbus/devicePoller.js';
 import { FakeClock } from '../../helpers/fakeClock.js';
 
 /** A device's register space; `fail` decides per request whether (and how) the read fails. */

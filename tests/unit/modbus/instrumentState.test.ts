@@ -1,10 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { createDevicePoller, type RegisterReader } from '../../../agent/acquisition/devicePoller.js';
-import {
-  decodeMeasurementTime,
-  instrumentState,
-  STATUS_KEY,
-} from '../../../agent/acquisition/instrumentState.js';
 import type {
   DeviceConfig,
   MeasurementTimeConfig,
@@ -14,6 +8,12 @@ import type {
 import { AgentError } from '../../../agent/core/errors.js';
 import { silentLogger } from '../../../agent/core/log.js';
 import { encodeValue } from '../../../drivers/modbus/decode.js';
+import { createDevicePoller, type RegisterReader } from '../../../drivers/modbus/devicePoller.js';
+import {
+  decodeMeasurementTime,
+  instrumentState,
+  STATUS_KEY,
+} from '../../../drivers/modbus/instrumentState.js';
 import { FakeClock } from '../../helpers/fakeClock.js';
 
 const discrete = (address: number) => ({ table: 'discrete' as const, address, type: 'bool' as const });
