@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { typeChecker } from '../../helpers/typeCheck.js';
 
 /**
  * Issue 15: leaving out a required part of an uplink plugin is a compile error. The type test
@@ -14,32 +13,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const TYPE_TEST = join(ROOT, 'tests/types/uplinkPlugin.typetest.ts');
-const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
-
-const tmp = mkdtempSync(join(tmpdir(), 'sa-plugin-types-'));
-// The copy is an ES module, like the project's files.
-writeFileSync(join(tmp, 'package.json'), '{ "type": "module" }\n');
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** Type-checks one file with the project's compiler options; returns tsc's exit code and output. */
-function typeCheck(file: string): { code: number | null; out: string } {
-  const project = join(tmp, `tsconfig-${Math.random().toString(36).slice(2)}.json`);
-  writeFileSync(
-    project,
-    JSON.stringify({
-      extends: join(ROOT, 'tsconfig.json'),
-      compilerOptions: {
-        noEmit: true,
-        incremental: false,
-        rootDir: '/',
-        typeRoots: [join(ROOT, 'node_modules/@types')],
-      },
-      include: [file],
-    }),
-  );
-  const r = spawnSync(process.execPath, [TSC, '-p', project], { encoding: 'utf8', timeout: 180_000 });
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
-}
+const types = typeChecker(ROOT);
+afterAll(() => types.dispose());
+const typeCheck = (file: string) => types.check(file);
 
 describe('the uplink plugin seam (type level)', () => {
   it('every marked mistake is a compile error', () => {
@@ -52,8 +28,7 @@ describe('the uplink plugin seam (type level)', () => {
     const source = readFileSync(TYPE_TEST, 'utf8');
     const markers = source.match(/^\s*\/\/ @ts-expect-error/gm)?.length ?? 0;
     const stripped = source.replace(/^\s*\/\/ @ts-expect-error.*$/gm, '').replaceAll("'../../", `'${ROOT}`);
-    const file = join(tmp, 'uplinkPlugin.stripped.ts');
-    writeFileSync(file, stripped);
+    const file = types.write('uplinkPlugin.stripped.ts', stripped);
     const r = typeCheck(file);
     expect(r.code).not.toBe(0);
     for (const member of ['confirmedBounds', 'create', 'schema', 'backlogLines', 'errorCodes', 'hj212']) {
