@@ -74,8 +74,9 @@ export { describeBus };
 
 /** Resolves undefined once the bus is open, or with a one-line reason it is not. */
 async function waitForBus(bus: FieldBus, cfg: BusConfig, lastError: () => string | undefined) {
-  const connectMs = cfg.type === 'serial' ? 0 : Math.max(3 * cfg.timeout, 3000);
-  const limit = connectMs + (cfg.type === 'tcp' ? 0 : cfg.workarounds.pauseAfterOpen) + 2000;
+  // Only polled devices get here: an hj212-server bus carries pushed devices, refused before.
+  const connectMs = cfg.type === 'serial' || !('timeout' in cfg) ? 0 : Math.max(3 * cfg.timeout, 3000);
+  const limit = connectMs + ('workarounds' in cfg ? cfg.workarounds.pauseAfterOpen : 0) + 2000;
   const deadline = Date.now() + limit;
   for (;;) {
     if (bus.isConnected()) return undefined;
