@@ -122,13 +122,13 @@ export async function handleFrame(
     }
     ctx.seen.addAll(fresh.map((v) => v.key));
   }
-  ctx.counters.ok();
-  ctx.counters.duplicate(mapped.values.length - fresh.length);
+  ctx.counters.ok(logger.mn);
+  ctx.counters.duplicate(mapped.values.length - fresh.length, logger.mn);
   return ack ? answered(seg, version, ctx) : undefined;
 }
 
 function answered(seg: DataSegment, version: Hj212Version, ctx: HandlerContext): DataSegment {
-  ctx.counters.answer();
+  ctx.counters.answer(seg.mn);
   return dataAnswer(seg, version);
 }
 
