@@ -94,7 +94,9 @@ async function waitForBus(bus: FieldBus, cfg: BusConfig, lastError: () => string
 /** The bus as the poller sees it, with the byte exchange recorded (ASCII devices' raw answers). */
 function tapExchange(bus: FieldBus, log: Exchanged[]): FieldBus {
   const inner = bus.exchange;
-  const exchange: ByteExchange | undefined = inner && {
+  // Nothing to record without a byte line: the bus itself, so a driver may still recognise its own bus.
+  if (inner === undefined) return bus;
+  const exchange: ByteExchange = {
     async transact(request, frameLength, timeoutMs) {
       const entry: Exchanged = { request };
       log.push(entry);
@@ -118,7 +120,7 @@ function tapExchange(bus: FieldBus, log: Exchanged[]): FieldBus {
     isConnected: () => bus.isConnected(),
     stats: () => bus.stats(),
     read: (unit, table, address, count) => bus.read(unit, table, address, count),
-    ...(exchange ? { exchange } : {}),
+    exchange,
   };
 }
 
