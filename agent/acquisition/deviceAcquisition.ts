@@ -41,6 +41,8 @@ export interface DeviceStatus {
   errorsByCode: Record<string, number>;
   /** The last stored value of each channel, for the status page. */
   values: ChannelValue[];
+  /** Whether its results are pushed by its driver (a logger, a listener) rather than polled. */
+  pushed: boolean;
   /** A pushed device's driver counters (HJ 212 input: duplicates, unknown codes…); absent when polled. */
   input?: PushedStatus;
 }
@@ -205,6 +207,7 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
       lastErrors,
       errorsByCode: { ...errorsByCode },
       values,
+      pushed: isPushed(poller),
       ...(isPushed(poller) && poller.status ? { input: poller.status() } : {}),
     }),
   };
