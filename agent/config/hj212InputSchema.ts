@@ -21,13 +21,9 @@ export function hj212ServerBusSchema<Id extends z.ZodType<string>>(id: Id) {
     .strictObject({
       id,
       type: z.literal('hj212-server'),
-      host: z
-        .string()
-        .min(1)
-        .default('0.0.0.0')
-        .meta({
-          description: 'Address to listen on (default 0.0.0.0: the logger is another box on the LAN)',
-        }),
+      host: z.string().min(1).default('0.0.0.0').meta({
+        description: 'Address to listen on (default 0.0.0.0: the logger is another box on the LAN)',
+      }),
       port: z.number().int().min(1).max(65535).meta({
         description: 'TCP port the logger is set to send to (its platform/centre port)',
       }),

@@ -6,7 +6,7 @@
  */
 import type { DriverPlugin, PushedSource } from '../../agent/acquisition/driverPlugin.js';
 import { asciiDriverPlugin } from '../../agent/app/asciiPlugin.js';
-import { hj212InputDriverPlugin } from '../../agent/app/hj212InputPlugin.js';
+import type { hj212InputDriverPlugin } from '../../agent/app/hj212InputPlugin.js';
 import { modbusDriverPlugin } from '../../agent/app/modbusPlugin.js';
 import type { DriverListCovers } from '../../agent/app/plugins.js';
 
