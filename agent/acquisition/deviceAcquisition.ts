@@ -6,7 +6,7 @@ import { type MetricsSink, noMetrics } from '../core/metricsSink.js';
 import { channelReading, type PollResult } from '../core/pollOutcome.js';
 import type { DeviceQuality } from '../quality/deviceQuality.js';
 import type { ReadingSink } from '../store/commitCoalescer.js';
-import type { PushedSource } from './driverPlugin.js';
+import type { PushedSource, PushedStatus } from './driverPlugin.js';
 import { createPollScheduler } from './pollScheduler.js';
 import { pushedLoop } from './pushedLoop.js';
 import { createUnitIsolation, pollVerdict } from './unitIsolation.js';
@@ -41,6 +41,10 @@ export interface DeviceStatus {
   errorsByCode: Record<string, number>;
   /** The last stored value of each channel, for the status page. */
   values: ChannelValue[];
+  /** Whether its results are pushed by its driver (a logger, a listener) rather than polled. */
+  pushed: boolean;
+  /** A pushed device's driver counters (HJ 212 input: duplicates, unknown codes…); absent when polled. */
+  input?: PushedStatus;
 }
 
 export interface ChannelValue {
@@ -203,6 +207,8 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
       lastErrors,
       errorsByCode: { ...errorsByCode },
       values,
+      pushed: isPushed(poller),
+      ...(isPushed(poller) && poller.status ? { input: poller.status() } : {}),
     }),
   };
 }

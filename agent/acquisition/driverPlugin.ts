@@ -7,6 +7,8 @@ import type { Clock } from '../core/clock.js';
 import type { AgentError, ErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { PollResult } from '../core/pollOutcome.js';
+import type { LoggerAggregateRecord } from './hj212Input/inputTypes.js';
+import type { SeenPort } from './hj212Input/seenPort.js';
 
 /**
  * The driver seam (issue 15): what the agent needs to know about a field protocol without knowing
@@ -24,6 +26,19 @@ export type BusConfigOf<T extends BusType> = Extract<BusConfig, { type: T }>;
 export interface DriverDeps {
   clock: Clock;
   log: Logger;
+  /** The station's time zone (HJ 212 DataTime carries none); absent: Asia/Shanghai. */
+  timeZone?: string;
+  /**
+   * Durable memory of the values a pushed driver already took (the HJ 212 input's dedupe, backed by
+   * agent/store/inputSeenStore.ts), so a re-send after an agent restart is still dropped. Absent
+   * (the CLI, tests): the driver keeps it in memory.
+   */
+  seen?: SeenPort;
+  /**
+   * Where records a device computed itself are kept (a data logger's minute/hour/day values, beside
+   * the agent's own aggregates). Absent: they are counted and dropped.
+   */
+  keepDeviceAggregates?: (records: readonly LoggerAggregateRecord[]) => void;
 }
 
 /** What the agent needs of any bus: the poller reads through it, the agent starts and stops it. */
@@ -78,6 +93,22 @@ export interface PushedSource {
   start(sink: PushSink): void;
   /** No result is delivered after the returned promise resolves. */
   stop(): Promise<void>;
+  /** What the driver counts for this device (shown in /api/status and /metrics); optional. */
+  status?(): PushedStatus;
+}
+
+/** A pushed device's own counters, beside the poll-shaped ones of its DeviceStatus. */
+export interface PushedStatus {
+  /** Uploads (frames) taken for the device. */
+  received: number;
+  /** Values dropped because they were already taken (a re-send). */
+  duplicates: number;
+  /** Values under a code no channel of the device maps, per code. */
+  unknownCodes: Record<string, number>;
+  /** Uploads answered (HJ 212: 9014). */
+  answered: number;
+  /** Records the device computed itself (logger minute/hour/day values) that were kept. */
+  deviceAggregates: number;
 }
 
 export type DeviceSource = PolledSource | PushedSource;

@@ -150,13 +150,20 @@ export class AgentSupervisor implements AgentControl {
   /** What the self-watchdog (selfWatchdog.ts) watches; null while no agent runs (during a reload). */
   acquisitionProgress(): AcquisitionProgress | null {
     if (!this.agent) return null;
-    const devices = this.agent.config.devices.filter((d) => d.enabled);
     let completed = 0;
+    const polled = new Set<string>();
     try {
-      for (const d of this.agent.status().devices) completed += d.polls;
+      // Only polled devices: a pushed one (a data logger's uploads) is silent when its sender is,
+      // which is its link's state (shown on the device), not the agent's stall.
+      for (const d of this.agent.status().devices) {
+        if (d.pushed) continue;
+        completed += d.polls;
+        polled.add(d.id);
+      }
     } catch {
       return null; // stopped a moment before being replaced (see operationsStatus)
     }
+    const devices = this.agent.config.devices.filter((d) => d.enabled && polled.has(d.id));
     return {
       completed,
       devices: devices.length,

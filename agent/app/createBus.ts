@@ -1,13 +1,17 @@
-import { type BusConfigOf, type BusType, busKindFor, type FieldBus } from '../acquisition/driverPlugin.js';
+import {
+  type BusConfigOf,
+  type BusType,
+  busKindFor,
+  type DriverDeps,
+  type FieldBus,
+} from '../acquisition/driverPlugin.js';
 import type { BusConfig } from '../config/schema.js';
-import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/log.js';
 import { DRIVER_PLUGINS } from './plugins.js';
 
 export type { FieldBus } from '../acquisition/driverPlugin.js';
 
 /** The bus for a `buses:` entry, built by the driver plugin of its type (agent/app/plugins.ts). */
-export function createBus(config: BusConfig, deps: { clock: Clock; log: Logger }): FieldBus {
+export function createBus(config: BusConfig, deps: DriverDeps): FieldBus {
   return busKindFor(DRIVER_PLUGINS, config.type).create(config as BusConfigOf<BusType>, deps);
 }
 

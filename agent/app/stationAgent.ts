@@ -17,6 +17,8 @@ import { BufferedAppender } from '../store/bufferedAppender.js';
 import { ChannelTrendReader, type TrendPoint } from '../store/channelTrend.js';
 import { CommitCoalescer } from '../store/commitCoalescer.js';
 import { EventStore, type StationEvent, type StoredEvent } from '../store/eventStore.js';
+import { InputSeenStore } from '../store/inputSeenStore.js';
+import { LoggerAggregateStore } from '../store/loggerAggregateStore.js';
 import { openStationDatabase, type StationDatabase } from '../store/openStationDatabase.js';
 import { Outbox } from '../store/outbox.js';
 import { type MinuteMean, ReadingStore } from '../store/readingStore.js';
@@ -98,8 +100,20 @@ export class StationAgent implements StationView {
     this.trend = new ChannelTrendReader(this.db);
     const cursors = new Outbox({ db: this.db });
 
+    // Pushed drivers (the HJ 212 input) keep their dedupe memory and the logger's own records here.
+    const seen = new InputSeenStore({ db: this.db, clock });
+    const loggerAggregates = new LoggerAggregateStore({ db: this.db, clock });
     for (const bus of config.buses) {
-      this.buses.set(bus.id, createBus(bus, { clock, log: log.child({ bus: bus.id }) }));
+      this.buses.set(
+        bus.id,
+        createBus(bus, {
+          clock,
+          log: log.child({ bus: bus.id }),
+          timeZone: config.station.timezone,
+          seen,
+          keepDeviceAggregates: (records) => loggerAggregates.keep(records),
+        }),
+      );
     }
     this.aggregates = new AggregateStore({ db: this.db, log });
     const events = new EventStore({ db: this.db, log });

@@ -74,8 +74,9 @@ export { describeBus };
 
 /** Resolves undefined once the bus is open, or with a one-line reason it is not. */
 async function waitForBus(bus: FieldBus, cfg: BusConfig, lastError: () => string | undefined) {
-  const connectMs = cfg.type === 'serial' ? 0 : Math.max(3 * cfg.timeout, 3000);
-  const limit = connectMs + (cfg.type === 'tcp' ? 0 : cfg.workarounds.pauseAfterOpen) + 2000;
+  // Only polled devices get here: an hj212-server bus carries pushed devices, refused before.
+  const connectMs = cfg.type === 'serial' || !('timeout' in cfg) ? 0 : Math.max(3 * cfg.timeout, 3000);
+  const limit = connectMs + ('workarounds' in cfg ? cfg.workarounds.pauseAfterOpen : 0) + 2000;
   const deadline = Date.now() + limit;
   for (;;) {
     if (bus.isConnected()) return undefined;
@@ -93,7 +94,9 @@ async function waitForBus(bus: FieldBus, cfg: BusConfig, lastError: () => string
 /** The bus as the poller sees it, with the byte exchange recorded (ASCII devices' raw answers). */
 function tapExchange(bus: FieldBus, log: Exchanged[]): FieldBus {
   const inner = bus.exchange;
-  const exchange: ByteExchange | undefined = inner && {
+  // Nothing to record without a byte line: the bus itself, so a driver may still recognise its own bus.
+  if (inner === undefined) return bus;
+  const exchange: ByteExchange = {
     async transact(request, frameLength, timeoutMs) {
       const entry: Exchanged = { request };
       log.push(entry);
@@ -117,7 +120,7 @@ function tapExchange(bus: FieldBus, log: Exchanged[]): FieldBus {
     isConnected: () => bus.isConnected(),
     stats: () => bus.stats(),
     read: (unit, table, address, count) => bus.read(unit, table, address, count),
-    ...(exchange ? { exchange } : {}),
+    exchange,
   };
 }
 

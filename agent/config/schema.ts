@@ -10,6 +10,7 @@ import { deviceProblems } from './deviceProblems.js';
 import { displayName } from './displayName.js';
 import { boundedDuration } from './duration.js';
 import { facilitiesSchema } from './facilitySchema.js';
+import { loggerBlock } from './hj212InputSchema.js';
 import { httpSchema } from './httpSchema.js';
 import {
   aggregationSchema,
@@ -246,6 +247,7 @@ export const deviceFields = {
   measurementTime: measurementTimeSchema.optional(),
   // The device blocks of drivers other than Modbus (each declared in its drivers/<protocol>/ folder).
   ...asciiBlock,
+  ...loggerBlock,
   workarounds: workaroundsSchema.default({}),
   // Optional in the parsed config too (absent = the defaults below), so code that builds a DeviceConfig by hand need not spell it out.
   isolation: isolationSchema.optional(),
@@ -326,6 +328,7 @@ export type BusConfig = StationConfig['buses'][number];
 export type TcpBusConfig = Extract<BusConfig, { type: 'tcp' }>;
 export type SerialBusConfig = Extract<BusConfig, { type: 'serial' }>;
 export type RtuOverTcpBusConfig = Extract<BusConfig, { type: 'rtu-over-tcp' }>;
+export type Hj212ServerBusConfig = Extract<BusConfig, { type: 'hj212-server' }>;
 export type DeviceConfig = StationConfig['devices'][number];
 export type ChannelConfig = DeviceConfig['channels'][number];
 export type RegisterConfig = z.output<typeof registerSchema>;
@@ -333,6 +336,7 @@ export type StatusConfig = NonNullable<DeviceConfig['status']>;
 export type StatusBitConfig = NonNullable<StatusConfig['bits']>[number];
 export type MeasurementTimeConfig = NonNullable<DeviceConfig['measurementTime']>;
 export type { AsciiConfig, AsciiStatusConfig } from './asciiSchema.js';
+export type { LoggerBlockConfig } from './hj212InputSchema.js';
 export type UplinkConfig = StationConfig['uplinks'][number];
 export type { FacilityConfig } from './facilitySchema.js';
 export type { Hj212UplinkConfig } from './hj212Schema.js';

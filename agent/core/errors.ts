@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   PAYLOAD_INVALID:
     'a received readings payload could not be decoded (unknown encoding, corrupt or inconsistent)',
   HJ212_REQUEST_REFUSED: 'an HJ 212 platform request was refused (wrong MN/password, CRC, CN or parameter)',
+  HJ212_INPUT_SILENT:
+    "no HJ 212 upload from the station's data logger for the device's interval times the bus's linkLostAfter",
   COMMAND_REFUSED: "a remote MQTT command was refused: not in the uplink's commands.allow",
   CONFIG_ROLLED_BACK: 'a config applied by config/set left every device failing and was rolled back',
   AUDIT_FAILED: 'a configuration change could not be written to the audit log',

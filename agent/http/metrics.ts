@@ -118,6 +118,30 @@ export function createAgentMetrics(currentStatus: () => OperationsStatus | null)
       }
     },
   });
+  // A pushed device's driver figures (HJ 212 input): what the logger sent that no channel maps, re-sends.
+  new Gauge({
+    name: 'station_agent_input_unknown_codes',
+    help: 'Values a pushed device (HJ 212 data logger) sent under a code no channel maps, since the start',
+    labelNames: ['device', 'code'],
+    registers,
+    collect() {
+      this.reset();
+      for (const d of currentStatus()?.devices ?? [])
+        for (const [code, n] of Object.entries(d.input?.unknownCodes ?? {}))
+          this.set({ device: d.id, code }, n);
+    },
+  });
+  new Gauge({
+    name: 'station_agent_input_duplicates',
+    help: 'Values a pushed device (HJ 212 data logger) sent again and that were dropped, since the start',
+    labelNames: ['device'],
+    registers,
+    collect() {
+      this.reset();
+      for (const d of currentStatus()?.devices ?? [])
+        if (d.input !== undefined) this.set({ device: d.id }, d.input.duplicates);
+    },
+  });
   new Gauge({
     name: 'station_agent_store_size_bytes',
     help: 'Size of the SQLite store: database plus write-ahead log',

@@ -2,6 +2,7 @@ import { statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { channelDecimals } from '../../drivers/hj212/factorFormats.js';
 import type { ChannelValue } from '../acquisition/deviceAcquisition.js';
+import type { PushedStatus } from '../acquisition/driverPlugin.js';
 import { valueText } from '../core/valueText.js';
 import type { FacilityStatus } from '../facilities/facilityMonitor.js';
 import type { MinuteMean } from '../store/readingStore.js';
@@ -43,6 +44,8 @@ export interface OperationsStatus {
     lastErrors: string[];
     /** Polls that reported each error code (AgentError code -> count) since the agent started. */
     errorsByCode: Record<string, number>;
+    /** A pushed device's driver counters (HJ 212 input: received, duplicates, unknownCodes…); absent when polled. */
+    input?: PushedStatus;
     /**
      * The last value of each channel, its configured `name` (null: none) and `series`: its minute
      * means from `seriesFrom` on (null: no value). `decimals`: digits after the point to show it with
@@ -160,6 +163,7 @@ export function operationsStatus(agent: StationView, now: number): OperationsSta
         missedSlots: d.missedSlots,
         lastErrors: d.lastErrors,
         errorsByCode: d.errorsByCode,
+        ...(d.input !== undefined ? { input: d.input } : {}),
         values: d.values.map((v) => {
           const key = seriesKey(d.id, v.channel);
           const label = labels.get(key);

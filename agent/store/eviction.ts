@@ -58,6 +58,7 @@ export class Eviction {
   private readonly db: Database.Database;
   private readonly events: Pick<EventStore, 'record'>;
   private readonly now: () => number;
+  private readonly deleteLoggerAggregates: Database.Statement;
   private readonly readingChunkEnd: Database.Statement;
   private readonly readingRetentionEnd: Database.Statement;
   private readonly readingLosses: Database.Statement;
@@ -95,6 +96,10 @@ export class Eviction {
         WHERE r.seq <= ? GROUP BY r.channel_id ORDER BY seqFrom`,
     );
     this.deleteReadings = db.prepare('DELETE FROM readings WHERE seq <= ?');
+    this.deleteLoggerAggregates = db.prepare(
+      `DELETE FROM logger_aggregates WHERE (device, channel, period, start) IN
+         (SELECT device, channel, period, start FROM logger_aggregates WHERE start < ? LIMIT ?)`,
+    );
     // A channel's qc/state row in effect for its first remaining reading is its last row at or
     // below the deleted prefix (or a later one): keep that one, drop the older ones.
     this.pruneQc = db.prepare(
@@ -168,6 +173,14 @@ export class Eviction {
   /** As readingsUntil, for aggregates: one data-loss event per channel and period. */
   aggregatesUntil(until: Until): EvictionResult {
     return this.aggregatesTx.immediate(MAX_SEQ, until.chunk, until);
+  }
+
+  /**
+   * Deletes up to `limit` of a data logger's own records (logger_aggregates, HJ 212 input) whose
+   * period started before `cutoff`. Kept locally only (no uplink cursor), so retention is their bound.
+   */
+  loggerAggregatesBefore(cutoff: number, limit: number): number {
+    return this.deleteLoggerAggregates.run(cutoff, limit).changes;
   }
 
   /** Records readings dropped from memory before they were stored (no seq): one event per channel. */

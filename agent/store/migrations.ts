@@ -166,6 +166,35 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    description: "HJ 212 input: the data logger's own minute/hour/day records",
+    up: (db) => {
+      db.exec(`
+        -- A data logger's 2051/2061/2031 records as it computed them, kept beside the agent's own
+        -- aggregates (never mixed into them: the logger's period and validity rules are its own).
+        -- One row per device, channel, period kind and period start (DataTime, epoch ms); flag is
+        -- the logger's -Flag. received_at: wall time of arrival. Written by LoggerAggregateStore.
+        CREATE TABLE logger_aggregates (
+          device TEXT NOT NULL,
+          channel TEXT NOT NULL,
+          period TEXT NOT NULL,
+          start INTEGER NOT NULL,
+          mn TEXT NOT NULL,
+          code TEXT,
+          unit TEXT,
+          data_time TEXT NOT NULL,
+          min REAL,
+          avg REAL,
+          max REAL,
+          cou REAL,
+          flag TEXT NOT NULL,
+          received_at INTEGER NOT NULL,
+          PRIMARY KEY (device, channel, period, start)
+        ) WITHOUT ROWID;
+        CREATE INDEX logger_aggregates_received ON logger_aggregates (received_at);
+      `);
+    },
+  },
 ];
 
 /** The schema version this code writes. */

@@ -159,6 +159,10 @@ export class StoreBudget {
     this.rounds('aggregates', 'retention', RETENTION_ROWS_PER_CHECK, () =>
       this.eviction.aggregatesBefore(now - storage.retention.aggregates, bounds.aggregates, CHUNK_ROWS),
     );
+    // A data logger's own records (HJ 212 input) are local only: the aggregates' retention bounds them.
+    for (let total = 0, n = CHUNK_ROWS; n === CHUNK_ROWS && total < RETENTION_ROWS_PER_CHECK; total += n) {
+      n = this.eviction.loggerAggregatesBefore(now - storage.retention.aggregates, CHUNK_ROWS);
+    }
   }
 
   private relieve(trigger: BudgetTrigger, losses: DataLossEvent[]): void {

@@ -68,7 +68,7 @@ function findProblem(
 }
 
 /**
- * The tables every station database has (migrations 1 to 4). Reading each once after the migrations
+ * The tables every station database has (migrations 1 to 6). Reading each once after the migrations
  * finds a file whose schema claims our version but lacks them (another program's file with a
  * user_version of its own), and damage in their root pages that the header check could not see.
  */
@@ -81,6 +81,8 @@ const OUR_TABLES = [
   'events',
   'uplink_settings',
   'store_meta',
+  'input_seen',
+  'logger_aggregates',
 ] as const;
 
 /** After openDatabase: why the schema cannot be read as ours, or null. Other errors are thrown. */

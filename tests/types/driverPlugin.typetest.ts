@@ -6,6 +6,7 @@
  */
 import type { DriverPlugin, PushedSource } from '../../agent/acquisition/driverPlugin.js';
 import { asciiDriverPlugin } from '../../agent/app/asciiPlugin.js';
+import type { hj212InputDriverPlugin } from '../../agent/app/hj212InputPlugin.js';
 import { modbusDriverPlugin } from '../../agent/app/modbusPlugin.js';
 import type { DriverListCovers } from '../../agent/app/plugins.js';
 
@@ -51,8 +52,10 @@ export const wrongBus: DriverPlugin = {
 export const unstoppable: PushedSource = { kind: 'pushed', start: () => undefined };
 
 // A driver list that builds no Modbus buses leaves every bus of the config without a builder.
-// @ts-expect-error tcp, serial and rtu-over-tcp are not built
+// @ts-expect-error tcp, serial, rtu-over-tcp and hj212-server are not built
 export const uncovered: DriverListCovers<readonly [typeof asciiDriverPlugin]> = true;
 
 // The list the agent is built with compiles.
-export const covered: DriverListCovers<readonly [typeof asciiDriverPlugin, typeof modbusDriverPlugin]> = true;
+export const covered: DriverListCovers<
+  readonly [typeof asciiDriverPlugin, typeof hj212InputDriverPlugin, typeof modbusDriverPlugin]
+> = true;

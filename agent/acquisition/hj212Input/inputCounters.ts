@@ -1,5 +1,5 @@
 import type { Logger } from '../../core/log.js';
-import type { InputCountersSnapshot, RefuseReason } from './inputTypes.js';
+import type { InputCountersSnapshot, LoggerCounters, RefuseReason } from './inputTypes.js';
 
 /**
  * The input's counters, and its logging without a storm: each kind of trouble (a refusal reason per
@@ -16,23 +16,28 @@ export class InputCounters {
   private readonly unknownFlags = new Map<string, number>();
   private readonly otherCns = new Map<string, number>();
   private readonly logged = new Set<string>();
+  /** The same figures per logger (MN as configured, upper case), for each device's status. */
+  private readonly perMn = new Map<string, LoggerCounters>();
 
   constructor(private readonly log: Logger) {}
 
-  ok(): void {
+  ok(mn?: string): void {
     this.framesOk++;
+    if (mn !== undefined) this.of(mn).framesOk++;
   }
 
   connection(): void {
     this.connections++;
   }
 
-  answer(): void {
+  answer(mn?: string): void {
     this.answered++;
+    if (mn !== undefined) this.of(mn).answered++;
   }
 
-  duplicate(n: number): void {
+  duplicate(n: number, mn?: string): void {
     this.duplicates += n;
+    if (mn !== undefined) this.of(mn).duplicates += n;
   }
 
   refuse(reason: RefuseReason, context: { mn?: string | undefined; detail?: string }): void {
@@ -44,6 +49,8 @@ export class InputCounters {
 
   unknownCode(code: string, mn: string): void {
     bump(this.unknownCodes, code);
+    const own = this.of(mn).unknownCodes;
+    own[code] = (own[code] ?? 0) + 1;
     this.once(`code|${code}`, () =>
       this.log.warn({ code, mn }, 'hj212 input: factor code not configured for the logger, value not taken'),
     );
@@ -71,7 +78,20 @@ export class InputCounters {
       otherCns: Object.fromEntries(this.otherCns),
       answered: this.answered,
       connections: this.connections,
+      byMn: Object.fromEntries(
+        [...this.perMn].map(([mn, c]) => [mn, { ...c, unknownCodes: { ...c.unknownCodes } }]),
+      ),
     };
+  }
+
+  private of(mn: string): LoggerCounters {
+    const key = mn.trim().toUpperCase();
+    let c = this.perMn.get(key);
+    if (c === undefined) {
+      c = { framesOk: 0, duplicates: 0, answered: 0, unknownCodes: {} };
+      this.perMn.set(key, c);
+    }
+    return c;
   }
 
   private once(kind: string, write: () => void): void {

@@ -102,4 +102,14 @@ export interface InputCountersSnapshot {
   /** 9014 data answers sent. */
   answered: number;
   connections: number;
+  /** framesOk, duplicates, answered and unknownCodes per logger, keyed by MN in upper case. */
+  byMn: Record<string, LoggerCounters>;
+}
+
+/** One logger's share of the input's counters. */
+export interface LoggerCounters {
+  framesOk: number;
+  duplicates: number;
+  answered: number;
+  unknownCodes: Record<string, number>;
 }

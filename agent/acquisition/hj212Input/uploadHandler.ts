@@ -20,7 +20,7 @@ import type {
   LoggerConfig,
   LoggerPollResult,
 } from './inputTypes.js';
-import type { SeenPort } from './seenPort.js';
+import { type SeenPort, seenKey } from './seenPort.js';
 import { isInputCn, mapUpload } from './uploadMapping.js';
 
 export interface InputCallbacks {
@@ -93,7 +93,11 @@ export async function handleFrame(
     ctx.counters.refuse(mapped.reason, { mn: logger.mn, detail: mapped.detail });
     return ack ? answered(seg, version, ctx) : undefined;
   }
-  for (const code of mapped.unknownCodes) ctx.counters.unknownCode(code, logger.mn);
+  // An unknown code is remembered like a value, so a re-sent upload does not count it again.
+  const unknown = mapped.unknownCodes
+    .map((code) => ({ code, key: seenKey(logger.mn, seg.cn, mapped.dataTime, code) }))
+    .filter((u) => !ctx.seen.has(u.key));
+  for (const u of unknown) ctx.counters.unknownCode(u.code, logger.mn);
   for (const flag of mapped.unknownFlags) ctx.counters.unknownFlag(flag, logger.mn);
   const fresh = mapped.values.filter((v) => !ctx.seen.has(v.key));
   if (fresh.length > 0) {
@@ -120,15 +124,16 @@ export async function handleFrame(
       ctx.counters.refuse('callback-failed', { mn: logger.mn, detail: (err as Error).message });
       return undefined;
     }
-    ctx.seen.addAll(fresh.map((v) => v.key));
   }
-  ctx.counters.ok();
-  ctx.counters.duplicate(mapped.values.length - fresh.length);
+  // Marked once the values reached the callback (a failure returned above: the re-send is taken).
+  if (fresh.length + unknown.length > 0) ctx.seen.addAll([...fresh, ...unknown].map((v) => v.key));
+  ctx.counters.ok(logger.mn);
+  ctx.counters.duplicate(mapped.values.length - fresh.length, logger.mn);
   return ack ? answered(seg, version, ctx) : undefined;
 }
 
 function answered(seg: DataSegment, version: Hj212Version, ctx: HandlerContext): DataSegment {
-  ctx.counters.answer();
+  ctx.counters.answer(seg.mn);
   return dataAnswer(seg, version);
 }
 

@@ -46,6 +46,7 @@ export function referenceProblems(cfg: unknown): ReferenceProblem[] {
         message: `an ASCII device needs a bus of type serial or rtu-over-tcp; "${String(bus)}" is Modbus TCP`,
       });
     }
+    if (isRecord(d)) problems.push(...loggerBusProblems(d, i, bus, busType));
     if (isRecord(d) && d.unit === 0 && (busType === 'serial' || busType === 'rtu-over-tcp')) {
       problems.push({
         path: ['devices', i, 'unit'],
@@ -53,7 +54,53 @@ export function referenceProblems(cfg: unknown): ReferenceProblem[] {
       });
     }
   });
+  uniqueMns(devices, problems);
   return problems;
+}
+
+/** A logger device lives on an hj212-server bus, and that bus carries logger devices only. */
+function loggerBusProblems(
+  d: Record<string, unknown>,
+  i: number,
+  bus: unknown,
+  busType: string | undefined,
+): ReferenceProblem[] {
+  if (busType === undefined) return [];
+  const isLogger = d.logger !== undefined;
+  if (isLogger && busType !== 'hj212-server')
+    return [
+      {
+        path: ['devices', i, 'bus'],
+        message: `a logger device needs a bus of type hj212-server; "${String(bus)}" is ${busType}`,
+      },
+    ];
+  if (!isLogger && busType === 'hj212-server')
+    return [
+      {
+        path: ['devices', i, 'bus'],
+        message: `"${String(bus)}" is an HJ 212 input (hj212-server): its devices need a logger block (mn, pw, version)`,
+      },
+    ];
+  return [];
+}
+
+/** One device per logger MN: the input could not tell two devices' uploads apart. */
+function uniqueMns(devices: readonly unknown[], problems: ReferenceProblem[]): void {
+  const first = new Map<string, number>();
+  devices.forEach((d, i) => {
+    const logger = isRecord(d) && isRecord(d.logger) ? d.logger : undefined;
+    if (typeof logger?.mn !== 'string') return;
+    // The input compares MNs without blanks and case (tolerance.ts: sameMn).
+    const mn = logger.mn.trim().toUpperCase();
+    const at = first.get(mn);
+    if (at === undefined) first.set(mn, i);
+    else
+      problems.push({
+        path: ['devices', i, 'logger', 'mn'],
+        message: `MN ${logger.mn} is already the MN of another logger device: one device per MN`,
+        related: { path: ['devices', at, 'logger', 'mn'], note: 'first used at' },
+      });
+  });
 }
 
 function uniqueIds(

@@ -12,6 +12,7 @@ const upload = (
     pw?: string;
     mn?: string;
     ack?: boolean;
+    dataTime?: string;
     factors?: Record<string, Record<string, string>>;
   } = {},
 ) =>
@@ -20,7 +21,7 @@ const upload = (
     {
       cn: over.cn ?? '2011',
       qn: over.qn ?? '20261207120000123',
-      dataTime: '20261207120000',
+      dataTime: over.dataTime ?? '20261207120000',
       factors: over.factors ?? { w01018: { Rtd: '25.5', Flag: 'N' } },
       ack: over.ack ?? true,
     },
@@ -73,10 +74,19 @@ describe('handleFrame', () => {
     expect(aggregates.map((a) => [a.period, a.records.map((r) => r.avg)])).toEqual([['hour', [3]]]);
   });
 
-  it('counts codes no channel has, per code', async () => {
+  it('counts codes no channel has, per code, once per upload: a re-send is not counted again', async () => {
     const { ctx } = context();
-    await handleFrame(upload({ factors: { w21003: { Rtd: '1' }, w01018: { Rtd: '2' } } }), ctx);
-    await handleFrame(upload({ qn: '2', factors: { w21003: { Rtd: '1' } } }), ctx);
+    const first = upload({ factors: { w21003: { Rtd: '1' }, w01018: { Rtd: '2' } } });
+    await handleFrame(first, ctx);
+    await handleFrame(first, ctx);
+    await handleFrame(
+      upload({ qn: '2', dataTime: '20261207120100', factors: { w21003: { Rtd: '1' } } }),
+      ctx,
+    );
+    await handleFrame(
+      upload({ qn: '3', dataTime: '20261207120100', factors: { w21003: { Rtd: '1' } } }),
+      ctx,
+    );
     expect(ctx.counters.snapshot().unknownCodes).toEqual({ w21003: 2 });
   });
 

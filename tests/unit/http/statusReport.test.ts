@@ -28,6 +28,7 @@ const device: DeviceStatus = {
   lastOkAt: NOW - 15_000,
   storeErrors: 0,
   isolated: false,
+  pushed: false,
   lastPollOk: false,
   lastErrors: ['MODBUS_TIMEOUT'],
   errorsByCode: { MODBUS_TIMEOUT: 12, MODBUS_EXCEPTION: 1 },
