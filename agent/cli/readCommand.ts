@@ -160,14 +160,24 @@ export function formatPoll(
   exchanged: readonly Exchanged[],
 ): string {
   const ascii = device.ascii !== undefined;
+  const meter = device.meter !== undefined;
+  // ASCII analyzers and meters talk on the byte line: the exchanges are shown as sent and received.
+  const byteLine = ascii || meter;
   const lines: string[] = [];
   const hints: string[] = [];
-  const headers = ascii
+  const headers = meter
+    ? ['channel', 'code', 'identifier', 'value', 'unit', 'flag']
+    : ascii
     ? ['channel', 'code', 'field', 'matched text', 'value', 'unit', 'flag']
     : ['channel', 'code', 'register', 'raw', 'value', 'unit', 'flag', 'other orders'];
   const rows = device.channels.map((ch, i) => {
     const reading = result.readings[i];
     const words = result.raw.get(ch.id);
+    if (meter) {
+      const di = `${ch.di ?? ''}${ch.element === undefined ? '' : `[${ch.element}]`}`;
+      const value = formatValue(reading?.value ?? null);
+      return [ch.id, ch.code ?? '', di, value, ch.unit ?? '', reading?.flag ?? '?'];
+    }
     const row = [
       ch.id,
       ch.code ?? '',
@@ -194,7 +204,7 @@ export function formatPoll(
   const zeros = allZeroHint(device, result.raw);
   if (zeros) hints.push(zeros);
   lines.push(renderTable(headers, rows));
-  if (ascii) {
+  if (byteLine) {
     lines.push('', 'exchanges:');
     if (exchanged.length === 0) lines.push('  (none)');
     for (const x of exchanged) {
