@@ -14,8 +14,7 @@ export const dlt645DriverPlugin = {
   claims: (device) => Boolean(device.meter),
   createSource(device, bus, deps) {
     // The config check refuses meters on a Modbus TCP bus; this guards hand-built configs.
-    if (!bus.exchange)
-      throw new Error(`device ${device.id}: a meter needs a serial bus, "${bus.id}" is not`);
+    if (!bus.exchange) throw new Error(`device ${device.id}: a meter needs a serial bus, "${bus.id}" is not`);
     const client = createSharedLineClient(bus.exchange, {
       timeoutMs: bus.timeoutMs,
       retries: 1,

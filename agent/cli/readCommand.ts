@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { showBytes } from '../../drivers/ascii/asciiCommand.js';
 import type { ByteExchange } from '../../drivers/ascii/asciiDevicePoller.js';
+import { showBytes as showFrameBytes } from '../../drivers/dlt645/bcd.js';
 import { driverFor } from '../acquisition/driverPlugin.js';
 import { createBus, describeBus, type FieldBus } from '../app/createBus.js';
 import { createPollerFor } from '../app/createPoller.js';
@@ -168,8 +169,8 @@ export function formatPoll(
   const headers = meter
     ? ['channel', 'code', 'identifier', 'value', 'unit', 'flag']
     : ascii
-    ? ['channel', 'code', 'field', 'matched text', 'value', 'unit', 'flag']
-    : ['channel', 'code', 'register', 'raw', 'value', 'unit', 'flag', 'other orders'];
+      ? ['channel', 'code', 'field', 'matched text', 'value', 'unit', 'flag']
+      : ['channel', 'code', 'register', 'raw', 'value', 'unit', 'flag', 'other orders'];
   const rows = device.channels.map((ch, i) => {
     const reading = result.readings[i];
     const words = result.raw.get(ch.id);
@@ -207,9 +208,11 @@ export function formatPoll(
   if (byteLine) {
     lines.push('', 'exchanges:');
     if (exchanged.length === 0) lines.push('  (none)');
+    // Text protocols are shown as text with escapes, DL/T 645 frames as hex bytes.
+    const show = meter ? showFrameBytes : showBytes;
     for (const x of exchanged) {
-      lines.push(`  sent     ${showBytes(x.request)}`);
-      lines.push(`  received ${x.answer ? showBytes(x.answer) : `nothing (${x.error ?? 'no answer'})`}`);
+      lines.push(`  sent     ${show(x.request)}`);
+      lines.push(`  received ${x.answer ? show(x.answer) : `nothing (${x.error ?? 'no answer'})`}`);
     }
   }
   lines.push('');

@@ -14,7 +14,8 @@ export function deviceProblems(device: unknown): { path: (string | number)[]; me
     ascii && typeof ascii.pattern === 'string' && !regexProblem(ascii.pattern) ? ascii.pattern : undefined;
   const groups = pattern ? groupNames(pattern) : [];
   const meter = isRecord(device.meter) ? device.meter : undefined;
-  if (meter && ascii) problems.push({ path: ['meter'], message: 'a device is a meter or an ascii analyzer, not both' });
+  if (meter && ascii)
+    problems.push({ path: ['meter'], message: 'a device is a meter or an ascii analyzer, not both' });
   if (meter) {
     problems.push(...meterProblems(device, meter));
     return problems;
@@ -64,7 +65,8 @@ function meterProblems(
   listOf(device.channels).forEach((ch, i) => {
     if (!isRecord(ch)) return;
     const at = (key: string, message: string) => problems.push({ path: ['channels', i, key], message });
-    if (ch.register !== undefined) at('register', 'a meter is read by data identifier: give di, not register');
+    if (ch.register !== undefined)
+      at('register', 'a meter is read by data identifier: give di, not register');
     if (ch.field !== undefined) at('field', 'field is for ascii devices; a meter channel gives di');
     if (ch.di === undefined) at('di', 'expected the DL/T 645 data identifier of the value, e.g. "00010000"');
     else if (typeof ch.di === 'string' && ch.di.length !== digits && /^[0-9A-Fa-f]+$/.test(ch.di))
@@ -73,7 +75,8 @@ function meterProblems(
       at('format', 'expected the BCD layout of the value, e.g. { bytes: 4, decimals: 2, signed: false }');
   });
   for (const key of ['status', 'measurementTime'] as const) {
-    if (device[key] !== undefined) problems.push({ path: [key], message: `${key} is Modbus only, not for meters` });
+    if (device[key] !== undefined)
+      problems.push({ path: [key], message: `${key} is Modbus only, not for meters` });
   }
   return problems;
 }

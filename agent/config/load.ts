@@ -8,8 +8,8 @@ import { type ConfigPath, type ConfigProblem, formatPath, sortProblems } from '.
 import { substituteEnv } from './envSubstitution.js';
 import { decodeConfigFile } from './fileEncoding.js';
 import { type Issue, type IssueReport, markGeneric, reportIssue } from './issueMessages.js';
-import { credentialProblems, resolveCredentialPaths } from './mqttCredentials.js';
 import { applyMeterLineDefaults } from './meterLineDefaults.js';
+import { credentialProblems, resolveCredentialPaths } from './mqttCredentials.js';
 import { applyProfiles, openProfileLibrary, type ProfileLibrary } from './profiles.js';
 import { configRules, type RelatedPlace } from './rules/configRules.js';
 import { referenceProblems } from './rules/referenceProblems.js';

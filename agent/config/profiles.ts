@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
 import {
   type ConfigPath,
   type ConfigProblem,
@@ -10,7 +11,6 @@ import {
   formatPath,
 } from './configErrors.js';
 import { type IssueReport, markGeneric, reportIssue } from './issueMessages.js';
-import type { z } from 'zod';
 import { METER_PROFILE_KIND } from './meterProfiles.js';
 import { PROFILE_META_KEYS, profileSchema } from './profileSchema.js';
 import { checkYaml } from './yamlErrors.js';

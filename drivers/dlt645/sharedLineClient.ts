@@ -1,4 +1,4 @@
-import { type Dlt645Client, type Dlt645ClientOptions, createDlt645Client } from './client.js';
+import { createDlt645Client, type Dlt645Client, type Dlt645ClientOptions } from './client.js';
 import { FRAME_START, PREAMBLE_BYTE, parseFrameAt } from './frame.js';
 import { createLineTransport } from './lineTransport.js';
 

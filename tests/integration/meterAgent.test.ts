@@ -82,9 +82,13 @@ beforeAll(async () => {
 
   const pair = await createPtyPair();
   cleanups.push(() => pair.stop());
-  sim = spawn(process.execPath, [SIM, '--serial', pair.simPath, '--meters', `${PRODUCTION},${TREATMENT},${SPARE}`], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  sim = spawn(
+    process.execPath,
+    [SIM, '--serial', pair.simPath, '--meters', `${PRODUCTION},${TREATMENT},${SPARE}`],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   const collect = (d: Buffer) => {
     simOut += d.toString();
   };
@@ -126,7 +130,13 @@ beforeAll(async () => {
         requires: ['wwtp'],
         delay: '2s',
       },
-      { id: 'wwtp', role: 'treatment', power: [{ device: 'wwtp', channel: 'power' }], threshold: 0.5, minDuration: '1s' },
+      {
+        id: 'wwtp',
+        role: 'treatment',
+        power: [{ device: 'wwtp', channel: 'power' }],
+        threshold: 0.5,
+        minDuration: '1s',
+      },
     ],
     uplinks: [
       {
@@ -155,7 +165,9 @@ describe('meters on one line, end to end', () => {
   it('energy, voltage, current and power of every meter reach MQTT', async () => {
     const wanted = ['energy', 'ua', 'ia', 'power'];
     const arrived = (device: string, channel: string) =>
-      readings.some((r) => r.device === device && r.channel === channel && r.value !== null && r.flag === 'N');
+      readings.some(
+        (r) => r.device === device && r.channel === channel && r.value !== null && r.flag === 'N',
+      );
     await waitFor(
       () => Object.values(DEVICE).every((d) => wanted.every((c) => arrived(d, c))),
       DEADLINE,
