@@ -1,5 +1,5 @@
 import { meterProfileSchema } from '../../drivers/dlt645/meterProfileSchema.js';
-import type { ProfileKind } from './profiles.js';
+import type { ProfileKind } from './profileKind.js';
 
 /**
  * Meter profiles (drivers/profiles/dlt645/<vendor>/<model>.yaml) are written in the DL/T 645

@@ -2,7 +2,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
 import {
   type ConfigPath,
   type ConfigProblem,
@@ -12,6 +11,7 @@ import {
 } from './configErrors.js';
 import { type IssueReport, markGeneric, reportIssue } from './issueMessages.js';
 import { METER_PROFILE_KIND } from './meterProfiles.js';
+import type { ProfileKind } from './profileKind.js';
 import { PROFILE_META_KEYS, profileSchema } from './profileSchema.js';
 import { checkYaml } from './yamlErrors.js';
 import { nodeAt, positionOf, sourceOf } from './yamlPositions.js';
@@ -95,13 +95,6 @@ function listProfiles(dir: string): string[] {
       names.push(`dlt645/${vendor.name}/${f.slice(0, -'.yaml'.length)}`);
   }
   return names.sort();
-}
-
-/** How a profile file is validated and turned into device settings. */
-export interface ProfileKind {
-  schema: z.ZodType;
-  /** The device settings of a valid (or partly valid) profile's data. */
-  settings(data: Record<string, unknown>): Record<string, unknown>;
 }
 
 const ANALYZER_PROFILE_KIND: ProfileKind = {

@@ -42,7 +42,7 @@ describe('DRIVER_PLUGINS', () => {
 
   it('lists each driver error code of the agent under exactly one plugin, each documented', () => {
     const listed = DRIVER_PLUGINS.flatMap((p) => [...p.errorCodes]);
-    const driverCodes = Object.keys(ERROR_CODES).filter((c) => /^(MODBUS|ASCII)_/.test(c));
+    const driverCodes = Object.keys(ERROR_CODES).filter((c) => /^(MODBUS|ASCII|DLT645)_/.test(c));
     expect([...listed].sort()).toEqual(driverCodes.sort());
     for (const code of listed) expect(doc).toContain(`| \`${code}\` |`);
   });
