@@ -30,6 +30,8 @@ export interface DriverDeps {
 export interface FieldBus extends RegisterReader {
   readonly id: string;
   readonly timeoutMs: number;
+  /** Resends after a timeout (the bus's `retries`); absent where the bus does not say. */
+  readonly retries?: number;
   start(): void;
   stop(): Promise<void>;
   /** Resolves true once connected/open, or false after `waitMs`. */

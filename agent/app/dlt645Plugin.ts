@@ -6,7 +6,7 @@ import type { DriverPlugin } from '../acquisition/driverPlugin.js';
 /**
  * Electricity meters over DL/T 645 (a device with a `meter` block): polled on the byte line of a
  * serial bus the Modbus driver builds, one transaction at a time with every other device on it.
- * Timeout from the bus; one resend after silence, as the buses' default `retries`. No buses of its own.
+ * Timeout and resends from the bus (`timeout`, `retries`), as for Modbus RTU. No buses of its own.
  */
 export const dlt645DriverPlugin = {
   name: 'dlt645',
@@ -17,7 +17,7 @@ export const dlt645DriverPlugin = {
     if (!bus.exchange) throw new Error(`device ${device.id}: a meter needs a serial bus, "${bus.id}" is not`);
     const client = createSharedLineClient(bus.exchange, {
       timeoutMs: bus.timeoutMs,
-      retries: 1,
+      retries: bus.retries ?? 1,
       ...(device.meter ? { protocol: device.meter.protocol, preamble: device.meter.preamble } : {}),
     });
     const poller = createMeterPoller({ device, client, ...deps });

@@ -112,6 +112,7 @@ function tapExchange(bus: FieldBus, log: Exchanged[]): FieldBus {
     get timeoutMs() {
       return bus.timeoutMs;
     },
+    ...(bus.retries === undefined ? {} : { retries: bus.retries }),
     start: () => bus.start(),
     stop: () => bus.stop(),
     ready: (ms) => bus.ready(ms),
