@@ -88,7 +88,7 @@ export type DeviceSource = PolledSource | PushedSource;
 export interface DriverCliSupport {
   /** How `read` names a device of this driver in its heading, e.g. "unit 3" or "ASCII". */
   describeDevice(device: DeviceConfig): string;
-  /** Whether `scan` (Modbus unit discovery) speaks this protocol. */
+  /** Whether `scan` finds devices of this protocol (Modbus unit ids; DL/T 645 meters with --meters). */
   readonly scan: boolean;
 }
 

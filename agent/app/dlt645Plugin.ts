@@ -24,5 +24,6 @@ export const dlt645DriverPlugin = {
     return { kind: 'polled', poll: () => poller.poll() };
   },
   errorCodes: DLT645_ERROR_CODES,
-  cli: { describeDevice: (device) => `meter ${device.meter?.address ?? '?'}`, scan: false },
+  // scan --meters finds meters on a line (agent/cli/meterScan.ts).
+  cli: { describeDevice: (device) => `meter ${device.meter?.address ?? '?'}`, scan: true },
 } as const satisfies DriverPlugin;
