@@ -47,7 +47,7 @@ describe('DRIVER_PLUGINS', () => {
     for (const code of listed) expect(doc).toContain(`| \`${code}\` |`);
   });
 
-  it('only Modbus speaks scan', () => {
-    expect(DRIVER_PLUGINS.filter((p) => p.cli.scan).map((p) => p.name)).toEqual(['modbus']);
+  it('scan finds Modbus units and DL/T 645 meters (--meters), not ASCII analyzers', () => {
+    expect(DRIVER_PLUGINS.filter((p) => p.cli.scan).map((p) => p.name)).toEqual(['dlt645', 'modbus']);
   });
 });
