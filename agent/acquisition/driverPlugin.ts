@@ -45,6 +45,8 @@ export interface DriverDeps {
 export interface FieldBus extends RegisterReader {
   readonly id: string;
   readonly timeoutMs: number;
+  /** Resends after a timeout (the bus's `retries`); absent where the bus does not say. */
+  readonly retries?: number;
   start(): void;
   stop(): Promise<void>;
   /** Resolves true once connected/open, or false after `waitMs`. */
@@ -117,7 +119,7 @@ export type DeviceSource = PolledSource | PushedSource;
 export interface DriverCliSupport {
   /** How `read` names a device of this driver in its heading, e.g. "unit 3" or "ASCII". */
   describeDevice(device: DeviceConfig): string;
-  /** Whether `scan` (Modbus unit discovery) speaks this protocol. */
+  /** Whether `scan` finds devices of this protocol (Modbus unit ids; DL/T 645 meters with --meters). */
   readonly scan: boolean;
 }
 

@@ -7,6 +7,7 @@ import { hj212UplinkPlugin } from '../uplink/hj212/hj212Plugin.js';
 import { mqttUplinkPlugin } from '../uplink/mqttPlugin.js';
 import type { UplinkContextOf, UplinkPlugin, UplinkPluginList } from '../uplink/uplinkPlugin.js';
 import { asciiDriverPlugin } from './asciiPlugin.js';
+import { dlt645DriverPlugin } from './dlt645Plugin.js';
 import { hj212InputDriverPlugin } from './hj212InputPlugin.js';
 import { modbusDriverPlugin } from './modbusPlugin.js';
 
@@ -51,6 +52,7 @@ export function uplinkBacklogLines(
 export const DRIVER_PLUGINS = [
   asciiDriverPlugin,
   hj212InputDriverPlugin,
+  dlt645DriverPlugin,
   modbusDriverPlugin,
 ] as const satisfies DriverPluginList;
 

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { showBytes } from '../../drivers/ascii/asciiCommand.js';
 import type { ByteExchange } from '../../drivers/ascii/asciiDevicePoller.js';
+import { showBytes as showFrameBytes } from '../../drivers/dlt645/bcd.js';
 import { driverFor } from '../acquisition/driverPlugin.js';
 import { createBus, describeBus, type FieldBus } from '../app/createBus.js';
 import { createPollerFor } from '../app/createPoller.js';
@@ -114,6 +115,7 @@ function tapExchange(bus: FieldBus, log: Exchanged[]): FieldBus {
     get timeoutMs() {
       return bus.timeoutMs;
     },
+    ...(bus.retries === undefined ? {} : { retries: bus.retries }),
     start: () => bus.start(),
     stop: () => bus.stop(),
     ready: (ms) => bus.ready(ms),
@@ -163,14 +165,24 @@ export function formatPoll(
   exchanged: readonly Exchanged[],
 ): string {
   const ascii = device.ascii !== undefined;
+  const meter = device.meter !== undefined;
+  // ASCII analyzers and meters talk on the byte line: the exchanges are shown as sent and received.
+  const byteLine = ascii || meter;
   const lines: string[] = [];
   const hints: string[] = [];
-  const headers = ascii
-    ? ['channel', 'code', 'field', 'matched text', 'value', 'unit', 'flag']
-    : ['channel', 'code', 'register', 'raw', 'value', 'unit', 'flag', 'other orders'];
+  const headers = meter
+    ? ['channel', 'code', 'identifier', 'value', 'unit', 'flag']
+    : ascii
+      ? ['channel', 'code', 'field', 'matched text', 'value', 'unit', 'flag']
+      : ['channel', 'code', 'register', 'raw', 'value', 'unit', 'flag', 'other orders'];
   const rows = device.channels.map((ch, i) => {
     const reading = result.readings[i];
     const words = result.raw.get(ch.id);
+    if (meter) {
+      const di = `${ch.di ?? ''}${ch.element === undefined ? '' : `[${ch.element}]`}`;
+      const value = formatValue(reading?.value ?? null);
+      return [ch.id, ch.code ?? '', di, value, ch.unit ?? '', reading?.flag ?? '?'];
+    }
     const row = [
       ch.id,
       ch.code ?? '',
@@ -197,12 +209,14 @@ export function formatPoll(
   const zeros = allZeroHint(device, result.raw);
   if (zeros) hints.push(zeros);
   lines.push(renderTable(headers, rows));
-  if (ascii) {
+  if (byteLine) {
     lines.push('', 'exchanges:');
     if (exchanged.length === 0) lines.push('  (none)');
+    // Text protocols are shown as text with escapes, DL/T 645 frames as hex bytes.
+    const show = meter ? showFrameBytes : showBytes;
     for (const x of exchanged) {
-      lines.push(`  sent     ${showBytes(x.request)}`);
-      lines.push(`  received ${x.answer ? showBytes(x.answer) : `nothing (${x.error ?? 'no answer'})`}`);
+      lines.push(`  sent     ${show(x.request)}`);
+      lines.push(`  received ${x.answer ? show(x.answer) : `nothing (${x.error ?? 'no answer'})`}`);
     }
   }
   lines.push('');

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { systemClock } from '../core/clock.js';
 import { silentLogger } from '../core/log.js';
 import {
@@ -13,6 +13,7 @@ import {
   type RegisterSpec,
 } from './cliArgs.js';
 import { EXIT_USAGE } from './exitCodes.js';
+import { scanMeters } from './meterScan.js';
 import { Progress, type ProgressStream } from './progressBar.js';
 import {
   MODBUS_EXCEPTION_NAMES,
@@ -169,10 +170,21 @@ export async function scanCommand(opts: ScanOptions, io: ScanIo): Promise<number
   return found.length > 0 ? 0 : 1;
 }
 
+type ScanArgs = Omit<ScanOptions, 'port'> & { port?: string; meters?: boolean; address?: string[] };
+
+function parseMeterAddresses(text: string): string[] {
+  const list = text.split(',').map((a) => a.trim());
+  const bad = list.find((a) => !/^\d{12}$/.test(a));
+  if (bad !== undefined) throw new InvalidArgumentError(`"${bad}" is not a 12-digit meter address`);
+  return list;
+}
+
 /** The commander definition; main.ts adds it to the program. */
 export function scanCommandDefinition(): Command {
   return new Command('scan')
-    .description('list the Modbus unit ids that answer on a serial line (or behind a Modbus TCP gateway)')
+    .description(
+      'list the Modbus unit ids (or DL/T 645 meters, --meters) that answer on a serial line (or behind a Modbus TCP gateway)',
+    )
     .addOption(new Option('-p, --port <path>', 'serial port, e.g. /dev/ttyUSB0').conflicts('tcp'))
     .addOption(
       new Option('--tcp <host:port>', 'a Modbus TCP gateway instead of a serial port').argParser(
@@ -197,6 +209,13 @@ export function scanCommandDefinition(): Command {
         .argParser(parseRegisterSpec)
         .default({ table: 'holding', address: 0 } satisfies RegisterSpec, 'holding:0'),
     )
+    .option('--meters', 'DL/T 645 electricity meters instead of Modbus units (default 2400 8E1)')
+    .addOption(
+      new Option(
+        '--address <list>',
+        'with --meters: meter addresses to ask, e.g. 000000000001,000000000002',
+      ).argParser((text) => parseMeterAddresses(text)),
+    )
     .addHelpText(
       'after',
       `
@@ -208,11 +227,34 @@ Exit codes: 0 some unit answered, 1 none did or the port could not be opened, 2 
 Example:
   station-agent scan --port /dev/ttyUSB0 --baud 9600 --parity none --units 1-247 --timeout 200ms
   station-agent scan --port /dev/serial/by-id/usb-FTDI_USB_RS485-if00-port0 --baud 19200 --parity even --units 1,3,5-7 --register input:0
-  station-agent scan --tcp 192.168.1.50:502 --units 1-32`,
+  station-agent scan --tcp 192.168.1.50:502 --units 1-32
+
+Meters (DL/T 645): without --address, the broadcast read-address finds the one meter attached;
+with several meters on the line, give their addresses (printed on each meter's nameplate).
+  station-agent scan --port /dev/ttyUSB0 --meters
+  station-agent scan --port /dev/ttyUSB0 --meters --address 000000000001,000000000002`,
     )
-    .action(async (opts: Omit<ScanOptions, 'port'> & { port?: string }, cmd: Command) => {
+    .action(async (opts: ScanArgs, cmd: Command) => {
       if (opts.port === undefined && opts.tcp === undefined)
         cmd.error('error: give --port <path> or --tcp <host:port>');
+      if (opts.address && !opts.meters) cmd.error('error: --address is for --meters');
+      if (opts.meters) {
+        if (opts.port === undefined) cmd.error('error: --meters needs --port <path>');
+        // Meter lines leave the factory at 2400 8E1: the Modbus defaults of the options do not apply.
+        const given = (name: string) => cmd.getOptionValueSource(name) !== 'default';
+        process.exitCode = await scanMeters(
+          {
+            port: opts.port!,
+            baud: given('baud') ? opts.baud : 2400,
+            parity: given('parity') ? opts.parity : 'even',
+            stopBits: opts.stopBits,
+            addresses: opts.address ?? [],
+            timeout: given('timeout') ? opts.timeout : 1000,
+          },
+          { out: process.stdout, err: process.stderr },
+        );
+        return;
+      }
       let interrupted = false;
       const onSigint = () => {
         if (interrupted) process.exit(130); // a second Ctrl-C does not wait for the unit in progress

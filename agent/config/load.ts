@@ -8,6 +8,7 @@ import { type ConfigPath, type ConfigProblem, formatPath, sortProblems } from '.
 import { substituteEnv } from './envSubstitution.js';
 import { decodeConfigFile } from './fileEncoding.js';
 import { type Issue, type IssueReport, markGeneric, reportIssue } from './issueMessages.js';
+import { applyMeterLineDefaults } from './meterLineDefaults.js';
 import { credentialProblems, resolveCredentialPaths } from './mqttCredentials.js';
 import { applyProfiles, openProfileLibrary, type ProfileLibrary } from './profiles.js';
 import { configRules, type RelatedPlace } from './rules/configRules.js';
@@ -157,7 +158,8 @@ function loadConfigTextUnguarded(
   const profiled = applyProfiles(data, options.profiles ?? sharedProfileLibrary());
   problems.push(...profiled.fileProblems);
   for (const p of profiled.problems) problems.push(at(nodeAt(doc, p.path).node, p.path, p.message, p.hint));
-  data = profiled.data;
+  // A serial bus carrying only meters takes their line defaults (2400 8E1) where it writes none.
+  data = applyMeterLineDefaults(profiled.data);
 
   const parsed = stationConfigSchema.safeParse(data, { error: markGeneric });
   // TLS and password files are relative to the config file, and must be readable now, not at the first connect.

@@ -10,6 +10,8 @@ import {
   formatPath,
 } from './configErrors.js';
 import { type IssueReport, markGeneric, reportIssue } from './issueMessages.js';
+import { METER_PROFILE_KIND } from './meterProfiles.js';
+import type { ProfileKind } from './profileKind.js';
 import { PROFILE_META_KEYS, profileSchema } from './profileSchema.js';
 import { checkYaml } from './yamlErrors.js';
 import { nodeAt, positionOf, sourceOf } from './yamlPositions.js';
@@ -65,28 +67,51 @@ export function openProfileLibrary(dir: string = defaultProfilesDir()): ProfileL
       const cached = cache.get(name);
       if (cached) return cached;
       const file = join(dir, `${name}.yaml`);
-      if (!/^[^/\\.][^/\\]*\/[^/\\.][^/\\]*$/.test(name) || !existsSync(file)) return undefined;
-      const loaded = readProfile(name, file);
+      // Meter profiles live one level deeper (dlt645/<vendor>/<model>) in the driver's own format.
+      const meter = METER_PROFILE_NAME.test(name);
+      if ((!PROFILE_NAME.test(name) && !meter) || !existsSync(file)) return undefined;
+      const loaded = meter ? readProfile(name, file, METER_PROFILE_KIND) : readProfile(name, file);
       cache.set(name, loaded);
       return loaded;
     },
   };
 }
 
+const PROFILE_NAME = /^[^/\\.][^/\\]*\/[^/\\.][^/\\]*$/;
+const METER_PROFILE_NAME = /^dlt645\/[^/\\.][^/\\]*\/[^/\\.][^/\\]*$/;
+
 function listProfiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   const names: string[] = [];
+  const yamlIn = (sub: string) => readdirSync(join(dir, sub)).filter((f) => f.endsWith('.yaml'));
   for (const vendor of readdirSync(dir, { withFileTypes: true })) {
     if (!vendor.isDirectory()) continue;
-    for (const f of readdirSync(join(dir, vendor.name))) {
-      if (f.endsWith('.yaml')) names.push(`${vendor.name}/${f.slice(0, -'.yaml'.length)}`);
-    }
+    for (const f of yamlIn(vendor.name)) names.push(`${vendor.name}/${f.slice(0, -'.yaml'.length)}`);
+  }
+  const meters = join(dir, 'dlt645');
+  for (const vendor of existsSync(meters) ? readdirSync(meters, { withFileTypes: true }) : []) {
+    if (!vendor.isDirectory()) continue;
+    for (const f of yamlIn(`dlt645/${vendor.name}`))
+      names.push(`dlt645/${vendor.name}/${f.slice(0, -'.yaml'.length)}`);
   }
   return names.sort();
 }
 
+const ANALYZER_PROFILE_KIND: ProfileKind = {
+  schema: profileSchema,
+  settings(data) {
+    const settings = { ...data };
+    for (const key of PROFILE_META_KEYS) delete settings[key];
+    return settings;
+  },
+};
+
 /** Reads and validates one profile file, with every problem at its line and column. */
-export function readProfile(name: string, file: string): LoadedProfile {
+export function readProfile(
+  name: string,
+  file: string,
+  kind: ProfileKind = ANALYZER_PROFILE_KIND,
+): LoadedProfile {
   const text = readFileSync(file, 'utf8');
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
@@ -100,8 +125,8 @@ export function readProfile(name: string, file: string): LoadedProfile {
     return { name, file, settings: {}, problems: [{ file, line: 1, column: 1, path: '', message }] };
   }
   const problems = [...yaml.problems];
-  const parsed = profileSchema.safeParse(data, { error: markGeneric });
-  const ctx = { data, root: profileSchema, sourceAt: (p: ConfigPath) => sourceOf(nodeAt(doc, p).node, text) };
+  const parsed = kind.schema.safeParse(data, { error: markGeneric });
+  const ctx = { data, root: kind.schema, sourceAt: (p: ConfigPath) => sourceOf(nodeAt(doc, p).node, text) };
   for (const issue of parsed.error?.issues ?? []) {
     for (const report of reportIssue(issue, ctx)) {
       const found = nodeAt(doc, report.path);
@@ -115,8 +140,7 @@ export function readProfile(name: string, file: string): LoadedProfile {
       });
     }
   }
-  const settings = isRecord(data) ? { ...data } : {};
-  for (const key of PROFILE_META_KEYS) delete settings[key];
+  const settings = isRecord(data) ? kind.settings(data) : {};
   return { name, file, settings, problems };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { meterChannelFields, meterDeviceBlock } from '../../drivers/dlt645/meterSchema.js';
 import { registerCount } from '../../drivers/modbus/decode.js';
 import { REGISTER_TABLES, REGISTER_TYPES, WORD_ORDERS } from '../../drivers/modbus/registers.js';
 import { DATA_FLAGS } from '../core/reading.js';
@@ -91,6 +92,8 @@ const channelSchema = z.strictObject({
     })
     .optional()
     .meta({ description: 'ascii devices: the named group of ascii.pattern holding the value' }),
+  // Meters (a device with a `meter` block): the data identifier instead of a register.
+  ...meterChannelFields,
   scale: z.number().finite().default(1),
   offset: z.number().finite().default(0),
   decimals: z
@@ -230,8 +233,8 @@ export const deviceFields = {
   bus: id,
   profile: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/, {
-      message: 'expected a profile name such as thermo/i-series-43i',
+    .regex(/^(?:dlt645\/)?[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/, {
+      message: 'expected a profile name such as thermo/i-series-43i or dlt645/generic/three-phase',
     })
     .optional()
     .meta({
@@ -248,6 +251,7 @@ export const deviceFields = {
   // The device blocks of drivers other than Modbus (each declared in its drivers/<protocol>/ folder).
   ...asciiBlock,
   ...loggerBlock,
+  ...meterDeviceBlock,
   workarounds: workaroundsSchema.default({}),
   // Optional in the parsed config too (absent = the defaults below), so code that builds a DeviceConfig by hand need not spell it out.
   isolation: isolationSchema.optional(),
@@ -335,6 +339,7 @@ export type RegisterConfig = z.output<typeof registerSchema>;
 export type StatusConfig = NonNullable<DeviceConfig['status']>;
 export type StatusBitConfig = NonNullable<StatusConfig['bits']>[number];
 export type MeasurementTimeConfig = NonNullable<DeviceConfig['measurementTime']>;
+export type { MeterBlockConfig } from '../../drivers/dlt645/meterSchema.js';
 export type { AsciiConfig, AsciiStatusConfig } from './asciiSchema.js';
 export type { LoggerBlockConfig } from './hj212InputSchema.js';
 export type UplinkConfig = StationConfig['uplinks'][number];

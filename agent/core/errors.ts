@@ -13,6 +13,12 @@ export const ERROR_CODES = {
   ASCII_TIMEOUT: 'the text-protocol analyzer did not complete its answer within the timeout',
   ASCII_DISCONNECTED: 'the line to the text-protocol analyzer was lost or could not be opened',
   ASCII_BAD_RESPONSE: 'the text answer was garbage, did not match the pattern, or failed its checksum',
+  DLT645_TIMEOUT:
+    'the electricity meter gave no valid DL/T 645 answer within the timeout, after every resend',
+  DLT645_METER_ERROR: 'the electricity meter refused a read with a DL/T 645 error answer',
+  DLT645_BAD_ANSWER: 'a DL/T 645 answer cannot be what was asked (wrong length, not BCD, out of sequence)',
+  DLT645_UNKNOWN_IDENTIFIER: 'the DL/T 645 codec has no layout for the data identifier',
+  DLT645_LINE_ERROR: 'the line to the electricity meters was lost, could not be written, or was closed',
   STORE_FAILED: 'the local SQLite store could not commit',
   STORE_CORRUPT:
     'the database file is damaged or not a station database: set aside at start, or the agent exits with code 74',

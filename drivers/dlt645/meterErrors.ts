@@ -61,7 +61,7 @@ export function meterErrorBit(name: MeterErrorName, protocol: Dlt645Protocol = '
 }
 
 /**
- * Stable codes of the client's failures (each documented in docs/dlt645.md; a test checks it):
+ * Stable codes of the client's failures (each documented in docs/errors.md; a test checks it):
  * DLT645_TIMEOUT no valid answer within the timeout after every resend; DLT645_METER_ERROR the
  * meter sent an error answer (flags in `meterErrors`); DLT645_BAD_ANSWER an answer that cannot be
  * what was asked (wrong length, not BCD, a follow-up out of sequence); DLT645_UNKNOWN_IDENTIFIER

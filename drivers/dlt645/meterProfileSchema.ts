@@ -32,6 +32,8 @@ export const meterChannelSchema = z
     unit: z.string(),
     /** Upload code (HJ 212 or a provincial code); omitted when it is left to the station config. */
     code: z.string().min(1).optional(),
+    /** A counter (energy): the aggregator computes each period's consumption `cou` from it. */
+    cumulative: z.strictObject({ rollover: z.number().positive() }).optional(),
   })
   .refine((c) => c.format.decimals <= c.format.bytes * 2, {
     message: 'more decimals than digits',

@@ -47,6 +47,11 @@ export class RtuBus {
     this.line = deps.line ?? createLineForBus(deps.config, { clock: deps.clock, log: deps.log });
   }
 
+  /** Resends after a timeout (the bus's `retries`): other protocols on the line resend as often. */
+  get retries(): number {
+    return this.config.retries;
+  }
+
   get timeoutMs(): number {
     return this.config.timeout;
   }

@@ -42,12 +42,12 @@ describe('DRIVER_PLUGINS', () => {
 
   it('lists each driver error code of the agent under exactly one plugin, each documented', () => {
     const listed = DRIVER_PLUGINS.flatMap((p) => [...p.errorCodes]);
-    const driverCodes = Object.keys(ERROR_CODES).filter((c) => /^(MODBUS|ASCII|HJ212_INPUT)_/.test(c));
+    const driverCodes = Object.keys(ERROR_CODES).filter((c) => /^(MODBUS|ASCII|HJ212_INPUT|DLT645)_/.test(c));
     expect([...listed].sort()).toEqual(driverCodes.sort());
     for (const code of listed) expect(doc).toContain(`| \`${code}\` |`);
   });
 
-  it('only Modbus speaks scan', () => {
-    expect(DRIVER_PLUGINS.filter((p) => p.cli.scan).map((p) => p.name)).toEqual(['modbus']);
+  it('scan finds Modbus units and DL/T 645 meters (--meters), not ASCII analyzers', () => {
+    expect(DRIVER_PLUGINS.filter((p) => p.cli.scan).map((p) => p.name)).toEqual(['dlt645', 'modbus']);
   });
 });

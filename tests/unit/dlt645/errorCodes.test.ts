@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DLT645_ERROR_CODES } from '../../../drivers/dlt645/meterErrors.js';
 
-const doc = readFileSync(new URL('../../../docs/dlt645.md', import.meta.url), 'utf8');
+const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
 
 describe('DL/T 645 error codes', () => {
-  it.each(DLT645_ERROR_CODES)('%s is documented in docs/dlt645.md', (code) => {
+  it.each(DLT645_ERROR_CODES)('%s is documented in docs/errors.md', (code) => {
     expect(doc).toContain(`| \`${code}\` |`);
   });
 

@@ -8,6 +8,10 @@ import { type DeviceConfig, REGISTER_TABLES, type RegisterTable } from '../../..
 import { silentLogger } from '../../../agent/core/log.js';
 import { parseEscapes } from '../../../drivers/ascii/asciiCommand.js';
 import { type ByteExchange, createAsciiDevicePoller } from '../../../drivers/ascii/asciiDevicePoller.js';
+import { decodeIdentifier, formatIdentifier } from '../../../drivers/dlt645/dataIdentifiers.js';
+import { decodeFrame } from '../../../drivers/dlt645/frame.js';
+import { createMeterPoller } from '../../../drivers/dlt645/meterPoller.js';
+import { createSharedLineClient, type MeterLine } from '../../../drivers/dlt645/sharedLineClient.js';
 import {
   createDevicePoller,
   type PollResult,
@@ -18,7 +22,8 @@ import { FakeClock } from '../../helpers/fakeClock.js';
 /**
  * Golden folders for the analyzer profiles (drivers/profiles/<vendor>/<model>.yaml):
  * tests/golden/<vendor>-<model>/ holds a recorded dump (registers.json for Modbus profiles,
- * responses.json for ascii ones) and expected.json, the readings the real poller must produce from
+ * responses.json for ascii ones; meter profiles dlt645/<vendor>/<model>: dlt645-<vendor>-<model>/
+ * frames.json, the answer frames per identifier) and expected.json, the readings the real poller must produce from
  * it. Every profile must have a folder: a new profile without its golden case fails here.
  */
 
@@ -39,7 +44,7 @@ interface Expected {
 }
 
 function folderOf(profile: string): string {
-  return join(GOLDEN, profile.replace('/', '-'));
+  return join(GOLDEN, profile.replaceAll('/', '-'));
 }
 
 function readJson<T>(file: string): T {
@@ -53,7 +58,10 @@ function deviceFor(profile: string): DeviceConfig {
     'station: { id: golden }',
     'storage: { path: ./golden.db }',
     'buses: [{ id: lan, type: rtu-over-tcp, host: 127.0.0.1, port: 4001 }]',
-    `devices: [{ id: dut, bus: lan, interval: 10s, profile: ${profile} }]`,
+    // A meter needs its address, which no profile gives.
+    `devices: [{ id: dut, bus: lan, interval: 10s, profile: ${profile}${
+      profile.startsWith('dlt645/') ? ", meter: { address: '000000000001' }" : ''
+    } }]`,
   ].join('\n');
   const result = loadConfigText(text, `${profile} (golden)`, {});
   if (!result.ok) throw new Error(formatProblems(result.problems));
@@ -103,11 +111,32 @@ function responseDump(file: string, device: DeviceConfig): ByteExchange {
   };
 }
 
+/** Meter answers recorded per data identifier (frames.json: hex bytes as the meter sent them). */
+function frameDump(file: string): MeterLine {
+  const frames = readJson<Record<string, string>>(file);
+  return {
+    async transact(request, frameLength) {
+      const asked = decodeFrame(request);
+      const di = asked ? formatIdentifier('2007', decodeIdentifier(asked.data.subarray(0, 4))) : '';
+      const answer = frames[di];
+      if (answer === undefined)
+        throw Object.assign(new Error(`no answer recorded for ${di}`), { kind: 'timeout' });
+      const bytes = Buffer.from(answer.replaceAll(' ', ''), 'hex');
+      expect(frameLength(bytes)).toBe(bytes.length);
+      return bytes;
+    },
+  };
+}
+
 async function pollGolden(profile: string): Promise<PollResult> {
   const device = deviceFor(profile);
   const folder = folderOf(profile);
   const clock = new FakeClock({ wall: Date.UTC(2024, 4, 17, 2, 0, 0) });
   const log = silentLogger();
+  if (device.meter) {
+    const client = createSharedLineClient(frameDump(join(folder, 'frames.json')), { timeoutMs: 500 });
+    return createMeterPoller({ device, client, clock, log }).poll();
+  }
   if (device.ascii) {
     const line = responseDump(join(folder, 'responses.json'), device);
     return createAsciiDevicePoller({ device, line, clock, log }).poll();
@@ -120,7 +149,7 @@ describe('analyzer profiles', () => {
   it('exist, and every one has a golden folder (and every golden folder a profile)', () => {
     expect(profiles.length).toBeGreaterThanOrEqual(5);
     const folders = readdirSync(GOLDEN).sort();
-    expect(folders).toEqual(profiles.map((p) => p.replace('/', '-')).sort());
+    expect(folders).toEqual(profiles.map((p) => p.replaceAll('/', '-')).sort());
   });
 
   describe.each(profiles)('%s', (profile) => {

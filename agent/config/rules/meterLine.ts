@@ -1,0 +1,42 @@
+import { idOf, isRecord, listOf, type RuleFinding } from './ruleFinding.js';
+
+/**
+ * Meters and other devices on one serial bus: the bus cannot take the meters' 2400 8E1 defaults
+ * (config/meterLineDefaults.ts), so the bus defaults (9600 8N1) apply. Right when the meters were
+ * set to the line's speed, which is why this is a warning; it asks to write the speed and parity.
+ * A meter cannot be read over Modbus TCP at all: that is an error.
+ */
+export function meterLineFindings(cfg: unknown): RuleFinding[] {
+  if (!isRecord(cfg)) return [];
+  const devices = listOf(cfg.devices);
+  const findings: RuleFinding[] = [];
+  listOf(cfg.buses).forEach((bus, b) => {
+    if (!isRecord(bus)) return;
+    const on = devices.filter((d) => isRecord(d) && d.bus === bus.id);
+    const meters = on.filter((d) => isRecord(d) && d.meter !== undefined);
+    if (meters.length === 0) return;
+    if (bus.type === 'tcp') {
+      devices.forEach((d, i) => {
+        if (!isRecord(d) || d.bus !== bus.id || d.meter === undefined) return;
+        findings.push({
+          severity: 'error',
+          path: ['devices', i, 'bus'],
+          message: `a meter needs a bus of type serial or rtu-over-tcp; "${String(bus.id)}" is Modbus TCP`,
+        });
+      });
+      return;
+    }
+    if (bus.type !== 'serial' || meters.length === on.length) return;
+    if (bus.baudRate !== undefined && bus.parity !== undefined) return;
+    const ids = meters.map(idOf).join(', ');
+    findings.push({
+      severity: 'warning',
+      path: ['buses', b, 'id'],
+      message:
+        `meters (${ids}) share this bus with other devices, so it runs at ${String(bus.baudRate ?? 9600)} baud ` +
+        `parity ${String(bus.parity ?? 'none')}; DL/T 645 meters default to 2400 8E1`,
+      hint: 'write baudRate and parity on the bus, matching what the meters were set to',
+    });
+  });
+  return findings;
+}
