@@ -7,6 +7,7 @@ import { hj212UplinkPlugin } from '../uplink/hj212/hj212Plugin.js';
 import { mqttUplinkPlugin } from '../uplink/mqttPlugin.js';
 import type { UplinkContextOf, UplinkPlugin, UplinkPluginList } from '../uplink/uplinkPlugin.js';
 import { asciiDriverPlugin } from './asciiPlugin.js';
+import { listenDriverPlugin } from './listenPlugin.js';
 import { modbusDriverPlugin } from './modbusPlugin.js';
 
 /**
@@ -47,7 +48,11 @@ export function uplinkBacklogLines(
  * Asked in order for a device's driver, so Modbus, which claims every device, is last. Every bus
  * type of the config must be built by some plugin here: DriverListCovers fails to compile otherwise.
  */
-export const DRIVER_PLUGINS = [asciiDriverPlugin, modbusDriverPlugin] as const satisfies DriverPluginList;
+export const DRIVER_PLUGINS = [
+  listenDriverPlugin,
+  asciiDriverPlugin,
+  modbusDriverPlugin,
+] as const satisfies DriverPluginList;
 
 /** Compiles only when the list builds every bus type of the config (tests/types/driverPlugin.typetest.ts). */
 export type DriverListCovers<L extends DriverPluginList> = [Exclude<BusType, BuiltBusTypes<L>>] extends [

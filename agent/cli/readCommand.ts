@@ -74,8 +74,8 @@ export { describeBus };
 
 /** Resolves undefined once the bus is open, or with a one-line reason it is not. */
 async function waitForBus(bus: FieldBus, cfg: BusConfig, lastError: () => string | undefined) {
-  const connectMs = cfg.type === 'serial' ? 0 : Math.max(3 * cfg.timeout, 3000);
-  const limit = connectMs + (cfg.type === 'tcp' ? 0 : cfg.workarounds.pauseAfterOpen) + 2000;
+  const connectMs = cfg.type === 'serial' || cfg.type === 'serial-listen' ? 0 : Math.max(3 * cfg.timeout, 3000);
+  const limit = connectMs + ('workarounds' in cfg ? cfg.workarounds.pauseAfterOpen : 0) + 2000;
   const deadline = Date.now() + limit;
   for (;;) {
     if (bus.isConnected()) return undefined;
@@ -259,11 +259,12 @@ export async function readCommand(
   const bus = createBus(busConfig, deps);
   const exchanged: Exchanged[] = [];
   try {
-    const poller = createPollerFor(device, tapExchange(bus, exchanged), deps);
+    const poller = createPollerFor(device, tapExchange(bus, exchanged), busConfig, deps);
     if (poller.kind === 'pushed') {
       // A pushed device answers nobody's question: its readings arrive when its driver hears them.
       io.err.write(
-        `station-agent: device ${device.id} is not polled (its driver listens): read cannot ask it\n`,
+        `station-agent: device ${device.id} is not polled (its driver listens): read cannot ask it; ` +
+          `read --listen shows what passes for it\n`,
       );
       return 2;
     }
@@ -277,7 +278,7 @@ export async function readCommand(
       const result = await poller.poll();
       const ms = Math.round(performance.now() - started);
       const head =
-        `${device.id}: ${driverFor(DRIVER_PLUGINS, device).cli.describeDevice(device)} on bus ${bus.id} (${describeBus(busConfig)}), ` +
+        `${device.id}: ${driverFor(DRIVER_PLUGINS, device, busConfig).cli.describeDevice(device)} on bus ${bus.id} (${describeBus(busConfig)}), ` +
         `polled in ${ms}ms${device.enabled ? '' : ' (disabled in the config: read anyway)'}\n\n`;
       return { text: head + formatPoll(device, result, exchanged), ok: result.ok };
     };

@@ -92,7 +92,8 @@ export async function openProber(
           timeout: `${deps.timeoutMs}ms`,
         },
   );
-  if (bus.type === 'tcp') throw new Error('unreachable: scan builds serial or rtu-over-tcp settings');
+  if (bus.type === 'tcp' || bus.type === 'serial-listen')
+    throw new Error('unreachable: scan builds serial or rtu-over-tcp settings');
 
   const inner: ByteTransport =
     bus.type === 'serial'

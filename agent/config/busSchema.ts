@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { modbusBusSchemas } from '../../drivers/modbus/busSchemas.js';
+import { listenBusSchemas } from '../../drivers/modbus/listenBus/listenBusSchema.js';
 import { boundedDuration } from './duration.js';
 
 /** Field buses of the station config: each driver declares its bus types (drivers/<protocol>/busSchemas.ts). */
@@ -25,4 +26,7 @@ const busSchemaKit = { id, duration: boundedDuration, reconnect: () => reconnect
  * its own folder; agent/app/plugins.ts lists the same drivers' plugins, and the compiler checks
  * there that every type here has a bus builder).
  */
-export const busSchema = z.discriminatedUnion('type', [...modbusBusSchemas(busSchemaKit)]);
+export const busSchema = z.discriminatedUnion('type', [
+  ...modbusBusSchemas(busSchemaKit),
+  ...listenBusSchemas(busSchemaKit),
+]);

@@ -326,6 +326,7 @@ export type BusConfig = StationConfig['buses'][number];
 export type TcpBusConfig = Extract<BusConfig, { type: 'tcp' }>;
 export type SerialBusConfig = Extract<BusConfig, { type: 'serial' }>;
 export type RtuOverTcpBusConfig = Extract<BusConfig, { type: 'rtu-over-tcp' }>;
+export type SerialListenBusConfig = Extract<BusConfig, { type: 'serial-listen' }>;
 export type DeviceConfig = StationConfig['devices'][number];
 export type ChannelConfig = DeviceConfig['channels'][number];
 export type RegisterConfig = z.output<typeof registerSchema>;

@@ -6,6 +6,7 @@
  */
 import type { DriverPlugin, PushedSource } from '../../agent/acquisition/driverPlugin.js';
 import { asciiDriverPlugin } from '../../agent/app/asciiPlugin.js';
+import { listenDriverPlugin } from '../../agent/app/listenPlugin.js';
 import { modbusDriverPlugin } from '../../agent/app/modbusPlugin.js';
 import type { DriverListCovers } from '../../agent/app/plugins.js';
 
@@ -51,8 +52,14 @@ export const wrongBus: DriverPlugin = {
 export const unstoppable: PushedSource = { kind: 'pushed', start: () => undefined };
 
 // A driver list that builds no Modbus buses leaves every bus of the config without a builder.
-// @ts-expect-error tcp, serial and rtu-over-tcp are not built
+// @ts-expect-error tcp, serial, rtu-over-tcp and serial-listen are not built
 export const uncovered: DriverListCovers<readonly [typeof asciiDriverPlugin]> = true;
 
+// A list without the listen driver leaves serial-listen buses without a builder.
+// @ts-expect-error serial-listen is not built
+export const noListen: DriverListCovers<readonly [typeof asciiDriverPlugin, typeof modbusDriverPlugin]> = true;
+
 // The list the agent is built with compiles.
-export const covered: DriverListCovers<readonly [typeof asciiDriverPlugin, typeof modbusDriverPlugin]> = true;
+export const covered: DriverListCovers<
+  readonly [typeof listenDriverPlugin, typeof asciiDriverPlugin, typeof modbusDriverPlugin]
+> = true;

@@ -2,6 +2,7 @@ import type { ConfigPath } from '../configErrors.js';
 import { excludeUplinksProblems } from './excludeUplinks.js';
 import { facilityDeviceWarnings } from './facilityDevices.js';
 import { duplicateCodeProblems } from './hj212Codes.js';
+import { listenDeviceWarnings } from './listenDevices.js';
 import { modiconAddressWarnings } from './modiconAddress.js';
 import type { RuleFinding } from './ruleFinding.js';
 
@@ -20,5 +21,6 @@ export function configRules(
     ...excludeUplinksProblems(data),
     ...modiconAddressWarnings(data, sourceAt),
     ...facilityDeviceWarnings(data),
+    ...listenDeviceWarnings(data),
   ];
 }

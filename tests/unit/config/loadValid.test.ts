@@ -67,7 +67,7 @@ describe('loadConfig accepts valid configurations', () => {
 
   it('parses durations to milliseconds', async () => {
     const config = configOf(await loadConfig(examplePath, {}));
-    expect(config.buses[0]!.timeout).toBe(1000);
+    expect(config.buses[0]).toMatchObject({ timeout: 1000 });
     expect(config.devices[0]!.interval).toBe(60_000);
     expect(config.devices[0]!.channels[0]!.cycle).toBe(3_600_000);
     expect(config.devices[2]!.interval).toBe(30_000);

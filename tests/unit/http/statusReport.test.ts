@@ -29,6 +29,7 @@ const device: DeviceStatus = {
   storeErrors: 0,
   isolated: false,
   lastPollOk: false,
+  linkLost: false,
   lastErrors: ['MODBUS_TIMEOUT'],
   errorsByCode: { MODBUS_TIMEOUT: 12, MODBUS_EXCEPTION: 1 },
   values: [
