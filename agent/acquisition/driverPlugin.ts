@@ -86,8 +86,13 @@ export type DeviceSource = PolledSource | PushedSource;
 export interface DriverCliSupport {
   /** How `read` names a device of this driver in its heading, e.g. "unit 3" or "ASCII". */
   describeDevice(device: DeviceConfig): string;
-  /** Whether `scan` (Modbus unit discovery) speaks this protocol. */
+  /** Whether `scan` (Modbus unit discovery, by asking) speaks this protocol. */
   readonly scan: boolean;
+  /**
+   * Whether `read --listen` can hear this driver's devices on a serial line another master polls
+   * (Modbus RTU answers); `scan --listen` is the line's census, whatever the drivers.
+   */
+  readonly listen: boolean;
 }
 
 export interface DriverPlugin {

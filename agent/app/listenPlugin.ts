@@ -1,5 +1,5 @@
-import { ListenLine } from '../../drivers/modbus/listenBus/listenLine.js';
 import { createListenDeviceSource } from '../../drivers/modbus/listenBus/listenDevice.js';
+import { ListenLine } from '../../drivers/modbus/listenBus/listenLine.js';
 import type { DriverPlugin, FieldBus } from '../acquisition/driverPlugin.js';
 
 /**
@@ -30,15 +30,17 @@ export const listenDriverPlugin = {
           },
           ...deps,
         }),
-      describe: (b) => `listening on serial ${b.port} ${b.baudRate} ${b.dataBits}${PARITY[b.parity]}${b.stopBits}`,
+      describe: (b) =>
+        `listening on serial ${b.port} ${b.baudRate} ${b.dataBits}${PARITY[b.parity]}${b.stopBits}`,
     },
   },
   claims: (_device, bus) => bus.type === 'serial-listen',
   createSource(device, bus) {
-    if (!(bus instanceof ListenLine)) throw new Error(`device ${device.id}: bus "${bus.id}" is not a listen bus`);
+    if (!(bus instanceof ListenLine))
+      throw new Error(`device ${device.id}: bus "${bus.id}" is not a listen bus`);
     return createListenDeviceSource(device, bus);
   },
   errorCodes: ['LISTEN_SILENT', 'LISTEN_PORT_CLOSED'],
-  // `read --listen` and `scan --listen` (agent/cli/listenCommands.ts); plain `scan` would send requests.
-  cli: { describeDevice: (device) => `unit ${device.unit} (listened)`, scan: false },
+  // `read --listen` and `scan --listen` (agent/cli/listenCommands.ts); plain `scan` asks, which a listen bus never does.
+  cli: { describeDevice: (device) => `unit ${device.unit} (listened)`, scan: false, listen: true },
 } as const satisfies DriverPlugin;

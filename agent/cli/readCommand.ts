@@ -14,10 +14,11 @@ import type { Logger } from '../core/log.js';
 import type { PollResult } from '../core/pollOutcome.js';
 import { ZonedTime } from '../core/zonedTime.js';
 import { allZeroHint } from './allZeroHint.js';
-import { parseIntervalArg } from './cliArgs.js';
+import { parseIntervalArg, parseSecondsArg } from './cliArgs.js';
 import { configOption, resolveConfigPath } from './defaultConfigPath.js';
 import { EXIT_USAGE } from './exitCodes.js';
 import { withIdHint } from './idSuggestion.js';
+import { readListen } from './listenCommands.js';
 import { abortableSleep, type PollReport, type WatchIo, watchDevice } from './readWatch.js';
 import { renderTable } from './textTable.js';
 import { MODBUS_EXCEPTION_NAMES } from './unitProbe.js';
@@ -74,7 +75,8 @@ export { describeBus };
 
 /** Resolves undefined once the bus is open, or with a one-line reason it is not. */
 async function waitForBus(bus: FieldBus, cfg: BusConfig, lastError: () => string | undefined) {
-  const connectMs = cfg.type === 'serial' || cfg.type === 'serial-listen' ? 0 : Math.max(3 * cfg.timeout, 3000);
+  const connectMs =
+    cfg.type === 'serial' || cfg.type === 'serial-listen' ? 0 : Math.max(3 * cfg.timeout, 3000);
   const limit = connectMs + ('workarounds' in cfg ? cfg.workarounds.pauseAfterOpen : 0) + 2000;
   const deadline = Date.now() + limit;
   for (;;) {
@@ -225,6 +227,9 @@ export interface ReadOptions {
   watch?: boolean;
   /** The watch's period; default the device's interval. */
   interval?: number;
+  /** Listen on the device's line instead of asking (read --listen), for this many seconds. */
+  listen?: boolean;
+  seconds?: number;
 }
 
 export async function readCommand(
@@ -252,6 +257,26 @@ export async function readCommand(
     // The config check refuses this; kept for hand-edited files loaded by a future, laxer loader.
     io.err.write(`station-agent: device ${device.id} is on bus "${device.bus}", which is not configured\n`);
     return 2;
+  }
+
+  if (opts.listen) {
+    if (!driverFor(DRIVER_PLUGINS, device, busConfig).cli.listen) {
+      io.err.write(
+        `station-agent: device ${device.id}'s protocol cannot be heard on a line: read --listen is for Modbus RTU\n`,
+      );
+      return 2;
+    }
+    return readListen(
+      {
+        device,
+        bus: busConfig,
+        seconds: opts.seconds ?? 30,
+        zone: new ZonedTime(config.station.timezone),
+        format: (result) => formatPoll(device, result, []),
+        signal: stop,
+      },
+      io,
+    );
   }
 
   const { log, lastError } = capturingLogger();
@@ -327,6 +352,15 @@ export function readCommandDefinition(): Command {
         parseIntervalArg,
       ),
     )
+    .addOption(
+      new Option(
+        '--listen',
+        "send nothing: show what another master's polling of the device puts on its line",
+      ).conflicts(['watch', 'interval']),
+    )
+    .addOption(
+      new Option('--seconds <n>', 'how long --listen listens (default 30)').argParser(parseSecondsArg),
+    )
     .addHelpText(
       'after',
       `
@@ -335,12 +369,16 @@ Shows, per channel: the register, the raw words in hex, the decoded value with i
 ASCII analyzers: the text sent and received. Then the instrument state and any errors.
 Opens the device's port itself: a serial port in use by the running agent cannot be opened.
 --watch redraws the report in place on a terminal (appends it when piped) until Ctrl-C.
+--listen (a line another master polls, docs/listen.md): opens the port for listening only and
+shows each answer covering the device's registers, decoded as the agent would store it, for
+--seconds (Ctrl-C ends it); exit 0 when something was heard, 1 when nothing was.
 Exit codes: 0 poll ok (--watch: stopped by Ctrl-C), 1 poll failed or port not opened,
 2 bad arguments or configuration (an unknown device id comes with a "did you mean").
 
 Example:
   station-agent read --config /etc/station-agent/station.yaml --device nutrient
-  station-agent read --device sonde --watch --interval 2s`,
+  station-agent read --device sonde --watch --interval 2s
+  station-agent read --device sonde --listen --seconds 20`,
     )
     .action(async (opts: Omit<ReadOptions, 'config'> & { config?: string }) => {
       const config = resolveConfigPath(opts.config, process.stderr);

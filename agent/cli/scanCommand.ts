@@ -7,12 +7,14 @@ import {
   parseHostPort,
   parseParityArg,
   parseRegisterSpec,
+  parseSecondsArg,
   parseStopBitsArg,
   parseTimeoutArg,
   parseUnitList,
   type RegisterSpec,
 } from './cliArgs.js';
 import { EXIT_USAGE } from './exitCodes.js';
+import { scanListen } from './listenCommands.js';
 import { Progress, type ProgressStream } from './progressBar.js';
 import {
   MODBUS_EXCEPTION_NAMES,
@@ -169,11 +171,41 @@ export async function scanCommand(opts: ScanOptions, io: ScanIo): Promise<number
   return found.length > 0 ? 0 : 1;
 }
 
+interface ListenFlags {
+  port?: string;
+  listen?: boolean;
+  seconds?: number;
+}
+
+/** scan --listen: the census until --seconds pass or Ctrl-C. */
+async function scanListenAction(opts: ScanOptions & ListenFlags & { port: string }): Promise<number> {
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  process.on('SIGINT', onSigint);
+  try {
+    const { port, baud, parity, stopBits } = opts;
+    return await scanListen(
+      { port, baud, parity, stopBits, seconds: opts.seconds ?? 30, signal: stop.signal },
+      { out: process.stdout, err: process.stderr },
+    );
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
 /** The commander definition; main.ts adds it to the program. */
 export function scanCommandDefinition(): Command {
   return new Command('scan')
     .description('list the Modbus unit ids that answer on a serial line (or behind a Modbus TCP gateway)')
     .addOption(new Option('-p, --port <path>', 'serial port, e.g. /dev/ttyUSB0').conflicts('tcp'))
+    .addOption(
+      new Option('--listen', 'send nothing: list what another master polls on the line (a census)').conflicts(
+        'tcp',
+      ),
+    )
+    .addOption(
+      new Option('--seconds <n>', 'how long --listen listens (default 30)').argParser(parseSecondsArg),
+    )
     .addOption(
       new Option('--tcp <host:port>', 'a Modbus TCP gateway instead of a serial port').argParser(
         parseHostPort,
@@ -204,15 +236,23 @@ A unit answers with a valid frame or with a Modbus exception (an exception prove
 there). One unit at a time, no retries. The port must not be in use: stop the agent first.
 Exit codes: 0 some unit answered, 1 none did or the port could not be opened, 2 bad arguments,
 130 interrupted.
+--listen (a line another master polls, docs/listen.md): sends nothing; listens --seconds (Ctrl-C
+ends it) and lists the units polled, function codes, register ranges, request and answer rates,
+no-answers, exceptions and line noise. Exit 0 when some unit was polled, 1 when none was.
 
 Example:
   station-agent scan --port /dev/ttyUSB0 --baud 9600 --parity none --units 1-247 --timeout 200ms
   station-agent scan --port /dev/serial/by-id/usb-FTDI_USB_RS485-if00-port0 --baud 19200 --parity even --units 1,3,5-7 --register input:0
-  station-agent scan --tcp 192.168.1.50:502 --units 1-32`,
+  station-agent scan --tcp 192.168.1.50:502 --units 1-32
+  station-agent scan --port /dev/ttyUSB1 --baud 9600 --listen --seconds 60`,
     )
-    .action(async (opts: Omit<ScanOptions, 'port'> & { port?: string }, cmd: Command) => {
+    .action(async (opts: Omit<ScanOptions, 'port'> & ListenFlags, cmd: Command) => {
       if (opts.port === undefined && opts.tcp === undefined)
         cmd.error('error: give --port <path> or --tcp <host:port>');
+      if (opts.listen) {
+        process.exitCode = await scanListenAction({ ...opts, port: opts.port! });
+        return;
+      }
       let interrupted = false;
       const onSigint = () => {
         if (interrupted) process.exit(130); // a second Ctrl-C does not wait for the unit in progress

@@ -11,7 +11,7 @@ export const ERROR_CODES = {
     'the device was not asked in this slot: it stopped answering and is probed at a reduced rate',
   MODBUS_BAD_RESPONSE: 'the answer could not be decoded (wrong length, CRC or function)',
   LISTEN_SILENT:
-    'a device on a listen bus: no answer covering its registers passed for silentAfterIntervals of the other master\'s intervals',
+    "a device on a listen bus: no answer covering its registers passed for silentAfterIntervals of the other master's intervals",
   LISTEN_PORT_CLOSED:
     'the serial port of a listen bus could not be opened or went away; it is reopened with the bus reconnect backoff',
   ASCII_TIMEOUT: 'the text-protocol analyzer did not complete its answer within the timeout',

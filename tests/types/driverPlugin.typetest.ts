@@ -6,7 +6,7 @@
  */
 import type { DriverPlugin, PushedSource } from '../../agent/acquisition/driverPlugin.js';
 import { asciiDriverPlugin } from '../../agent/app/asciiPlugin.js';
-import { listenDriverPlugin } from '../../agent/app/listenPlugin.js';
+import type { listenDriverPlugin } from '../../agent/app/listenPlugin.js';
 import { modbusDriverPlugin } from '../../agent/app/modbusPlugin.js';
 import type { DriverListCovers } from '../../agent/app/plugins.js';
 
@@ -17,7 +17,7 @@ export const withoutSource: DriverPlugin = {
   buses: {},
   claims: () => false,
   errorCodes: [],
-  cli: { describeDevice: () => 'x', scan: false },
+  cli: { describeDevice: () => 'x', scan: false, listen: false },
 };
 
 // A driver that does not say which errors it raises.
@@ -27,7 +27,7 @@ export const withoutCodes: DriverPlugin = {
   buses: {},
   claims: () => false,
   createSource: asciiDriverPlugin.createSource,
-  cli: { describeDevice: () => 'x', scan: false },
+  cli: { describeDevice: () => 'x', scan: false, listen: false },
 };
 
 // A driver that does not tell `read` and `scan` what they need.
@@ -57,7 +57,8 @@ export const uncovered: DriverListCovers<readonly [typeof asciiDriverPlugin]> = 
 
 // A list without the listen driver leaves serial-listen buses without a builder.
 // @ts-expect-error serial-listen is not built
-export const noListen: DriverListCovers<readonly [typeof asciiDriverPlugin, typeof modbusDriverPlugin]> = true;
+export const noListen: DriverListCovers<readonly [typeof asciiDriverPlugin, typeof modbusDriverPlugin]> =
+  true;
 
 // The list the agent is built with compiles.
 export const covered: DriverListCovers<

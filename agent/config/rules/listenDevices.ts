@@ -7,7 +7,8 @@ import { idOf, isRecord, listOf, type RuleFinding } from './ruleFinding.js';
  */
 const IGNORED: Record<string, string> = {
   workarounds: 'the other master chooses its requests: workarounds that shape ours are ignored',
-  isolation: 'the agent asks nothing on a listen bus: there is no poll to isolate (a silent line is LISTEN_SILENT)',
+  isolation:
+    'the agent asks nothing on a listen bus: there is no poll to isolate (a silent line is LISTEN_SILENT)',
 };
 
 export function listenDeviceWarnings(cfg: unknown): RuleFinding[] {
@@ -26,7 +27,11 @@ export function listenDeviceWarnings(cfg: unknown): RuleFinding[] {
       const value = d[key];
       // The schema's default `workarounds: {}` is no setting of the user's.
       if (value === undefined || (isRecord(value) && Object.keys(value).length === 0)) continue;
-      findings.push({ severity: 'warning', path: ['devices', i, key], message: `${message} (bus "${d.bus}")` });
+      findings.push({
+        severity: 'warning',
+        path: ['devices', i, key],
+        message: `${message} (bus "${d.bus}")`,
+      });
     }
   });
   return findings;

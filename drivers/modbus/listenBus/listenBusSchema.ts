@@ -30,12 +30,10 @@ export function listenBusSchemas<
         description:
           "How long after a request its answer is still taken for it: at least the slowest slave's answer time (default 1s)",
       }),
-      expectedInterval: duration(100, 86_400_000)
-        .optional()
-        .meta({
-          description:
-            "The other master's polling interval; default: learned from its requests (median of the last 8 gaps)",
-        }),
+      expectedInterval: duration(100, 86_400_000).optional().meta({
+        description:
+          "The other master's polling interval; default: learned from its requests (median of the last 8 gaps)",
+      }),
       silentAfterIntervals: z.number().int().min(1).max(1000).default(3).meta({
         description:
           "A device is reported silent (link lost, error LISTEN_SILENT) after this many of the other master's intervals without an answer covering its registers",

@@ -1,10 +1,10 @@
 import { AgentError } from '../../../agent/core/errors.js';
 import type { PollResult } from '../../../agent/core/pollOutcome.js';
+import type { BlockValues, ListenDevice, PollSourceEvent, RegisterNeed } from '../listen/listenPollSource.js';
 import type { ModbusDeviceSettings } from '../modbusSettings.js';
 import { decodeDeviceWords, deviceRegisterItems } from '../pollDecode.js';
 import type { RegisterItem } from '../requestPlanner.js';
 import type { ListenLine } from './listenLine.js';
-import type { BlockValues, ListenDevice, PollSourceEvent, RegisterNeed } from '../listen/listenPollSource.js';
 
 /**
  * One device on a listen bus: its register needs, and each `sample` the line yields for it decoded
@@ -35,10 +35,15 @@ export function listenNeeds(device: ModbusDeviceSettings): { items: RegisterItem
 }
 
 /** The words of each item, from the blocks of one sample. */
-export function wordsOfSample(items: readonly RegisterItem[], blocks: readonly BlockValues[]): Map<string, number[]> {
+export function wordsOfSample(
+  items: readonly RegisterItem[],
+  blocks: readonly BlockValues[],
+): Map<string, number[]> {
   const words = new Map<string, number[]>();
   for (const item of items) {
-    const b = blocks.find((x) => x.table === item.table && x.address === item.address && x.count === item.count);
+    const b = blocks.find(
+      (x) => x.table === item.table && x.address === item.address && x.count === item.count,
+    );
     if (!b) continue;
     words.set(item.key, b.words ?? (b.bits ?? []).map((bit) => (bit ? 1 : 0)));
   }
@@ -84,6 +89,12 @@ function silentError(
     'LISTEN_SILENT',
     `no answer for unit ${device.unit} passed on the line for ${Math.round((e.at - (e.lastAnswerAt ?? e.at)) / 1000)}s ` +
       `(the other master polls it every ${seconds}s)`,
-    { device: device.id, bus, unit: device.unit, intervalMs: e.intervalMs, lastAnswerAt: e.lastAnswerAt ?? null },
+    {
+      device: device.id,
+      bus,
+      unit: device.unit,
+      intervalMs: e.intervalMs,
+      lastAnswerAt: e.lastAnswerAt ?? null,
+    },
   );
 }

@@ -1,12 +1,12 @@
 import { createBackoff } from '../../../agent/core/backoff.js';
 import type { Clock, TimerHandle } from '../../../agent/core/clock.js';
 import type { Logger } from '../../../agent/core/log.js';
-import type { RegisterTable } from '../registers.js';
-import type { BusStats } from '../tcpBus.js';
 import { type ListenDevice, ListenPollSource, type PollSourceEvent } from '../listen/listenPollSource.js';
 import { type ListenPort, type ListenPortSettings, openListenPort } from '../listen/listenPort.js';
 import type { PairerEvent } from '../listen/requestPairer.js';
 import { RtuListener } from '../listen/rtuListener.js';
+import type { RegisterTable } from '../registers.js';
+import type { BusStats } from '../tcpBus.js';
 
 /**
  * A `serial-listen` bus: the serial port held through ListenPort (no write path), reopened with the
@@ -178,7 +178,10 @@ export class ListenLine {
   private closed(listener: RtuListener, err?: Error): void {
     if (this.listener !== listener) return;
     this.listener = undefined;
-    this.deps.log.warn({ err, code: 'LISTEN_PORT_CLOSED', port: this.deps.settings.path }, 'the listening port closed');
+    this.deps.log.warn(
+      { err, code: 'LISTEN_PORT_CLOSED', port: this.deps.settings.path },
+      'the listening port closed',
+    );
     this.scheduleOpen();
   }
 

@@ -43,13 +43,20 @@ describe('serial-listen buses', () => {
       silentAfterIntervals: 3,
     });
     expect(r.warnings).toEqual([]);
-    const given = load('{ id: logger, type: serial-listen, port: /dev/ttyUSB1, expectedInterval: 5s, silentAfterIntervals: 5 }');
-    expect(given.ok && given.config.buses[0]).toMatchObject({ expectedInterval: 5000, silentAfterIntervals: 5 });
+    const given = load(
+      '{ id: logger, type: serial-listen, port: /dev/ttyUSB1, expectedInterval: 5s, silentAfterIntervals: 5 }',
+    );
+    expect(given.ok && given.config.buses[0]).toMatchObject({
+      expectedInterval: 5000,
+      silentAfterIntervals: 5,
+    });
   });
 
   it('refuse what only a polling bus has: timeout, retries, workarounds', () => {
     const p = problems(
-      load('{ id: logger, type: serial-listen, port: /dev/ttyUSB1, timeout: 1s, retries: 2, workarounds: {} }'),
+      load(
+        '{ id: logger, type: serial-listen, port: /dev/ttyUSB1, timeout: 1s, retries: 2, workarounds: {} }',
+      ),
     );
     expect(p.join('\n')).toMatch(/timeout/);
     expect(p.join('\n')).toMatch(/retries/);
@@ -78,7 +85,11 @@ describe('serial-listen buses', () => {
     channels: [{ id: cod, field: cod }]`,
     );
     expect(problems(ascii).join('\n')).toMatch(/devices\[1\]\.bus: .*listen bus.*ASCII/);
-    const unit0 = loadConfigText(text('{ id: logger, type: serial-listen, port: /dev/ttyUSB1 }').replace('unit: 2', 'unit: 0'), 't.yaml', {});
+    const unit0 = loadConfigText(
+      text('{ id: logger, type: serial-listen, port: /dev/ttyUSB1 }').replace('unit: 2', 'unit: 0'),
+      't.yaml',
+      {},
+    );
     expect(problems(unit0).join('\n')).toMatch(/unit 0 is the broadcast address/);
   });
 });

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { PollResult } from '../../../agent/core/pollOutcome.js';
 import { type AgentError, isAgentError } from '../../../agent/core/errors.js';
 import { createLogger } from '../../../agent/core/log.js';
+import type { PollResult } from '../../../agent/core/pollOutcome.js';
 import { createDevicePoller } from '../../../drivers/modbus/devicePoller.js';
 import type { ListenPort } from '../../../drivers/modbus/listen/listenPort.js';
-import type { ModbusDeviceSettings } from '../../../drivers/modbus/modbusSettings.js';
-import type { RegisterTable } from '../../../drivers/modbus/registers.js';
 import { createListenDeviceSource, listenNeeds } from '../../../drivers/modbus/listenBus/listenDevice.js';
 import { ListenLine } from '../../../drivers/modbus/listenBus/listenLine.js';
+import type { ModbusDeviceSettings } from '../../../drivers/modbus/modbusSettings.js';
+import type { RegisterTable } from '../../../drivers/modbus/registers.js';
 import { FakeClock } from '../../helpers/fakeClock.js';
 import { readRequest, registerAnswer } from '../../helpers/rtuTraffic.js';
 
@@ -18,10 +18,26 @@ const device: ModbusDeviceSettings = {
   id: 'sonde',
   unit: 3,
   channels: [
-    { id: 'ph', unit: 'pH', register: { table: 'holding', address: 0, type: 'float32', order: 'CDAB' }, scale: 1, offset: 0 },
-    { id: 'temp', unit: '°C', register: { table: 'holding', address: 4, type: 'int16' }, scale: 0.1, offset: 0 },
+    {
+      id: 'ph',
+      unit: 'pH',
+      register: { table: 'holding', address: 0, type: 'float32', order: 'CDAB' },
+      scale: 1,
+      offset: 0,
+    },
+    {
+      id: 'temp',
+      unit: '°C',
+      register: { table: 'holding', address: 4, type: 'int16' },
+      scale: 0.1,
+      offset: 0,
+    },
   ],
-  status: { register: { table: 'holding', address: 10, type: 'uint16' }, flags: { 0: 'N', 1: 'M' }, default: 'D' },
+  status: {
+    register: { table: 'holding', address: 10, type: 'uint16' },
+    flags: { 0: 'N', 1: 'M' },
+    default: 'D',
+  },
   workarounds: {},
 } as unknown as ModbusDeviceSettings;
 
@@ -87,7 +103,12 @@ describe('a device on a listen bus', () => {
       read: async (_u: number, _t: RegisterTable, address: number, count: number) =>
         REGISTERS.slice(address, address + count),
     };
-    const polled = await createDevicePoller({ device, bus: reader, clock: new FakeClock({ wall: answeredAt }), log }).poll();
+    const polled = await createDevicePoller({
+      device,
+      bus: reader,
+      clock: new FakeClock({ wall: answeredAt }),
+      log,
+    }).poll();
     expect(results).toHaveLength(1);
     expect(results[0]).toEqual(polled);
     expect(results[0]!.readings.map((r) => [r.channel, r.value, r.flag, r.ts])).toEqual([
@@ -101,11 +122,15 @@ describe('a device on a listen bus', () => {
   it('reports the link lost after 3 silent intervals, and back with the next answer; the port reopens', async () => {
     const clock = new FakeClock();
     const ports: ReturnType<typeof fakePort>[] = [];
-    const bus = line(clock, async () => {
-      const p = fakePort();
-      ports.push(p);
-      return p.port;
-    }, 1000);
+    const bus = line(
+      clock,
+      async () => {
+        const p = fakePort();
+        ports.push(p);
+        return p.port;
+      },
+      1000,
+    );
     const source = createListenDeviceSource(device, bus);
     const seen: string[] = [];
     let lost: AgentError | undefined;
