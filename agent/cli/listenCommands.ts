@@ -3,6 +3,8 @@ import { openListenPort } from '../../drivers/modbus/listen/listenPort.js';
 import { RtuListener } from '../../drivers/modbus/listen/rtuListener.js';
 import { createListenDeviceSource } from '../../drivers/modbus/listenBus/listenDevice.js';
 import { ListenLine } from '../../drivers/modbus/listenBus/listenLine.js';
+import { driverFor } from '../acquisition/driverPlugin.js';
+import { DRIVER_PLUGINS } from '../app/plugins.js';
 import type { BusConfig, DeviceConfig } from '../config/schema.js';
 import { systemClock } from '../core/clock.js';
 import { silentLogger } from '../core/log.js';
@@ -50,6 +52,12 @@ export interface ReadListenOptions {
 /** Exit 0 when at least one answer for the device was heard, 1 otherwise (or the port did not open), 2 a bus it cannot listen on. */
 export async function readListen(opts: ReadListenOptions, io: ListenIo): Promise<number> {
   const { device, bus, seconds } = opts;
+  if (!driverFor(DRIVER_PLUGINS, device, bus).cli.listen) {
+    io.err.write(
+      `station-agent: device ${device.id}'s protocol cannot be heard on a line: read --listen is for Modbus RTU\n`,
+    );
+    return 2;
+  }
   const settings = listenSettings(bus);
   if (!settings) {
     io.err.write(`station-agent: bus ${bus.id} is not a serial line: there is nothing to listen to\n`);

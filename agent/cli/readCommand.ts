@@ -260,21 +260,10 @@ export async function readCommand(
   }
 
   if (opts.listen) {
-    if (!driverFor(DRIVER_PLUGINS, device, busConfig).cli.listen) {
-      io.err.write(
-        `station-agent: device ${device.id}'s protocol cannot be heard on a line: read --listen is for Modbus RTU\n`,
-      );
-      return 2;
-    }
+    const zone = new ZonedTime(config.station.timezone);
+    const format = (result: PollResult) => formatPoll(device, result, []);
     return readListen(
-      {
-        device,
-        bus: busConfig,
-        seconds: opts.seconds ?? 30,
-        zone: new ZonedTime(config.station.timezone),
-        format: (result) => formatPoll(device, result, []),
-        signal: stop,
-      },
+      { device, bus: busConfig, seconds: opts.seconds ?? 30, zone, format, signal: stop },
       io,
     );
   }
@@ -369,9 +358,8 @@ Shows, per channel: the register, the raw words in hex, the decoded value with i
 ASCII analyzers: the text sent and received. Then the instrument state and any errors.
 Opens the device's port itself: a serial port in use by the running agent cannot be opened.
 --watch redraws the report in place on a terminal (appends it when piped) until Ctrl-C.
---listen (a line another master polls, docs/listen.md): opens the port for listening only and
-shows each answer covering the device's registers, decoded as the agent would store it, for
---seconds (Ctrl-C ends it); exit 0 when something was heard, 1 when nothing was.
+--listen (docs/listen.md): sends nothing; shows each set of the device's registers another master
+read, decoded as the agent stores it, for --seconds; exit 0 when something was heard, 1 if not.
 Exit codes: 0 poll ok (--watch: stopped by Ctrl-C), 1 poll failed or port not opened,
 2 bad arguments or configuration (an unknown device id comes with a "did you mean").
 

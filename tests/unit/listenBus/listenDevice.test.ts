@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type AgentError, isAgentError } from '../../../agent/core/errors.js';
 import { createLogger } from '../../../agent/core/log.js';
@@ -165,5 +167,14 @@ describe('a device on a listen bus', () => {
     expect(bus.stats()).toMatchObject({ transactions: 0, reconnects: 1 });
     await source.stop();
     await bus.stop();
+  });
+});
+
+describe('drivers/modbus/listenBus', () => {
+  it('never writes to a port either: it only holds the listener and its ListenPort', () => {
+    const dir = fileURLToPath(new URL('../../../drivers/modbus/listenBus/', import.meta.url));
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const f of files) expect(readFileSync(dir + f, 'utf8')).not.toMatch(/\.(write|drain)\(|serialport/);
   });
 });
