@@ -32,6 +32,8 @@ export interface DeviceStatus {
   isolated: boolean;
   /** Whether the last poll succeeded; null before the first. */
   lastPollOk: boolean | null;
+  /** A pushed device whose link is lost (the line fell silent): nothing arrives, nothing is stored. */
+  linkLost: boolean;
   /** Codes of the last poll's failed requests (empty when it succeeded). */
   lastErrors: string[];
   /**
@@ -69,7 +71,11 @@ export interface DeviceAcquisitionDeps {
   store: ReadingSink;
   log: Logger;
   metrics?: MetricsSink;
+  /** A pushed device's link went down or came back (a station event: agent/app/stationAgent.ts). */
+  onLinkChange?: (change: LinkChange) => void;
 }
+
+export type LinkChange = { lost: true; error: AgentError } | { lost: false; downMs: number };
 
 /** Anything with poll(): a driver's PolledSource, or a bare poller in tests and tools. */
 export interface PolledDevice {
@@ -86,6 +92,8 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
   const counters = { polls: 0, failures: 0, missedSlots: 0, storeErrors: 0, lastOkAt: null as number | null };
   let lastPollOk: boolean | null = null;
   let lastErrors: string[] = [];
+  /** Wall time the pushed link was lost; null while it is up. */
+  let linkLostAt: number | null = null;
   const errorsByCode: Record<string, number> = {};
   let values: ChannelValue[] = [];
   const isolation = createUnitIsolation(device, log);
@@ -167,15 +175,22 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
     ? pushedLoop(poller, {
         record: (result) => record(result, -1),
         linkLost(error) {
-          // Shown on the status page as the device's error until the next result; nothing is stored.
+          // Shown on the status page (link-lost, with the code) until the link is back; nothing is stored.
           lastPollOk = false;
           lastErrors = [error.code];
           errorsByCode[error.code] = (errorsByCode[error.code] ?? 0) + 1;
+          if (linkLostAt !== null) return;
+          linkLostAt = clock.now();
           log.warn({ err: error, code: error.code }, 'the link the device pushes on is lost');
+          deps.onLinkChange?.({ lost: true, error });
         },
         linkResumed() {
           lastErrors = [];
-          log.info('the link the device pushes on is back');
+          if (linkLostAt === null) return;
+          const downMs = Math.max(0, clock.now() - linkLostAt);
+          linkLostAt = null;
+          log.info({ downMs }, 'the link the device pushes on is back');
+          deps.onLinkChange?.({ lost: false, downMs });
         },
       })
     : createPollScheduler({
@@ -204,6 +219,7 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
       ...counters,
       isolated: isolation.isolated,
       lastPollOk,
+      linkLost: linkLostAt !== null,
       lastErrors,
       errorsByCode: { ...errorsByCode },
       values,

@@ -121,6 +121,11 @@ export interface DriverCliSupport {
   describeDevice(device: DeviceConfig): string;
   /** Whether `scan` finds devices of this protocol (Modbus unit ids; DL/T 645 meters with --meters). */
   readonly scan: boolean;
+  /**
+   * Whether `read --listen` can hear this driver's devices on a serial line another master polls
+   * (Modbus RTU answers); `scan --listen` is the line's census, whatever the drivers.
+   */
+  readonly listen: boolean;
 }
 
 export interface DriverPlugin {
@@ -131,8 +136,9 @@ export interface DriverPlugin {
   /**
    * Whether this driver polls or listens to the device (e.g. a device with an `ascii` block). The
    * list is asked in order and the first claim wins, so the default driver (Modbus) comes last.
+   * `bus` is the device's `buses:` entry (a device on a listen bus is the listener's).
    */
-  claims(device: DeviceConfig): boolean;
+  claims(device: DeviceConfig, bus: BusConfig): boolean;
   /** The device's acquisition: polled on its interval, or pushed by the driver. */
   createSource(device: DeviceConfig, bus: FieldBus, deps: DriverDeps): DeviceSource;
   /** The stable codes its errors carry (agent/core/errors.ts, each documented in docs/errors.md). */
@@ -149,8 +155,8 @@ export type BuiltBusTypes<L extends DriverPluginList> = {
 }[number];
 
 /** The list's first plugin claiming the device; throws when none does (a list without a default). */
-export function driverFor(list: DriverPluginList, device: DeviceConfig): DriverPlugin {
-  const plugin = list.find((p) => p.claims(device));
+export function driverFor(list: DriverPluginList, device: DeviceConfig, bus: BusConfig): DriverPlugin {
+  const plugin = list.find((p) => p.claims(device, bus));
   if (!plugin) throw new Error(`device ${device.id}: no driver claims it`);
   return plugin;
 }

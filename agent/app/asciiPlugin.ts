@@ -17,5 +17,5 @@ export const asciiDriverPlugin = {
     return { kind: 'polled', poll: () => poller.poll() };
   },
   errorCodes: ['ASCII_TIMEOUT', 'ASCII_DISCONNECTED', 'ASCII_BAD_RESPONSE'],
-  cli: { describeDevice: () => 'ASCII', scan: false },
+  cli: { describeDevice: () => 'ASCII', scan: false, listen: false },
 } as const satisfies DriverPlugin;

@@ -25,5 +25,5 @@ export const dlt645DriverPlugin = {
   },
   errorCodes: DLT645_ERROR_CODES,
   // scan --meters finds meters on a line (agent/cli/meterScan.ts).
-  cli: { describeDevice: (device) => `meter ${device.meter?.address ?? '?'}`, scan: true },
+  cli: { describeDevice: (device) => `meter ${device.meter?.address ?? '?'}`, scan: true, listen: false },
 } as const satisfies DriverPlugin;

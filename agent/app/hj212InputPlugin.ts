@@ -23,5 +23,5 @@ export const hj212InputDriverPlugin = {
     return bus.register(device);
   },
   errorCodes: ['HJ212_INPUT_SILENT'],
-  cli: { describeDevice: (device) => `HJ 212 logger ${device.logger?.mn ?? ''}`, scan: false },
+  cli: { describeDevice: (device) => `HJ 212 logger ${device.logger?.mn ?? ''}`, scan: false, listen: false },
 } as const satisfies DriverPlugin;

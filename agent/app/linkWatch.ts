@@ -5,6 +5,10 @@ import type { StationEvent } from '../store/eventStore.js';
 export interface LinkEvent extends StationEvent {
   kind: 'link-lost' | 'link-restored';
   bus: string;
+  /** Set when the link is one device's (a device on a listen bus whose line fell silent), not the bus's. */
+  device?: string;
+  /** The error code of a device's lost link (e.g. LISTEN_SILENT). */
+  code?: string;
   /** For link-restored: how long the line was down, ms (wall time of the two observations). */
   downMs?: number;
 }

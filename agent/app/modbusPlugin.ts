@@ -44,5 +44,5 @@ export const modbusDriverPlugin = {
     return { kind: 'polled', poll: () => poller.poll() };
   },
   errorCodes: ['MODBUS_TIMEOUT', 'MODBUS_EXCEPTION', 'MODBUS_DISCONNECTED', 'MODBUS_BAD_RESPONSE'],
-  cli: { describeDevice: (device) => `unit ${device.unit}`, scan: true },
+  cli: { describeDevice: (device) => `unit ${device.unit}`, scan: true, listen: true },
 } as const satisfies DriverPlugin;

@@ -9,6 +9,7 @@ import type { UplinkContextOf, UplinkPlugin, UplinkPluginList } from '../uplink/
 import { asciiDriverPlugin } from './asciiPlugin.js';
 import { dlt645DriverPlugin } from './dlt645Plugin.js';
 import { hj212InputDriverPlugin } from './hj212InputPlugin.js';
+import { listenDriverPlugin } from './listenPlugin.js';
 import { modbusDriverPlugin } from './modbusPlugin.js';
 
 /**
@@ -50,6 +51,7 @@ export function uplinkBacklogLines(
  * type of the config must be built by some plugin here: DriverListCovers fails to compile otherwise.
  */
 export const DRIVER_PLUGINS = [
+  listenDriverPlugin,
   asciiDriverPlugin,
   hj212InputDriverPlugin,
   dlt645DriverPlugin,

@@ -31,7 +31,7 @@ import type { Uplink } from '../uplink/uplink.js';
 import { createBus, type FieldBus } from './createBus.js';
 import { createPollerFor } from './createPoller.js';
 import { createUplink, type UplinkContext } from './createUplink.js';
-import { LinkWatch } from './linkWatch.js';
+import { type LinkEvent, LinkWatch } from './linkWatch.js';
 import { uplinkBounds } from './plugins.js';
 import type { ConfigAppliedEvent } from './stationEvents.js';
 
@@ -151,7 +151,8 @@ export class StationAgent implements StationView {
     for (const device of config.devices) {
       if (!device.enabled) continue;
       const bus = this.buses.get(device.bus);
-      if (!bus) continue; // the schema guarantees the bus exists
+      const busConfig = config.buses.find((b) => b.id === device.bus);
+      if (!bus || !busConfig) continue; // the schema guarantees the bus exists
       const deviceLog = log.child({ device: device.id });
       const quality = new DeviceQuality({
         device,
@@ -162,12 +163,18 @@ export class StationAgent implements StationView {
       this.devices.push(
         createDeviceAcquisition({
           device,
-          poller: createPollerFor(device, bus, { clock, log: deviceLog }),
+          poller: createPollerFor(device, bus, busConfig, { clock, log: deviceLog }),
           quality,
           clock,
           store: this.coalescer,
           log: deviceLog,
           metrics: deps.metrics,
+          onLinkChange: (change) =>
+            this.recordEvent<LinkEvent>(
+              change.lost
+                ? { kind: 'link-lost', bus: device.bus, device: device.id, code: change.error.code }
+                : { kind: 'link-restored', bus: device.bus, device: device.id, downMs: change.downMs },
+            ),
         }),
       );
     }

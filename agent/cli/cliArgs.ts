@@ -119,3 +119,11 @@ export function parseIntervalArg(text: string): number {
   if (ms < 100 || ms > 3_600_000) throw new InvalidArgumentError('expected an interval between 100ms and 1h');
   return ms;
 }
+
+/** --seconds of the listening commands: whole seconds, at most a day. */
+export function parseSecondsArg(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0 || n > 86_400)
+    throw new InvalidArgumentError('expected whole seconds, 1..86400');
+  return n;
+}

@@ -15,10 +15,11 @@ import type { Logger } from '../core/log.js';
 import type { PollResult } from '../core/pollOutcome.js';
 import { ZonedTime } from '../core/zonedTime.js';
 import { allZeroHint } from './allZeroHint.js';
-import { parseIntervalArg } from './cliArgs.js';
+import { parseIntervalArg, parseSecondsArg } from './cliArgs.js';
 import { configOption, resolveConfigPath } from './defaultConfigPath.js';
 import { EXIT_USAGE } from './exitCodes.js';
 import { withIdHint } from './idSuggestion.js';
+import { readListen } from './listenCommands.js';
 import { abortableSleep, type PollReport, type WatchIo, watchDevice } from './readWatch.js';
 import { renderTable } from './textTable.js';
 import { MODBUS_EXCEPTION_NAMES } from './unitProbe.js';
@@ -76,7 +77,10 @@ export { describeBus };
 /** Resolves undefined once the bus is open, or with a one-line reason it is not. */
 async function waitForBus(bus: FieldBus, cfg: BusConfig, lastError: () => string | undefined) {
   // Only polled devices get here: an hj212-server bus carries pushed devices, refused before.
-  const connectMs = cfg.type === 'serial' || !('timeout' in cfg) ? 0 : Math.max(3 * cfg.timeout, 3000);
+  const connectMs =
+    cfg.type === 'serial' || cfg.type === 'serial-listen' || !('timeout' in cfg)
+      ? 0
+      : Math.max(3 * cfg.timeout, 3000);
   const limit = connectMs + ('workarounds' in cfg ? cfg.workarounds.pauseAfterOpen : 0) + 2000;
   const deadline = Date.now() + limit;
   for (;;) {
@@ -242,6 +246,9 @@ export interface ReadOptions {
   watch?: boolean;
   /** The watch's period; default the device's interval. */
   interval?: number;
+  /** Listen on the device's line instead of asking (read --listen), for this many seconds. */
+  listen?: boolean;
+  seconds?: number;
 }
 
 export async function readCommand(
@@ -271,16 +278,26 @@ export async function readCommand(
     return 2;
   }
 
+  if (opts.listen) {
+    const zone = new ZonedTime(config.station.timezone);
+    const format = (result: PollResult) => formatPoll(device, result, []);
+    return readListen(
+      { device, bus: busConfig, seconds: opts.seconds ?? 30, zone, format, signal: stop },
+      io,
+    );
+  }
+
   const { log, lastError } = capturingLogger();
   const deps = { clock: systemClock, log };
   const bus = createBus(busConfig, deps);
   const exchanged: Exchanged[] = [];
   try {
-    const poller = createPollerFor(device, tapExchange(bus, exchanged), deps);
+    const poller = createPollerFor(device, tapExchange(bus, exchanged), busConfig, deps);
     if (poller.kind === 'pushed') {
       // A pushed device answers nobody's question: its readings arrive when its driver hears them.
       io.err.write(
-        `station-agent: device ${device.id} is not polled (its driver listens): read cannot ask it\n`,
+        `station-agent: device ${device.id} is not polled (its driver listens): read cannot ask it; ` +
+          `read --listen shows what passes for it\n`,
       );
       return 2;
     }
@@ -294,7 +311,7 @@ export async function readCommand(
       const result = await poller.poll();
       const ms = Math.round(performance.now() - started);
       const head =
-        `${device.id}: ${driverFor(DRIVER_PLUGINS, device).cli.describeDevice(device)} on bus ${bus.id} (${describeBus(busConfig)}), ` +
+        `${device.id}: ${driverFor(DRIVER_PLUGINS, device, busConfig).cli.describeDevice(device)} on bus ${bus.id} (${describeBus(busConfig)}), ` +
         `polled in ${ms}ms${device.enabled ? '' : ' (disabled in the config: read anyway)'}\n\n`;
       return { text: head + formatPoll(device, result, exchanged), ok: result.ok };
     };
@@ -343,6 +360,15 @@ export function readCommandDefinition(): Command {
         parseIntervalArg,
       ),
     )
+    .addOption(
+      new Option(
+        '--listen',
+        "send nothing: show what another master's polling of the device puts on its line",
+      ).conflicts(['watch', 'interval']),
+    )
+    .addOption(
+      new Option('--seconds <n>', 'how long --listen listens (default 30)').argParser(parseSecondsArg),
+    )
     .addHelpText(
       'after',
       `
@@ -351,12 +377,15 @@ Shows, per channel: the register, the raw words in hex, the decoded value with i
 ASCII analyzers: the text sent and received. Then the instrument state and any errors.
 Opens the device's port itself: a serial port in use by the running agent cannot be opened.
 --watch redraws the report in place on a terminal (appends it when piped) until Ctrl-C.
+--listen (docs/listen.md): sends nothing; shows each set of the device's registers another master
+read, decoded as the agent stores it, for --seconds; exit 0 when something was heard, 1 if not.
 Exit codes: 0 poll ok (--watch: stopped by Ctrl-C), 1 poll failed or port not opened,
 2 bad arguments or configuration (an unknown device id comes with a "did you mean").
 
 Example:
   station-agent read --config /etc/station-agent/station.yaml --device nutrient
-  station-agent read --device sonde --watch --interval 2s`,
+  station-agent read --device sonde --watch --interval 2s
+  station-agent read --device sonde --listen --seconds 20`,
     )
     .action(async (opts: Omit<ReadOptions, 'config'> & { config?: string }) => {
       const config = resolveConfigPath(opts.config, process.stderr);

@@ -7,12 +7,14 @@ import {
   parseHostPort,
   parseParityArg,
   parseRegisterSpec,
+  parseSecondsArg,
   parseStopBitsArg,
   parseTimeoutArg,
   parseUnitList,
   type RegisterSpec,
 } from './cliArgs.js';
 import { EXIT_USAGE } from './exitCodes.js';
+import { scanListen } from './listenCommands.js';
 import { scanMeters } from './meterScan.js';
 import { Progress, type ProgressStream } from './progressBar.js';
 import {
@@ -170,13 +172,35 @@ export async function scanCommand(opts: ScanOptions, io: ScanIo): Promise<number
   return found.length > 0 ? 0 : 1;
 }
 
-type ScanArgs = Omit<ScanOptions, 'port'> & { port?: string; meters?: boolean; address?: string[] };
+type ScanArgs = Omit<ScanOptions, 'port'> & ListenFlags & { meters?: boolean; address?: string[] };
 
 function parseMeterAddresses(text: string): string[] {
   const list = text.split(',').map((a) => a.trim());
   const bad = list.find((a) => !/^\d{12}$/.test(a));
   if (bad !== undefined) throw new InvalidArgumentError(`"${bad}" is not a 12-digit meter address`);
   return list;
+}
+
+interface ListenFlags {
+  port?: string;
+  listen?: boolean;
+  seconds?: number;
+}
+
+/** scan --listen: the census until --seconds pass or Ctrl-C. */
+async function scanListenAction(opts: ScanOptions & ListenFlags & { port: string }): Promise<number> {
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  process.on('SIGINT', onSigint);
+  try {
+    const { port, baud, parity, stopBits } = opts;
+    return await scanListen(
+      { port, baud, parity, stopBits, seconds: opts.seconds ?? 30, signal: stop.signal },
+      { out: process.stdout, err: process.stderr },
+    );
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
 }
 
 /** The commander definition; main.ts adds it to the program. */
@@ -186,6 +210,14 @@ export function scanCommandDefinition(): Command {
       'list the Modbus unit ids (or DL/T 645 meters, --meters) that answer on a serial line (or behind a Modbus TCP gateway)',
     )
     .addOption(new Option('-p, --port <path>', 'serial port, e.g. /dev/ttyUSB0').conflicts('tcp'))
+    .addOption(
+      new Option('--listen', 'send nothing: list what another master polls on the line (a census)').conflicts(
+        'tcp',
+      ),
+    )
+    .addOption(
+      new Option('--seconds <n>', 'how long --listen listens (default 30)').argParser(parseSecondsArg),
+    )
     .addOption(
       new Option('--tcp <host:port>', 'a Modbus TCP gateway instead of a serial port').argParser(
         parseHostPort,
@@ -223,11 +255,15 @@ A unit answers with a valid frame or with a Modbus exception (an exception prove
 there). One unit at a time, no retries. The port must not be in use: stop the agent first.
 Exit codes: 0 some unit answered, 1 none did or the port could not be opened, 2 bad arguments,
 130 interrupted.
+--listen (a line another master polls, docs/listen.md): sends nothing; listens --seconds (Ctrl-C
+ends it) and lists the units polled, function codes, register ranges, request and answer rates,
+no-answers, exceptions and line noise. Exit 0 when some unit was polled, 1 when none was.
 
 Example:
   station-agent scan --port /dev/ttyUSB0 --baud 9600 --parity none --units 1-247 --timeout 200ms
   station-agent scan --port /dev/serial/by-id/usb-FTDI_USB_RS485-if00-port0 --baud 19200 --parity even --units 1,3,5-7 --register input:0
   station-agent scan --tcp 192.168.1.50:502 --units 1-32
+  station-agent scan --port /dev/ttyUSB1 --baud 9600 --listen --seconds 60
 
 Meters (DL/T 645): without --address, the broadcast read-address finds the one meter attached;
 with several meters on the line, give their addresses (printed on each meter's nameplate).
@@ -238,6 +274,12 @@ with several meters on the line, give their addresses (printed on each meter's n
       if (opts.port === undefined && opts.tcp === undefined)
         cmd.error('error: give --port <path> or --tcp <host:port>');
       if (opts.address && !opts.meters) cmd.error('error: --address is for --meters');
+      if (opts.meters && opts.listen)
+        cmd.error('error: --meters asks each meter; --listen sends nothing: choose one');
+      if (opts.listen) {
+        process.exitCode = await scanListenAction({ ...opts, port: opts.port! });
+        return;
+      }
       if (opts.meters) {
         if (opts.port === undefined) cmd.error('error: --meters needs --port <path>');
         // Meter lines leave the factory at 2400 8E1: the Modbus defaults of the options do not apply.

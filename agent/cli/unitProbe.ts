@@ -92,7 +92,7 @@ export async function openProber(
           timeout: `${deps.timeoutMs}ms`,
         },
   );
-  if (bus.type === 'tcp' || bus.type === 'hj212-server')
+  if (bus.type === 'tcp' || bus.type === 'hj212-server' || bus.type === 'serial-listen')
     throw new Error('unreachable: scan builds serial or rtu-over-tcp settings');
 
   const inner: ByteTransport =

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { modbusBusSchemas } from '../../drivers/modbus/busSchemas.js';
+import { listenBusSchemas } from '../../drivers/modbus/listenBus/listenBusSchema.js';
 import { boundedDuration } from './duration.js';
 import { hj212ServerBusSchema } from './hj212InputSchema.js';
 
@@ -29,4 +30,5 @@ const busSchemaKit = { id, duration: boundedDuration, reconnect: () => reconnect
 export const busSchema = z.discriminatedUnion('type', [
   ...modbusBusSchemas(busSchemaKit),
   hj212ServerBusSchema(id),
+  ...listenBusSchemas(busSchemaKit),
 ]);

@@ -333,6 +333,7 @@ export type TcpBusConfig = Extract<BusConfig, { type: 'tcp' }>;
 export type SerialBusConfig = Extract<BusConfig, { type: 'serial' }>;
 export type RtuOverTcpBusConfig = Extract<BusConfig, { type: 'rtu-over-tcp' }>;
 export type Hj212ServerBusConfig = Extract<BusConfig, { type: 'hj212-server' }>;
+export type SerialListenBusConfig = Extract<BusConfig, { type: 'serial-listen' }>;
 export type DeviceConfig = StationConfig['devices'][number];
 export type ChannelConfig = DeviceConfig['channels'][number];
 export type RegisterConfig = z.output<typeof registerSchema>;

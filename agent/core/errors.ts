@@ -10,6 +10,10 @@ export const ERROR_CODES = {
   DEVICE_ISOLATED:
     'the device was not asked in this slot: it stopped answering and is probed at a reduced rate',
   MODBUS_BAD_RESPONSE: 'the answer could not be decoded (wrong length, CRC or function)',
+  LISTEN_SILENT:
+    "a device on a listen bus: no answer covering its registers passed for silentAfterIntervals of the other master's intervals",
+  LISTEN_PORT_CLOSED:
+    'the serial port of a listen bus could not be opened or went away; it is reopened with the bus reconnect backoff',
   ASCII_TIMEOUT: 'the text-protocol analyzer did not complete its answer within the timeout',
   ASCII_DISCONNECTED: 'the line to the text-protocol analyzer was lost or could not be opened',
   ASCII_BAD_RESPONSE: 'the text answer was garbage, did not match the pattern, or failed its checksum',

@@ -13,8 +13,11 @@ import type { AgentStatus, StationView } from './stationView.js';
  * running agent at the moment of asking. One shape for all four so they never disagree.
  */
 
-/** ok: last poll answered; failing: it did not; isolated: polled at the reduced rate; waiting: not yet polled. */
-export type LinkState = 'ok' | 'failing' | 'isolated' | 'waiting';
+/**
+ * ok: last poll answered; failing: it did not; isolated: polled at the reduced rate; waiting: not yet
+ * polled; link-lost: a pushed device whose link is gone (a listened line fell silent), nothing arrives.
+ */
+export type LinkState = 'ok' | 'failing' | 'isolated' | 'waiting' | 'link-lost';
 
 /**
  * Fields marked optional below are always set by this agent; optional because `station-agent status`
@@ -156,7 +159,7 @@ export function operationsStatus(agent: StationView, now: number): OperationsSta
         id: d.id,
         name: labels.get(d.id)?.name ?? null,
         bus: d.bus,
-        link: linkState(d.isolated, d.lastPollOk),
+        link: linkState(d.isolated, d.lastPollOk, d.linkLost),
         lastOkAt: d.lastOkAt,
         polls: d.polls,
         failures: d.failures,
@@ -228,7 +231,8 @@ function channelLabels(config: StationView['config']): Map<string, Label> {
   return labels;
 }
 
-function linkState(isolated: boolean, lastPollOk: boolean | null): LinkState {
+function linkState(isolated: boolean, lastPollOk: boolean | null, linkLost: boolean): LinkState {
+  if (linkLost) return 'link-lost';
   if (isolated) return 'isolated';
   if (lastPollOk === null) return 'waiting';
   return lastPollOk ? 'ok' : 'failing';

@@ -1,22 +1,12 @@
 import type { Clock } from '../../agent/core/clock.js';
-import { engineeringValue } from '../../agent/core/decimal.js';
 import { AgentError, isAgentError } from '../../agent/core/errors.js';
 import type { Logger } from '../../agent/core/log.js';
-import { channelReading, logPollOutcome, type PollResult } from '../../agent/core/pollOutcome.js';
-import type { DataFlag, NewReading } from '../../agent/core/reading.js';
-import { decodeValue, significantDigits } from './decode.js';
-import {
-  decodeMeasurementTime,
-  instrumentState,
-  MEASUREMENT_TIME_KEY,
-  measurementTimeItem,
-  registerItem,
-  STATUS_KEY,
-  statusItems,
-} from './instrumentState.js';
-import type { ModbusChannelSettings, ModbusDeviceSettings } from './modbusSettings.js';
+import { logPollOutcome, type PollResult } from '../../agent/core/pollOutcome.js';
+import { STATUS_KEY } from './instrumentState.js';
+import type { ModbusDeviceSettings } from './modbusSettings.js';
+import { decodeDeviceWords, deviceRegisterItems } from './pollDecode.js';
 import type { RegisterTable } from './registers.js';
-import { type PlannedRequest, planRequests, type RegisterItem } from './requestPlanner.js';
+import { type PlannedRequest, planRequests } from './requestPlanner.js';
 
 export type { PollResult } from '../../agent/core/pollOutcome.js';
 
@@ -61,12 +51,7 @@ export { STATUS_KEY };
 
 export function createDevicePoller(deps: DevicePollerDeps): DevicePoller {
   const { device, bus, clock, log } = deps;
-  // A channel without a register belongs to an ascii device (the schema allows nothing else); such a
-  // device is polled by drivers/ascii, and here its channels would read as B.
-  const items: RegisterItem[] = device.channels.flatMap((ch) =>
-    ch.register ? [registerItem(ch.id, ch.register)] : [],
-  );
-  items.push(...statusItems(device.status), ...measurementTimeItem(device.measurementTime));
+  const items = deviceRegisterItems(device);
   const sizes = new Map(items.map((i) => [i.key, i.count]));
   const plan = planRequests(items, {
     mergeGap: device.workarounds.mergeGap,
@@ -117,42 +102,12 @@ export function createDevicePoller(deps: DevicePollerDeps): DevicePoller {
       errors = [withDevice(err, device.id)];
     }
 
-    const { state, flag: stateFlag } = instrumentState(device.status, words);
-    const raw = new Map<string, number[]>();
-    const readings = device.channels.map((ch): NewReading => {
-      const w = words.get(ch.id);
-      if (w) raw.set(ch.id, w);
-      const { value, flag } = channelValue(ch, w, stateFlag);
-      return channelReading(device.id, ch, ts, value, flag);
-    });
-
-    const ok = errors.length === 0;
+    const result = decodeDeviceWords(device, words, errors, ts);
     lastPollOk = logPollOutcome(log, errors, lastPollOk);
-    const result: PollResult = { readings, ok, errors, raw, state };
-    if (device.measurementTime) {
-      result.measuredAt = decodeMeasurementTime(device.measurementTime, words.get(MEASUREMENT_TIME_KEY));
-    }
     return result;
   }
 
   return { plan, poll };
-}
-
-function channelValue(
-  ch: ModbusChannelSettings,
-  words: number[] | undefined,
-  stateFlag: DataFlag,
-): { value: number | null; flag: DataFlag } {
-  if (!words || !ch.register) return { value: null, flag: 'B' };
-  let value: number;
-  try {
-    const { type, order = 'ABCD' } = ch.register;
-    value = engineeringValue(decodeValue(words, type, order), ch.scale, ch.offset, significantDigits(type));
-  } catch {
-    return { value: null, flag: 'B' }; // too few words: the answer was not what we asked for
-  }
-  if (!Number.isFinite(value)) return { value: null, flag: 'D' };
-  return { value, flag: stateFlag };
 }
 
 function withDevice(err: unknown, deviceId: string, req?: PlannedRequest): AgentError {

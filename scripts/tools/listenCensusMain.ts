@@ -6,8 +6,8 @@ import { RtuListener } from '../../drivers/modbus/listen/rtuListener.js';
 /**
  * `node dist-tools/scripts/tools/listenCensusMain.js --serial /dev/ttyUSB0 --baud 9600 --seconds 30`:
  * listens to a Modbus RTU line another master polls, without sending a byte, and prints what passed
- * (units, function codes, register ranges, rates, exceptions, line noise). A stand-in for the
- * agent's `read --listen` / `scan --listen` until the listen bus mode lands in the agent.
+ * (units, function codes, register ranges, rates, exceptions, line noise): the same census as the
+ * agent's `scan --listen`, without the agent installed.
  */
 
 function positiveInt(text: string): number {

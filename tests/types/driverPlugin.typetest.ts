@@ -7,6 +7,7 @@
 import type { DriverPlugin, PushedSource } from '../../agent/acquisition/driverPlugin.js';
 import { asciiDriverPlugin } from '../../agent/app/asciiPlugin.js';
 import type { hj212InputDriverPlugin } from '../../agent/app/hj212InputPlugin.js';
+import type { listenDriverPlugin } from '../../agent/app/listenPlugin.js';
 import { modbusDriverPlugin } from '../../agent/app/modbusPlugin.js';
 import type { DriverListCovers } from '../../agent/app/plugins.js';
 
@@ -17,7 +18,7 @@ export const withoutSource: DriverPlugin = {
   buses: {},
   claims: () => false,
   errorCodes: [],
-  cli: { describeDevice: () => 'x', scan: false },
+  cli: { describeDevice: () => 'x', scan: false, listen: false },
 };
 
 // A driver that does not say which errors it raises.
@@ -27,7 +28,7 @@ export const withoutCodes: DriverPlugin = {
   buses: {},
   claims: () => false,
   createSource: asciiDriverPlugin.createSource,
-  cli: { describeDevice: () => 'x', scan: false },
+  cli: { describeDevice: () => 'x', scan: false, listen: false },
 };
 
 // A driver that does not tell `read` and `scan` what they need.
@@ -52,10 +53,20 @@ export const wrongBus: DriverPlugin = {
 export const unstoppable: PushedSource = { kind: 'pushed', start: () => undefined };
 
 // A driver list that builds no Modbus buses leaves every bus of the config without a builder.
-// @ts-expect-error tcp, serial, rtu-over-tcp and hj212-server are not built
+// @ts-expect-error tcp, serial, rtu-over-tcp, hj212-server and serial-listen are not built
 export const uncovered: DriverListCovers<readonly [typeof asciiDriverPlugin]> = true;
+
+// A list without the listen driver leaves serial-listen buses without a builder.
+// @ts-expect-error serial-listen is not built
+export const noListen: DriverListCovers<readonly [typeof asciiDriverPlugin, typeof modbusDriverPlugin]> =
+  true;
 
 // The list the agent is built with compiles.
 export const covered: DriverListCovers<
-  readonly [typeof asciiDriverPlugin, typeof hj212InputDriverPlugin, typeof modbusDriverPlugin]
+  readonly [
+    typeof listenDriverPlugin,
+    typeof asciiDriverPlugin,
+    typeof hj212InputDriverPlugin,
+    typeof modbusDriverPlugin,
+  ]
 > = true;

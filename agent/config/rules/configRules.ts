@@ -2,6 +2,7 @@ import type { ConfigPath } from '../configErrors.js';
 import { excludeUplinksProblems } from './excludeUplinks.js';
 import { facilityDeviceWarnings } from './facilityDevices.js';
 import { duplicateCodeProblems } from './hj212Codes.js';
+import { listenDeviceWarnings } from './listenDevices.js';
 import { meterLineFindings } from './meterLine.js';
 import { modiconAddressWarnings } from './modiconAddress.js';
 import type { RuleFinding } from './ruleFinding.js';
@@ -22,5 +23,6 @@ export function configRules(
     ...modiconAddressWarnings(data, sourceAt),
     ...facilityDeviceWarnings(data),
     ...meterLineFindings(data),
+    ...listenDeviceWarnings(data),
   ];
 }

@@ -47,7 +47,18 @@ export function referenceProblems(cfg: unknown): ReferenceProblem[] {
       });
     }
     if (isRecord(d)) problems.push(...loggerBusProblems(d, i, bus, busType));
-    if (isRecord(d) && d.unit === 0 && (busType === 'serial' || busType === 'rtu-over-tcp')) {
+    // A listen bus carries Modbus RTU answers only: an ASCII analyzer there speaks to nobody we hear.
+    if (isRecord(d) && d.ascii !== undefined && busType === 'serial-listen') {
+      problems.push({
+        path: ['devices', i, 'bus'],
+        message: `"${String(bus)}" is a listen bus (Modbus RTU answers another master asks for): an ASCII device cannot be read on it`,
+      });
+    }
+    if (
+      isRecord(d) &&
+      d.unit === 0 &&
+      (busType === 'serial' || busType === 'rtu-over-tcp' || busType === 'serial-listen')
+    ) {
       problems.push({
         path: ['devices', i, 'unit'],
         message: 'unit 0 is the broadcast address on a Modbus RTU line: expected 1..247',

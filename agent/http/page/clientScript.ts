@@ -126,7 +126,7 @@ function render(s) {
     const tr = el('tr');
     tr.append(el('td')); tr.lastChild.append(idWithName(d.id, d.name, 'devname'));
     cell(tr, d.bus);
-    cell(tr, t(d.link) + (d.lastErrors.length ? ' (' + d.lastErrors.join(', ') + ')' : ''), d.link);
+    cell(tr, t(d.link) + (d.lastErrors.length ? ' (' + d.lastErrors.join(', ') + ')' : ''), d.link === 'link-lost' ? 'failing' : d.link);
     cell(tr, time(d.lastOkAt), 'time'); cell(tr, d.polls);
     cell(tr, [String(d.failures), ...errorCounts(d.errorsByCode)].join('\n'), 'values errors');
     valuesCell(tr, d);

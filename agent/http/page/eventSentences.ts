@@ -38,9 +38,17 @@ export function eventSentence(event: { kind: string }, ctx: SentenceContext): st
         : `Configuration applied: ${e.devices} device${e.devices === 1 ? '' : 's'}, config ${hash}`;
     }
     case 'link-lost':
+      if (e.device !== undefined) {
+        const code = e.code ? ` (${e.code})` : '';
+        return zh ? `设备 ${e.device} 链路中断${code}` : `Device ${e.device} lost its link${code}`;
+      }
       return zh ? `总线 ${e.bus} 连接中断` : `Bus ${e.bus} lost its connection`;
     case 'link-restored': {
       const down = typeof e.downMs === 'number' ? ctx.duration(e.downMs) : null;
+      if (e.device !== undefined) {
+        if (zh) return `设备 ${e.device} 链路恢复${down ? `（中断 ${down}）` : ''}`;
+        return `Device ${e.device} link back${down ? ` (down for ${down})` : ''}`;
+      }
       if (zh) return `总线 ${e.bus} 连接恢复${down ? `（中断 ${down}）` : ''}`;
       return `Bus ${e.bus} connected again${down ? ` (down for ${down})` : ''}`;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createDeviceAcquisition } from '../../../agent/acquisition/deviceAcquisition.js';
+import { createDeviceAcquisition, type LinkChange } from '../../../agent/acquisition/deviceAcquisition.js';
 import type { PushedSource, PushSink } from '../../../agent/acquisition/driverPlugin.js';
 import type { DeviceConfig } from '../../../agent/config/schema.js';
 import { AgentError } from '../../../agent/core/errors.js';
@@ -136,6 +136,34 @@ describe('a pushed device', () => {
     expect(s.failures).toBe(1);
     expect(s.errorsByCode).toEqual({ MODBUS_DISCONNECTED: 1, MODBUS_TIMEOUT: 1 });
     expect(stored.map((r) => r.flag)).toEqual(['N', 'B']);
+    await acq.stop();
+  });
+
+  it('marks the device link-lost once per loss and tells the agent when it goes and comes back', async () => {
+    const clock = new FakeClock({ wall: Date.UTC(2026, 0, 1, 8, 0, 0) });
+    const driver = fakePushed();
+    const changes: LinkChange[] = [];
+    const acq = createDeviceAcquisition({
+      device,
+      poller: driver.source,
+      clock,
+      store: { append: async () => undefined },
+      log: silentLogger(),
+      onLinkChange: (c) => changes.push(c),
+    });
+    acq.start();
+    expect(acq.status().linkLost).toBe(false);
+    const silent = new AgentError('LISTEN_SILENT', 'no answer heard', { device: device.id });
+    driver.sink().linkLost(silent);
+    driver.sink().linkLost(silent); // still lost: one event
+    expect(acq.status()).toMatchObject({ linkLost: true, lastPollOk: false, lastErrors: ['LISTEN_SILENT'] });
+    await clock.advance(30_000);
+    driver.sink().linkResumed();
+    expect(acq.status().linkLost).toBe(false);
+    expect(changes).toEqual([
+      { lost: true, error: silent },
+      { lost: false, downMs: 30_000 },
+    ]);
     await acq.stop();
   });
 

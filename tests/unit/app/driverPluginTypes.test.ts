@@ -36,6 +36,6 @@ describe('the driver plugin seam (type level)', () => {
     expect(r.out).toMatch(/Property 'stop' is missing/);
     expect(r.out).toMatch(/missingBusTypes/);
     // One error per marker, no more: the complete list still compiles.
-    expect(r.out.match(/error TS\d+/g)?.length).toBe(6);
+    expect(r.out.match(/error TS\d+/g)?.length).toBe(7);
   });
 });

@@ -22,13 +22,23 @@ function device(extra: Partial<DeviceConfig>): DeviceConfig {
   } as DeviceConfig;
 }
 
+const serialBus = busSchema.parse({ id: 'b', type: 'serial', port: '/dev/ttyUSB0' });
+const listenBus = busSchema.parse({ id: 'b', type: 'serial-listen', port: '/dev/ttyUSB0' });
+
 describe('DRIVER_PLUGINS', () => {
   it('gives a device with an ascii block to the ascii driver and every other device to Modbus', () => {
     const ascii = device({ ascii: {} as DeviceConfig['ascii'] });
-    expect(driverFor(DRIVER_PLUGINS, ascii).name).toBe('ascii');
-    expect(driverFor(DRIVER_PLUGINS, device({})).name).toBe('modbus');
-    expect(driverFor(DRIVER_PLUGINS, ascii).cli.describeDevice(ascii)).toBe('ASCII');
-    expect(driverFor(DRIVER_PLUGINS, device({})).cli.describeDevice(device({}))).toBe('unit 7');
+    expect(driverFor(DRIVER_PLUGINS, ascii, serialBus).name).toBe('ascii');
+    expect(driverFor(DRIVER_PLUGINS, device({}), serialBus).name).toBe('modbus');
+    expect(driverFor(DRIVER_PLUGINS, ascii, serialBus).cli.describeDevice(ascii)).toBe('ASCII');
+    expect(driverFor(DRIVER_PLUGINS, device({}), serialBus).cli.describeDevice(device({}))).toBe('unit 7');
+  });
+
+  it('gives every device on a listen bus to the listener, which cannot scan by asking', () => {
+    const plugin = driverFor(DRIVER_PLUGINS, device({}), listenBus);
+    expect(plugin.name).toBe('modbus-listen');
+    expect(plugin.cli.scan).toBe(false);
+    expect(describeBus(listenBus)).toBe('listening on serial /dev/ttyUSB0 9600 8N1');
   });
 
   it('names each bus type as `read` always has', () => {
@@ -42,7 +52,9 @@ describe('DRIVER_PLUGINS', () => {
 
   it('lists each driver error code of the agent under exactly one plugin, each documented', () => {
     const listed = DRIVER_PLUGINS.flatMap((p) => [...p.errorCodes]);
-    const driverCodes = Object.keys(ERROR_CODES).filter((c) => /^(MODBUS|ASCII|HJ212_INPUT|DLT645)_/.test(c));
+    const driverCodes = Object.keys(ERROR_CODES).filter((c) =>
+      /^(MODBUS|ASCII|HJ212_INPUT|DLT645|LISTEN)_/.test(c),
+    );
     expect([...listed].sort()).toEqual(driverCodes.sort());
     for (const code of listed) expect(doc).toContain(`| \`${code}\` |`);
   });

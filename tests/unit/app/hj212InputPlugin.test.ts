@@ -36,10 +36,12 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 describe('the HJ 212 input plugin', () => {
   it('claims devices with a logger block, before Modbus, and names its bus', () => {
     const logger = { id: 'l', logger: { mn: 'MN1' } } as unknown as DeviceConfig;
-    expect(driverFor(DRIVER_PLUGINS, logger).name).toBe('hj212-input');
-    expect(driverFor(DRIVER_PLUGINS, logger).cli).toEqual({
+    const server = busSchema.parse({ id: 'in', type: 'hj212-server', port: 9001 });
+    expect(driverFor(DRIVER_PLUGINS, logger, server).name).toBe('hj212-input');
+    expect(driverFor(DRIVER_PLUGINS, logger, server).cli).toEqual({
       describeDevice: expect.any(Function),
       scan: false,
+      listen: false,
     });
     expect(describeBus(busSchema.parse({ id: 'in', type: 'hj212-server', port: 9001 }))).toBe(
       'HJ 212 input 0.0.0.0:9001',

@@ -151,7 +151,7 @@ describe('loadConfig reports broken configurations precisely', () => {
       line: 7,
       column: 11,
       path: 'buses[0].type',
-      message: 'expected type one of tcp, serial, rtu-over-tcp, hj212-server (got "rtu")',
+      message: 'expected type one of tcp, serial, rtu-over-tcp, hj212-server, serial-listen (got "rtu")',
     });
   });
 

@@ -126,6 +126,15 @@ describe('eventSentence', () => {
     );
   });
 
+  it("a device's link on a listen bus: lost with its code, back with how long", () => {
+    const lost = { kind: 'link-lost', bus: 'logger-line', device: 'cod', code: 'LISTEN_SILENT' };
+    expect(eventSentence(lost, ctx('en'))).toBe('Device cod lost its link (LISTEN_SILENT)');
+    expect(eventSentence(lost, ctx('zh'))).toBe('设备 cod 链路中断 (LISTEN_SILENT)');
+    const back = { kind: 'link-restored', bus: 'logger-line', device: 'cod', downMs: 303_000 };
+    expect(eventSentence(back, ctx('en'))).toBe('Device cod link back (down for 5 min 3 s)');
+    expect(eventSentence(back, ctx('zh'))).toBe('设备 cod 链路恢复（中断 5分3秒）');
+  });
+
   it('a clock found behind the stored data at start', () => {
     const e = { kind: 'clock-jump', from: T, to: T - 90_000, deltaMs: -90_000, atStart: true };
     expect(eventSentence(e, ctx('en'))).toBe(

@@ -30,6 +30,7 @@ const device: DeviceStatus = {
   isolated: false,
   pushed: false,
   lastPollOk: false,
+  linkLost: false,
   lastErrors: ['MODBUS_TIMEOUT'],
   errorsByCode: { MODBUS_TIMEOUT: 12, MODBUS_EXCEPTION: 1 },
   values: [
