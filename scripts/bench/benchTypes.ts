@@ -10,6 +10,8 @@ export interface BenchOptions {
   runs: number;
   /** Scratch directory for databases, configs and logs of this run. */
   workDir: string;
+  /** Run length of the long-running workloads (the soak) when given on the command line (--minutes). */
+  minutes?: number;
   log: (line: string) => void;
 }
 
@@ -46,5 +48,9 @@ export interface WorkloadResult {
 export interface Workload {
   id: number;
   name: string;
+  /** A name for --only besides the id (e.g. `--only soak`). */
+  key?: string;
+  /** Hours long: a full run includes it only when --only names it (a quick run always does). */
+  onlyWhenNamed?: boolean;
   run(opts: BenchOptions): Promise<WorkloadResult>;
 }

@@ -4,9 +4,10 @@ import { bytesOnWire } from './bytesOnWire.js';
 import { footprint } from './footprint.js';
 import { lineEfficiency } from './lineEfficiency.js';
 import { pipelineOverhead } from './pipelineOverhead.js';
+import { soak } from './soak.js';
 import { storeIngest } from './storeIngest.js';
 
-/** Every workload of issue 9's table; the runner sorts them by id. */
+/** Every workload of issue 9's table, and issue 19's soak; the runner sorts them by id. */
 export const WORKLOADS: readonly Workload[] = [
   pipelineOverhead,
   lineEfficiency,
@@ -14,4 +15,5 @@ export const WORKLOADS: readonly Workload[] = [
   backlogDrain,
   bytesOnWire,
   footprint,
+  soak,
 ];
