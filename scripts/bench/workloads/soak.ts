@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { freePort } from '../../support/freePort.js';
 import { startMosquitto } from '../../support/mosquitto.js';
@@ -189,6 +190,10 @@ export const soak: Workload = {
         }
       }
       const received = streams.map((s) => s.events());
+      // Whether a loaded machine starved the agents: readings stored against 200/s, and the reconnect.
+      const stored = agents.map((a) => countReadings(a.options.dbPath));
+      const perSecond = stored.map((n) => round(n / (durationMs / 1000)));
+      const connects = agents.map((a) => a.child.output().split('uplink connected').length - 1);
       return {
         id: 7,
         name: 'Soak',
@@ -196,7 +201,7 @@ export const soak: Workload = {
         baseline: [],
         targets,
         notes: [
-          `One run of ${minutes} min at ${INTERVAL} (200 readings/s per agent), two agents side by side: ${agents.map((a) => a.options.label).join('; ')}. Sampled every ${everyMs / 1000} s; the slopes fit the second half (warm-up, outage and reload are in the first). Events: ${events.join(', ')}. Status event stream: ${received.join(' / ')} events received; /metrics scrapes ok ${scrapes.map((s) => s.ok).join(' / ')}, failed ${scrapes.map((s) => s.failed).join(' / ')}. Load average (1 min) during the run: median ${round(median(load))}, max ${round(Math.max(...load))} on ${cpus().length} cores.`,
+          `One run of ${minutes} min at ${INTERVAL} (200 readings/s per agent), two agents side by side: ${agents.map((a) => a.options.label).join('; ')}. Sampled every ${everyMs / 1000} s; the slopes fit the second half (warm-up, outage and reload are in the first). Events: ${events.join(', ')}. Status event stream: ${received.join(' / ')} events received; /metrics scrapes ok ${scrapes.map((s) => s.ok).join(' / ')}, failed ${scrapes.map((s) => s.failed).join(' / ')}. Readings stored: ${stored.join(' / ')} (${perSecond.join(' / ')} per second of the run; 200 expected); the uplink connected ${connects.join(' / ')} times. Load average (1 min) during the run: median ${round(median(load))}, max ${round(Math.max(...load))} on ${cpus().length} cores.`,
           'The 95 % intervals are widened for the autocorrelation of the samples (effective sample count from the residuals\' lag-1 autocorrelation), so slow wander is not taken for a trend.',
           ...trendNotes,
         ],
@@ -208,6 +213,16 @@ export const soak: Workload = {
     }
   },
 };
+
+/** Readings ever stored (the highest seq: the store's budget may have evicted the oldest rows). */
+function countReadings(dbPath: string): number {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT max(seq) AS n FROM readings').get() as { n: number | null }).n ?? 0;
+  } finally {
+    db.close();
+  }
+}
 
 /** One client of the status page's event stream, kept open; reconnects if the agent closes it. */
 function holdEventStream(listen: string): { events(): number; close(): void } {
