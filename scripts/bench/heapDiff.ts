@@ -67,7 +67,9 @@ function main(): void {
   process.stdout.write('Δsize (bytes)  Δcount  counts over the files  constructor\n');
   for (const r of rows.slice(0, top)) {
     const counts = all.map((g) => g.get(r.k)?.count ?? 0).join(' → ');
-    process.stdout.write(`${String(r.dSize).padStart(12)}  ${String(r.dCount).padStart(6)}  ${counts}  ${r.k}\n`);
+    process.stdout.write(
+      `${String(r.dSize).padStart(12)}  ${String(r.dCount).padStart(6)}  ${counts}  ${r.k}\n`,
+    );
   }
 }
 

@@ -32,7 +32,8 @@ const runs = values.runs === undefined ? (quick ? 1 : 5) : Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) usage(`--runs: expected a whole number >= 1, got "${values.runs}"`);
 const only = values.only === undefined ? undefined : parseOnly(values.only);
 const minutes = values.minutes === undefined ? undefined : Number(values.minutes);
-if (minutes !== undefined && !(minutes > 0)) usage(`--minutes: expected a number > 0, got "${values.minutes}"`);
+if (minutes !== undefined && !(minutes > 0))
+  usage(`--minutes: expected a number > 0, got "${values.minutes}"`);
 
 const selected = WORKLOADS.filter((w) =>
   only === undefined ? quick || !w.onlyWhenNamed : only.has(w.id),
@@ -114,9 +115,7 @@ function parseCommandLine() {
 function parseOnly(text: string): Set<number> {
   const ids = new Set<number>();
   for (const item of text.split(',').map((s) => s.trim().toLowerCase())) {
-    const w = WORKLOADS.find(
-      (x) => String(x.id) === item || x.key === item || x.name.toLowerCase() === item,
-    );
+    const w = WORKLOADS.find((x) => String(x.id) === item || x.key === item || x.name.toLowerCase() === item);
     if (!w) {
       const have = WORKLOADS.map((x) => `${x.id}${x.key ? ` (${x.key})` : ''}`).join(', ');
       usage(`--only: no workload "${item}" (have ${have})`);
