@@ -27,7 +27,7 @@ import { wrapperNodeFlags } from './footprint.js';
  * forced full GC before each heap reading (exact heap after GC); and with node's defaults as the issue
  * measured it, never forced (heap after V8's own last major GC: the process runs undisturbed).
  *
- *   --minutes n              run length (default 120; quick: 0.3)
+ *   --minutes n              run length (default 120; quick: 0.2, i.e. 12 s)
  *   BENCH_SOAK_SNAPSHOTS=dir heap snapshots of the first agent at half, three quarters and the end
  *                            (compare them with scripts/bench/heapDiff.ts; they inflate that agent's RSS)
  */
@@ -60,7 +60,7 @@ export const soak: Workload = {
   key: 'soak',
   onlyWhenNamed: true,
   async run(opts: BenchOptions): Promise<WorkloadResult> {
-    const minutes = opts.minutes ?? (opts.quick ? 0.3 : DEFAULT_MINUTES);
+    const minutes = opts.minutes ?? (opts.quick ? 0.2 : DEFAULT_MINUTES);
     const durationMs = minutes * 60_000;
     const everyMs = opts.quick ? 1000 : 10_000;
     const outageMs = Math.min(60_000, durationMs * 0.05);
