@@ -26,7 +26,7 @@ export interface Figure {
 }
 
 export interface WorkloadResult {
-  /** 1..6, the row of issue 9's table. */
+  /** 1..6, the row of issue 9's table; 7, issue 19's soak. */
   id: number;
   name: string;
   /** What the agent (or its component) achieved. */
