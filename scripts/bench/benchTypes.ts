@@ -10,6 +10,8 @@ export interface BenchOptions {
   runs: number;
   /** Scratch directory for databases, configs and logs of this run. */
   workDir: string;
+  /** Run length of the long-running workloads (the soak) when given on the command line (--minutes). */
+  minutes?: number;
   log: (line: string) => void;
   /** Size of workload 7's fleet (--stations, --channels, --seconds); absent: its defaults. */
   fleet?: { stations?: number; channels?: number; seconds?: number };
@@ -26,7 +28,7 @@ export interface Figure {
 }
 
 export interface WorkloadResult {
-  /** 1..6, the row of issue 9's table. */
+  /** 1..6, the row of issue 9's table; 7, issue 19's soak. */
   id: number;
   name: string;
   /** What the agent (or its component) achieved. */
@@ -48,5 +50,9 @@ export interface WorkloadResult {
 export interface Workload {
   id: number;
   name: string;
+  /** A name for --only besides the id (e.g. `--only soak`). */
+  key?: string;
+  /** Hours long: a full run includes it only when --only names it (a quick run always does). */
+  onlyWhenNamed?: boolean;
   run(opts: BenchOptions): Promise<WorkloadResult>;
 }

@@ -14,7 +14,10 @@ import { WORKLOADS } from './workloads/index.js';
  *
  *   --quick         smoke run (tiny sizes, one repetition); writes into a temp dir (or --out-dir), never
  *                   over bench/results.json or docs/performance.md. npm test runs it.
- *   --only 1,4      these workloads only; a full run then updates their rows and keeps the others.
+ *   --only 1,4      these workloads only (by id or name: --only soak); a full run then updates their
+ *                   rows and keeps the others. The soak (7) takes hours: a full run without --only skips
+ *                   it, a quick run includes it.
+ *   --minutes n     length of the soak (default 120).
  *   --runs n        repetitions of the short workloads (default 5; 1 with --quick).
  *   --out-dir dir   where a quick run writes results.json and performance.md.
  *   --stations n, --channels n, --seconds n
@@ -36,13 +39,13 @@ const fleet = {
   seconds: sizeOption('seconds', values.seconds),
 };
 const only = values.only === undefined ? undefined : parseOnly(values.only);
+const minutes = values.minutes === undefined ? undefined : Number(values.minutes);
+if (minutes !== undefined && !(minutes > 0))
+  usage(`--minutes: expected a number > 0, got "${values.minutes}"`);
 
-const selected = WORKLOADS.filter((w) => only === undefined || only.has(w.id)).sort((a, b) => a.id - b.id);
-if (only !== undefined) {
-  const known = new Set(WORKLOADS.map((w) => w.id));
-  const unknown = [...only].filter((id) => !known.has(id));
-  if (unknown.length > 0) usage(`--only: no workload ${unknown.join(', ')} (have ${[...known].join(', ')})`);
-}
+const selected = WORKLOADS.filter((w) =>
+  only === undefined ? quick || !w.onlyWhenNamed : only.has(w.id),
+).sort((a, b) => a.id - b.id);
 
 const scratch = mkdtempSync(join(tmpdir(), 'station-bench-'));
 const entries: WorkloadEntry[] = [];
@@ -54,6 +57,7 @@ for (const w of selected) {
     runs,
     workDir,
     fleet,
+    ...(minutes === undefined ? {} : { minutes }),
     log: (line) => process.stdout.write(`${line}\n`),
   };
   process.stdout.write(`[${w.id}] ${w.name}${quick ? ' (quick)' : ''}\n`);
@@ -106,6 +110,7 @@ function parseCommandLine() {
         quick: { type: 'boolean', default: false },
         only: { type: 'string' },
         runs: { type: 'string' },
+        minutes: { type: 'string' },
         'out-dir': { type: 'string' },
         stations: { type: 'string' },
         channels: { type: 'string' },
@@ -118,11 +123,18 @@ function parseCommandLine() {
   }
 }
 
+/** Ids or names (a workload's key or name, any case): `1,4`, `soak`, `7,footprint`. */
 function parseOnly(text: string): Set<number> {
-  const ids = text.split(',').map((s) => Number(s.trim()));
-  if (ids.some((n) => !Number.isInteger(n) || n < 1))
-    usage(`--only: expected ids such as 1,4, got "${text}"`);
-  return new Set(ids);
+  const ids = new Set<number>();
+  for (const item of text.split(',').map((s) => s.trim().toLowerCase())) {
+    const w = WORKLOADS.find((x) => String(x.id) === item || x.key === item || x.name.toLowerCase() === item);
+    if (!w) {
+      const have = WORKLOADS.map((x) => `${x.id}${x.key ? ` (${x.key})` : ''}`).join(', ');
+      usage(`--only: no workload "${item}" (have ${have})`);
+    }
+    ids.add(w.id);
+  }
+  return ids;
 }
 
 function sizeOption(name: string, text: string | undefined): number | undefined {
@@ -134,7 +146,7 @@ function sizeOption(name: string, text: string | undefined): number | undefined 
 
 function usage(message: string): never {
   process.stderr.write(
-    `bench: ${message}\nusage: npm run bench -- [--quick] [--only 1,4] [--runs n] [--out-dir dir] [--stations n] [--channels n] [--seconds n]\n`,
+    `bench: ${message}\nusage: npm run bench -- [--quick] [--only 1,4|soak] [--runs n] [--minutes n] [--out-dir dir] [--stations n] [--channels n] [--seconds n]\n`,
   );
   process.exit(2);
 }
