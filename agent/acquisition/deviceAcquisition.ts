@@ -117,10 +117,11 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
   /**
    * Committed before anything else happens to them: uplinks learn of readings only from the store.
    * Not awaited: the commit may wait for other devices' polls (group commit), the schedule must not.
-   * Counters and last values change only once the readings are durable.
+   * Counters and last values change only once the readings are durable. The promise resolves then
+   * (pushed drivers wait for it before acknowledging), and rejects when the commit failed.
    */
-  function commit(readings: PollResult['readings'], acquired: number): void {
-    void store.append(readings).then(
+  function commit(readings: PollResult['readings'], acquired: number): Promise<void> {
+    return store.append(readings).then(
       () => {
         metrics.readingsStored(device.id, readings.length);
         values = readings.map((r) => ({
@@ -135,6 +136,7 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
         counters.storeErrors++;
         const code = err instanceof AgentError ? err.code : 'STORE_FAILED';
         log.error({ err, code, readings: acquired }, 'could not commit readings');
+        throw err;
       },
     );
   }
@@ -143,7 +145,7 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
    * One result, polled or pushed: counters, metrics, quality control, commit. `durationMs` is -1
    * when nothing was asked (a skipped slot, a pushed result).
    */
-  function record(result: PollResult, durationMs: number): void {
+  function record(result: PollResult, durationMs: number): Promise<void> {
     counters.polls++;
     if (result.ok) counters.lastOkAt = clock.now();
     else counters.failures++;
@@ -168,7 +170,7 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
         log.error({ err }, 'quality control failed; storing the readings without checks');
       }
     }
-    commit(readings, result.readings.length);
+    return commit(readings, result.readings.length);
   }
 
   const loop = isPushed(poller)
@@ -203,7 +205,8 @@ export function createDeviceAcquisition(deps: DeviceAcquisitionDeps): DeviceAcqu
         task: async () => {
           const startedAt = clock.monotonic();
           const result = await pollOrSkip(poller);
-          record(result, result.probed ? clock.monotonic() - startedAt : -1);
+          // A failed commit is logged and counted in commit(); the schedule goes on.
+          record(result, result.probed ? clock.monotonic() - startedAt : -1).catch(() => {});
           if (result.probed) isolation.record(pollVerdict(result));
         },
       });

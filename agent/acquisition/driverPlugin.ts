@@ -78,8 +78,13 @@ export interface PolledSource {
  * control, store, device state and status page: agent/acquisition/deviceAcquisition.ts).
  */
 export interface PushSink {
-  /** One device reading cycle, shaped as a poll's result (readings with ts of the measurement). */
-  result(result: PollResult): void;
+  /**
+   * One device reading cycle, shaped as a poll's result (readings with ts of the measurement).
+   * Resolves once its readings are durable in the store, rejects when they could not be committed:
+   * a driver that acknowledges what it received (the HJ 212 input's 9014) waits for it, so an answer
+   * never goes out for a reading a power cut could still take.
+   */
+  result(result: PollResult): Promise<void>;
   /** The link the readings arrive on is gone (socket closed, line silent): shown as the device's error. */
   linkLost(error: AgentError): void;
   /** The link is back; the next result decides whether the device is ok. */

@@ -10,7 +10,8 @@ import type { PushedSource } from './driverPlugin.js';
  */
 
 export interface PushedHandlers {
-  record(result: PollResult): void;
+  /** Resolves once the result's readings are committed (rejects when they could not be). */
+  record(result: PollResult): Promise<void>;
   linkLost(error: AgentError): void;
   linkResumed(): void;
 }
@@ -33,7 +34,8 @@ export function pushedLoop(source: PushedSource, handlers: PushedHandlers): Push
       const live = () => active && gen === generation;
       source.start({
         result: (r) => {
-          if (live()) handlers.record(r);
+          if (live()) return handlers.record(r);
+          return Promise.reject(new Error('the device is stopped: the result was not recorded'));
         },
         linkLost: (e) => {
           if (live()) handlers.linkLost(e);

@@ -123,10 +123,10 @@ export class Hj212InputBus implements FieldBus {
   }
 
   /** A 2011 upload: to its device's sink; throws (no 9014, the logger re-sends) when it is not running. */
-  private realtime(r: LoggerPollResult): void {
+  private realtime(r: LoggerPollResult): Promise<void> {
     const source = this.sources.get(r.device);
     if (source === undefined) throw new Error(`hj212 input: no device ${r.device} on bus ${this.id}`);
-    source.deliver(r.result);
+    return source.deliver(r.result);
   }
 
   /** A 2051/2061/2031 upload: kept beside the agent's own records; a store error means no 9014. */

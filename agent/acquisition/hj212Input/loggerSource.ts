@@ -40,16 +40,20 @@ export class LoggerSource implements PushedSource {
     this.disarm();
   }
 
-  /** Throws while the device is not running, so the upload is not answered and the logger re-sends it. */
-  deliver(result: PollResult): void {
+  /**
+   * Throws while the device is not running, and resolves only once the readings are committed (rejects
+   * when they could not be), so an upload is answered only when it is durable; else the logger re-sends it.
+   */
+  deliver(result: PollResult): Promise<void> {
     const sink = this.sink;
     if (sink === undefined) throw new Error(`device ${this.deps.device.id} is not running`);
     if (this.lost) {
       this.lost = false;
       sink.linkResumed();
     }
-    sink.result(result);
+    const committed = sink.result(result);
     this.arm();
+    return committed;
   }
 
   aggregatesKept(n: number): void {

@@ -14,7 +14,8 @@ import type { ListenLine } from './listenLine.js';
 
 /** Where the device's results go (the agent's PushSink; declared here, drivers/ do not import agent/acquisition). */
 export interface ListenSink {
-  result(result: PollResult): void;
+  /** May tell when the readings are committed; a listener has nobody to acknowledge to, so it does not wait. */
+  result(result: PollResult): Promise<void> | void;
   linkLost(error: AgentError): void;
   linkResumed(): void;
 }
@@ -73,7 +74,11 @@ export function createListenDeviceSource(device: ModbusDeviceSettings, line: Lis
   };
 
   function deliver(e: PollSourceEvent, sink: ListenSink): void {
-    if (e.kind === 'sample') sink.result(decodeDeviceWords(device, wordsOfSample(items, e.blocks), [], e.at));
+    // Nothing to answer on a line we only hear: a failed commit is logged and counted by acquisition.
+    if (e.kind === 'sample')
+      Promise.resolve(sink.result(decodeDeviceWords(device, wordsOfSample(items, e.blocks), [], e.at))).catch(
+        () => {},
+      );
     else if (e.kind === 'silent') sink.linkLost(silentError(device, line.id, e));
     else if (e.kind === 'resumed') sink.linkResumed();
   }

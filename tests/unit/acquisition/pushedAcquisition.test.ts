@@ -175,11 +175,51 @@ describe('a pushed device', () => {
     const sink = driver.sink();
     await acq.stop();
     expect(driver.counts().stops).toBe(1);
-    sink.result(result(clock.now(), 1));
+    // Refused, so a driver that acknowledges (the HJ 212 input's 9014) does not acknowledge it.
+    await expect(sink.result(result(clock.now(), 1))).rejects.toThrow(/stopped/);
     sink.linkLost(new AgentError('MODBUS_DISCONNECTED', 'closed'));
     await flush();
     expect(stored).toEqual([]);
     expect(acq.status().polls).toBe(0);
     expect(acq.status().lastErrors).toEqual([]);
+  });
+
+  it('resolves a result once its readings are committed, and rejects when the commit fails', async () => {
+    const clock = new FakeClock({ wall: Date.UTC(2026, 0, 1, 8, 0, 0) });
+    const commits: { resolve: () => void; reject: (e: Error) => void }[] = [];
+    const driver = fakePushed();
+    const acq = createDeviceAcquisition({
+      device,
+      poller: driver.source,
+      clock,
+      store: {
+        append: () =>
+          new Promise<void>((resolve, reject) => {
+            commits.push({ resolve, reject });
+          }),
+      },
+      log: silentLogger(),
+    });
+    acq.start();
+    let settled = 'pending';
+    const first = driver
+      .sink()
+      .result(result(clock.now(), 1))
+      .then(() => {
+        settled = 'committed';
+      });
+    await flush();
+    // Not before the store says the readings are durable: a driver's acknowledgement waits for this.
+    expect(settled).toBe('pending');
+    commits[0]!.resolve();
+    await first;
+    expect(settled).toBe('committed');
+
+    const second = driver.sink().result(result(clock.now(), 2));
+    await flush();
+    commits[1]!.reject(new Error('disk I/O error'));
+    await expect(second).rejects.toThrow('disk I/O error');
+    expect(acq.status().storeErrors).toBe(1);
+    await acq.stop();
   });
 });

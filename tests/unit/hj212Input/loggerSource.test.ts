@@ -21,7 +21,9 @@ const result: PollResult = { readings: [], ok: true, errors: [], raw: new Map(),
 function recordingSink() {
   const events: string[] = [];
   const sink: PushSink = {
-    result: () => events.push('result'),
+    result: async () => {
+      events.push('result');
+    },
     linkLost: (e: AgentError) => events.push(`lost ${e.code} ${e.context.device}`),
     linkResumed: () => events.push('resumed'),
   };
@@ -62,6 +64,24 @@ describe('LoggerSource', () => {
     s.start(sink);
     await s.stop();
     expect(() => s.deliver(result)).toThrow(/not running/);
+  });
+
+  it('resolves a delivery only once the sink has committed it, and rejects when the commit fails', async () => {
+    const clock = new FakeClock({ wall: Date.UTC(2026, 0, 1) });
+    const s = source(clock);
+    let fail = false;
+    s.start({
+      result: async () => {
+        if (fail) throw new Error('disk I/O error');
+      },
+      linkLost: () => {},
+      linkResumed: () => {},
+    });
+    await expect(s.deliver(result)).resolves.toBeUndefined();
+    fail = true;
+    // The upload handler answers 9014 only after deliver resolves: a failed commit gets no answer.
+    await expect(s.deliver(result)).rejects.toThrow('disk I/O error');
+    await s.stop();
   });
 
   it("shows the input's counters of its MN and the records it kept", () => {

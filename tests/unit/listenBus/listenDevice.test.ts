@@ -92,7 +92,13 @@ describe('a device on a listen bus', () => {
     const bus = line(clock, async () => port);
     const source = createListenDeviceSource(device, bus);
     const results: PollResult[] = [];
-    source.start({ result: (r) => results.push(r), linkLost: () => undefined, linkResumed: () => undefined });
+    source.start({
+      result: (r) => {
+        results.push(r);
+      },
+      linkLost: () => undefined,
+      linkResumed: () => undefined,
+    });
     bus.start();
     await clock.advance(10);
     deliver(readRequest(3, 3, 0, 12));
@@ -137,7 +143,9 @@ describe('a device on a listen bus', () => {
     const seen: string[] = [];
     let lost: AgentError | undefined;
     source.start({
-      result: () => seen.push('result'),
+      result: () => {
+        seen.push('result');
+      },
       linkLost: (e) => {
         seen.push('lost');
         lost = e;
