@@ -119,6 +119,24 @@ export function formatStatus(s: OperationsStatus): string {
     const e = u.lastError;
     if (e) out.push(`  ${u.id}: last error since ${time(e.at)}: ${e.message}${e.code ? ` [${e.code}]` : ''}`);
   }
+  const facilities = s.facilities ?? [];
+  if (facilities.length > 0) {
+    out.push('', 'facilities');
+    out.push(
+      table(
+        ['facility', 'role', 'state', 'since', 'power', 'alarm'],
+        facilities.map((f) => [
+          nameLabel(f.id, f.name, 'en'),
+          f.role,
+          f.state,
+          time(f.since),
+          f.power === null ? '-' : valueText(f.power),
+          // An open alarm names the treatment that is not running along, and since when.
+          f.alarms.map((a) => `ALARM ${a.treatment} ${a.fault} since ${time(a.since)}`).join('; ') || '-',
+        ]),
+      ),
+    );
+  }
   if (s.events.length > 0) {
     out.push('', 'recent events');
     for (const e of s.events) out.push(`${time(e.ts)}  ${e.kind}`);
