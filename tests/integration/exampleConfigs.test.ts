@@ -167,7 +167,8 @@ async function startMeterLine(
       device.meter?.address,
     );
     const range = ch.di === undefined ? undefined : meterValueRange(ch.di, ch.element);
-    if (!range || !ch.format) throw new Error(`the meter simulator serves no range for ${where} (di ${ch.di})`);
+    if (!range || !ch.format)
+      throw new Error(`the meter simulator serves no range for ${where} (di ${ch.di})`);
     // BCD with fixed decimals: the value is a multiple of 10^-decimals, scaled as configured.
     const resolution = 10 ** -ch.format.decimals * Math.abs(ch.scale);
     // A running meter's state is "normal"; its facility is never switched off here.

@@ -74,7 +74,8 @@ export function createSimMeter(opts: SimMeterOptions, startedAt: number): SimMet
   const current = phaseNames.map((p) => source(`i${p}`, METER_GENERATORS.current));
   const pf = phaseNames.map((p) => source(`pf${p}`, METER_GENERATORS.pf));
   let running = true;
-  let energy = opts.startEnergy ?? METER_START_ENERGY.min + (hashString(opts.address) % METER_START_ENERGY.span);
+  let energy =
+    opts.startEnergy ?? METER_START_ENERGY.min + (hashString(opts.address) % METER_START_ENERGY.span);
   let energyAt = startedAt;
   /** Follow-up frames still to send, per identifier. */
   let pending: { di: number; parts: Uint8Array[] } | undefined;
