@@ -12,17 +12,36 @@ export const SIMULATOR_CLI = fileURLToPath(
   new URL('../../dist-tools/scripts/simulator/main.js', import.meta.url),
 );
 
+/** The built DL/T 645 meter simulator (`npm run simulate:meters -- …`). */
+export const METER_SIMULATOR_CLI = fileURLToPath(
+  new URL('../../dist-tools/scripts/simulator/dlt645Main.js', import.meta.url),
+);
+
 export interface SimulatorProcess {
   readonly child: ChildProcess;
   output(): string;
   stop(): Promise<void>;
 }
 
-export async function startSimulatorProcess(args: string[], timeoutMs = 30_000): Promise<SimulatorProcess> {
-  if (!existsSync(SIMULATOR_CLI)) {
-    throw new Error(`${SIMULATOR_CLI} is missing: run "npm run build" (npm test does it in pretest)`);
+export function startSimulatorProcess(args: string[], timeoutMs = 30_000): Promise<SimulatorProcess> {
+  return startProcess(SIMULATOR_CLI, /^simulator (listening|serving) /m, args, timeoutMs);
+}
+
+/** The meter simulator on a serial path, e.g. ['--serial', pty, '--meters', '000000000001,000000000002']. */
+export function startMeterSimulatorProcess(args: string[], timeoutMs = 30_000): Promise<SimulatorProcess> {
+  return startProcess(METER_SIMULATOR_CLI, /^dlt645 simulator serving /m, args, timeoutMs);
+}
+
+async function startProcess(
+  cli: string,
+  ready: RegExp,
+  args: string[],
+  timeoutMs: number,
+): Promise<SimulatorProcess> {
+  if (!existsSync(cli)) {
+    throw new Error(`${cli} is missing: run "npm run build" (npm test does it in pretest)`);
   }
-  const child = spawn(process.execPath, [SIMULATOR_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => {
     out += d.toString();
@@ -36,7 +55,7 @@ export async function startSimulatorProcess(args: string[], timeoutMs = 30_000):
     await exited;
   };
   const deadline = Date.now() + timeoutMs;
-  while (!/^simulator (listening|serving) /m.test(out)) {
+  while (!ready.test(out)) {
     if (child.exitCode !== null) throw new Error(`simulator ${args.join(' ')} exited early:\n${out}`);
     if (Date.now() > deadline) {
       await stop();

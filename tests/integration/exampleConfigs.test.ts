@@ -1,11 +1,13 @@
 /**
  * Issue 13: the example configs read real values. Every file of config/examples is run the way the
  * README's "Try an example on the simulator" tells a maintainer to: the built simulator started
- * with the map shipped for the example (Modbus TCP; Modbus RTU and C-Link ASCII on socat ptys), then
- * the built CLI `station-agent read --config <example> --device <id>` for every device. Each
- * channel's printed value must lie in the range the simulator's map generates at that register
- * (read from the map file), must not be 0, and must carry the flag N (every simulated analyzer is
- * in its normal state).
+ * with the map shipped for the example (Modbus TCP; Modbus RTU and C-Link ASCII on socat ptys), the
+ * built DL/T 645 meter simulator for a meter line (on a socat pty), then the built CLI
+ * `station-agent read --config <example> --device <id>` for every device. Each channel's printed
+ * value must lie in the range the simulator generates there (an analyzer's: read from the map
+ * file; a meter's: derived from the meter simulator's generators, tests/helpers/meterRange.ts),
+ * must not be 0, and must carry the flag N (every simulated analyzer is in its normal state, every
+ * simulated meter's facility runs).
  *
  * What the test changes in an example, and only that: a TCP bus's port in a copy (the simulator
  * runs on a free port, not on 5020, so tests can run side by side); a serial bus's port through
@@ -21,13 +23,14 @@ import { parseDocument } from 'yaml';
 import { formatProblems, loadConfig } from '../../agent/config/load.js';
 import type { BusConfig, ChannelConfig, DeviceConfig, StationConfig } from '../../agent/config/schema.js';
 import { loadAsciiDefinition } from '../../scripts/simulator/asciiServer.js';
-import { type GeneratorSpec, loadSimulatorMap } from '../../scripts/simulator/simulatorConfig.js';
+import { loadSimulatorMap } from '../../scripts/simulator/simulatorConfig.js';
 import { runAgentCli } from '../../scripts/support/agentProcess.js';
 import { freePort } from '../../scripts/support/freePort.js';
 import { createPtyPair } from '../../scripts/support/pty.js';
 import { generatorRange } from '../helpers/generatorRange.js';
+import { meterValueRange } from '../helpers/meterRange.js';
 import { readTable } from '../helpers/readOutput.js';
-import { startSimulatorProcess } from '../helpers/simulatorProcess.js';
+import { startMeterSimulatorProcess, startSimulatorProcess } from '../helpers/simulatorProcess.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EXAMPLES_DIR = join(ROOT, 'config/examples');
@@ -36,13 +39,19 @@ const EXAMPLES_DIR = join(ROOT, 'config/examples');
 type BusRig =
   | { kind: 'tcp'; map: string }
   | { kind: 'rtu'; map: string; portEnv: string }
-  | { kind: 'ascii'; definition: string; portEnv: string };
+  | { kind: 'ascii'; definition: string; portEnv: string }
+  /** `npm run simulate:meters -- --serial <pty> --meters <addresses>`: three-phase meters. */
+  | { kind: 'meters'; addresses: string[]; portEnv: string };
 
 const RIGS: Record<string, Record<string, BusRig>> = {
   'water-station.yaml': { lan: { kind: 'tcp', map: 'scripts/simulator/maps/water-station.yaml' } },
   'air-station.yaml': {
     rs485: { kind: 'rtu', map: 'scripts/simulator/maps/air-station.yaml', portEnv: 'RS485_PORT' },
     com1: { kind: 'ascii', definition: 'scripts/simulator/ascii/thermo-49i.yaml', portEnv: 'COM1_PORT' },
+  },
+  'enterprise-station.yaml': {
+    rs485: { kind: 'rtu', map: 'scripts/simulator/maps/enterprise-station.yaml', portEnv: 'RS485_PORT' },
+    meters: { kind: 'meters', addresses: ['000000000001', '000000000002'], portEnv: 'METER_PORT' },
   },
 };
 
@@ -63,9 +72,9 @@ async function load(file: string, env: NodeJS.ProcessEnv): Promise<StationConfig
   return loaded.config;
 }
 
-/** What the simulator serves at a channel's register: its generator, the unit's state, and the encoding. */
+/** What the simulator serves at a channel: the range its generators give, the unit's state, the encoding. */
 interface Served {
-  generator: GeneratorSpec;
+  range: [number, number];
   state: number;
   /** Rounding of the served value: an integer register holds multiples of its scale. */
   resolution: number;
@@ -78,6 +87,7 @@ async function startBus(
   bus: BusConfig,
   rig: BusRig,
 ): Promise<{ lookup: ServedLookup; env?: Record<string, string>; tcpPort?: number }> {
+  if (rig.kind === 'meters') return startMeterLine(bus, rig);
   const file = join(ROOT, rig.kind === 'ascii' ? rig.definition : rig.map);
   if (rig.kind === 'tcp') {
     expect(bus.type, `bus ${bus.id}`).toBe('tcp');
@@ -119,7 +129,11 @@ async function modbusLookup(file: string): Promise<ServedLookup> {
     if (!['int16', 'uint16', 'bool'].includes(reg.type)) expect(point.order, where).toBe(reg.order ?? 'ABCD');
     expect([point.scale, point.offset], where).toEqual([ch.scale, ch.offset]);
     const integer = !reg.type.startsWith('float');
-    return { generator: point.generator, state: unit.state, resolution: integer ? Math.abs(point.scale) : 0 };
+    return {
+      range: generatorRange(point.generator, unit.state),
+      state: unit.state,
+      resolution: integer ? Math.abs(point.scale) : 0,
+    };
   };
 }
 
@@ -129,8 +143,39 @@ async function asciiLookup(file: string): Promise<ServedLookup> {
     const generator = ch.field === undefined ? undefined : def.values[ch.field];
     if (!generator) throw new Error(`${file} serves no value "${ch.field}" (${device.id}/${ch.id})`);
     // The status word is the analyzer's state: 0 = no alarm, no service mode.
-    return { generator, state: def.status, resolution: 0 };
+    return { range: generatorRange(generator, def.status), state: def.status, resolution: 0 };
   };
+}
+
+/** The meter simulator on a pty, at the line's speed and parity (a meters-only bus: 2400 8E1). */
+async function startMeterLine(
+  bus: BusConfig,
+  rig: Extract<BusRig, { kind: 'meters' }>,
+): Promise<{ lookup: ServedLookup; env: Record<string, string> }> {
+  expect(bus.type, `bus ${bus.id}`).toBe('serial');
+  if (bus.type !== 'serial') throw new Error('unreachable');
+  const pty = await createPtyPair();
+  cleanups.push(() => pty.stop());
+  const sim = await startMeterSimulatorProcess([
+    ...['--serial', pty.simPath, '--meters', rig.addresses.join(',')],
+    ...['--baud', String(bus.baudRate), '--parity', bus.parity],
+  ]);
+  cleanups.push(() => sim.stop());
+  const lookup: ServedLookup = (device, ch) => {
+    const where = `${device.id}/${ch.id}`;
+    expect(rig.addresses, `${where}: the simulator serves meter ${device.meter?.address}`).toContain(
+      device.meter?.address,
+    );
+    const range = ch.di === undefined ? undefined : meterValueRange(ch.di, ch.element);
+    if (!range || !ch.format)
+      throw new Error(`the meter simulator serves no range for ${where} (di ${ch.di})`);
+    // BCD with fixed decimals: the value is a multiple of 10^-decimals, scaled as configured.
+    const resolution = 10 ** -ch.format.decimals * Math.abs(ch.scale);
+    // A running meter's state is "normal"; its facility is never switched off here.
+    const [a, b] = range.map((v) => v * ch.scale + ch.offset) as [number, number];
+    return { range: [Math.min(a, b), Math.max(a, b)], state: 0, resolution };
+  };
+  return { lookup, env: { [rig.portEnv]: pty.agentPath } };
 }
 
 describe('example configs against the simulator (built CLI, real ptys)', () => {
@@ -215,7 +260,7 @@ describe('example configs against the simulator (built CLI, real ptys)', () => {
         for (const ch of device.channels) {
           const row = rows.find((r) => r.channel === ch.id)!;
           const served = lookups.get(device.bus)!(device, ch);
-          const [lo, hi] = generatorRange(served.generator, served.state);
+          const [lo, hi] = served.range;
           // A range holding 0 could not tell a register read at the wrong place from a real value.
           expect(
             lo > 0 || hi < 0,

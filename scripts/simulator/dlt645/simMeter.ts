@@ -52,6 +52,16 @@ export interface SimMeter {
 
 const spec = (s: GeneratorSpec) => s;
 
+/** What every phase of a running meter generates (exported for tests that check read values lie in range). */
+export const METER_GENERATORS = {
+  voltage: spec({ kind: 'sine', mean: 230, amplitude: 4, period: 600_000, noise: 0.3 }),
+  current: spec({ kind: 'randomWalk', start: 12, step: 0.4, min: 2, max: 40, noise: 0.05 }),
+  pf: spec({ kind: 'randomWalk', start: 0.9, step: 0.01, min: 0.75, max: 0.99, noise: 0 }),
+} as const;
+
+/** Energy register at start (kWh) unless given: min + a hash of the address modulo span. */
+export const METER_START_ENERGY = { min: 1000, span: 9000 } as const;
+
 export function createSimMeter(opts: SimMeterOptions, startedAt: number): SimMeter {
   const phases = opts.phases ?? 3;
   const tickMs = opts.tickMs ?? 1000;
@@ -60,17 +70,12 @@ export function createSimMeter(opts: SimMeterOptions, startedAt: number): SimMet
   const source = (name: string, s: GeneratorSpec): ValueSource =>
     createValueSource(s, { seed, key: `${opts.address}/${name}`, tickMs });
   const phaseNames = ['a', 'b', 'c'] as const;
-  const voltage = phaseNames.map((p) =>
-    source(`u${p}`, spec({ kind: 'sine', mean: 230, amplitude: 4, period: 600_000, noise: 0.3 })),
-  );
-  const current = phaseNames.map((p) =>
-    source(`i${p}`, spec({ kind: 'randomWalk', start: 12, step: 0.4, min: 2, max: 40, noise: 0.05 })),
-  );
-  const pf = phaseNames.map((p) =>
-    source(`pf${p}`, spec({ kind: 'randomWalk', start: 0.9, step: 0.01, min: 0.75, max: 0.99, noise: 0 })),
-  );
+  const voltage = phaseNames.map((p) => source(`u${p}`, METER_GENERATORS.voltage));
+  const current = phaseNames.map((p) => source(`i${p}`, METER_GENERATORS.current));
+  const pf = phaseNames.map((p) => source(`pf${p}`, METER_GENERATORS.pf));
   let running = true;
-  let energy = opts.startEnergy ?? 1000 + (hashString(opts.address) % 9000);
+  let energy =
+    opts.startEnergy ?? METER_START_ENERGY.min + (hashString(opts.address) % METER_START_ENERGY.span);
   let energyAt = startedAt;
   /** Follow-up frames still to send, per identifier. */
   let pending: { di: number; parts: Uint8Array[] } | undefined;
