@@ -46,13 +46,13 @@ describe('LoggerSource', () => {
     const { events, sink } = recordingSink();
     s.start(sink);
     await clock.advance(60_000);
-    s.deliver(result);
+    await s.deliver(result);
     await clock.advance(89_999);
     expect(events).toEqual(['result']);
     await clock.advance(1);
     await clock.advance(200_000);
     expect(events).toEqual(['result', 'lost HJ212_INPUT_SILENT logger1']);
-    s.deliver(result);
+    await s.deliver(result);
     expect(events).toEqual(['result', 'lost HJ212_INPUT_SILENT logger1', 'resumed', 'result']);
     await s.stop();
   });
