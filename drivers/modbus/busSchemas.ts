@@ -20,16 +20,35 @@ export interface BusSchemaKit<
   reconnect: () => R;
 }
 
+/**
+ * The port and character format of a serial line, shared by the polled (`serial`) and the listening
+ * (`serial-listen`) bus, in the order config/schema.json lists them.
+ */
+export const serialLineFields = {
+  port: z.string().min(1).meta({ description: 'Device path, e.g. /dev/ttyUSB0 or /dev/serial/by-id/…' }),
+  baudRate: z.number().int().min(50).max(4_000_000).default(9600),
+  parity: z.enum(['none', 'even', 'odd']).default('none'),
+  dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
+  stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+};
+
+/**
+ * A bounded duration with a default in ms. Dur's output is a number, but TypeScript does not see
+ * through the generic to accept one for `.default`; the kit's type guarantees it.
+ */
+export function defaultedDuration<Dur extends z.ZodType<number, string>>(
+  duration: (minMs: number, maxMs: number) => Dur,
+) {
+  return (minMs: number, maxMs: number, ms: number) => duration(minMs, maxMs).default(ms as never);
+}
+
 export function modbusBusSchemas<
   Id extends z.ZodType<string>,
   Dur extends z.ZodType<number, string>,
   R extends z.ZodType,
 >(kit: BusSchemaKit<Id, Dur, R>) {
   const { id, duration } = kit;
-  // A bounded duration with a default in ms. Dur's output is a number, but TypeScript does not see
-  // through the generic to accept one for `.default`; the kit's type guarantees it.
-  const durationOr = (minMs: number, maxMs: number, ms: number) =>
-    duration(minMs, maxMs).default(ms as never);
+  const durationOr = defaultedDuration(duration);
 
   const tcpBusSchema = z.strictObject({
     id,
@@ -65,11 +84,7 @@ export function modbusBusSchemas<
   const serialBusSchema = z.strictObject({
     id,
     type: z.literal('serial'),
-    port: z.string().min(1).meta({ description: 'Device path, e.g. /dev/ttyUSB0 or /dev/serial/by-id/…' }),
-    baudRate: z.number().int().min(50).max(4_000_000).default(9600),
-    parity: z.enum(['none', 'even', 'odd']).default('none'),
-    dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
-    stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+    ...serialLineFields,
     timeout: durationOr(10, 60_000, 1000),
     retries: z.number().int().min(0).max(10).default(1),
     reconnect: kit.reconnect(),

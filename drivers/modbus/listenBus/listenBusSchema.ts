@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BusSchemaKit } from '../busSchemas.js';
+import { type BusSchemaKit, defaultedDuration, serialLineFields } from '../busSchemas.js';
 
 /**
  * The `buses:` entry of a line another master polls (issue 16): the agent listens on it and never
@@ -13,18 +13,13 @@ export function listenBusSchemas<
   R extends z.ZodType,
 >(kit: BusSchemaKit<Id, Dur, R>) {
   const { id, duration } = kit;
-  const durationOr = (minMs: number, maxMs: number, ms: number) =>
-    duration(minMs, maxMs).default(ms as never);
+  const durationOr = defaultedDuration(duration);
 
   const serialListenBusSchema = z
     .strictObject({
       id,
       type: z.literal('serial-listen'),
-      port: z.string().min(1).meta({ description: 'Device path, e.g. /dev/ttyUSB0 or /dev/serial/by-id/…' }),
-      baudRate: z.number().int().min(50).max(4_000_000).default(9600),
-      parity: z.enum(['none', 'even', 'odd']).default('none'),
-      dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
-      stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+      ...serialLineFields,
       reconnect: kit.reconnect(),
       answerTimeout: durationOr(10, 60_000, 1000).meta({
         description:
