@@ -1,4 +1,5 @@
 import type { Hj212Version } from '../../../drivers/hj212/codes.js';
+import type { RejectReason } from '../../../drivers/hj212/rejection.js';
 import type { Sm4Layout } from '../../../drivers/hj212/sm4Layout.js';
 import type { AggregateFlag, ChannelIdentity, PeriodKind } from '../../core/aggregateRecord.js';
 import type { PollResult } from '../../core/pollOutcome.js';
@@ -69,15 +70,7 @@ export interface LoggerAggregates {
 
 /** Why a frame was not taken: the decoder's reasons (rejection.ts) and the server's own. */
 export type RefuseReason =
-  | 'garbage'
-  | 'bad-frame'
-  | 'bad-length'
-  | 'bad-crc'
-  | 'bad-encoding'
-  | 'missing-field'
-  | 'bad-field'
-  | 'bad-cp'
-  | 'truncated'
+  | RejectReason
   /** An MN no logger is configured with (answered 9011 QnRtn 4). */
   | 'unknown-mn'
   /** The MN is known, the PW is not its one (answered 9011 QnRtn 3). */
