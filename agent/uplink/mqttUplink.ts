@@ -9,6 +9,7 @@ import { encodeBirthPayload } from './birthPayload.js';
 import type { MqttCommands } from './mqttCommands.js';
 import { hostOf } from './mqttConnectFailure.js';
 import { MqttConnector } from './mqttConnector.js';
+import { fillMqttLengthCacheOnce } from './mqttLengthCache.js';
 import { type MqttWireVersion, wireVersionLabel } from './mqttProtocol.js';
 import { mqttStreams, publishTopic } from './mqttStreams.js';
 import { uplinkCommands } from './mqttUplinkCommands.js';
@@ -122,6 +123,10 @@ export class MqttUplink {
     if (this.state !== 'idle') throw new Error(`uplink ${this.id} was already started`);
     this.pump.start();
     this.state = 'running';
+    // mqtt-packet's length cache pins a Buffer pool block per entry unless filled in one go.
+    void fillMqttLengthCacheOnce((err) =>
+      this.deps.log.warn({ err, uplink: this.id }, 'uplink: could not fill the MQTT length cache'),
+    );
     this.connect();
   }
 
