@@ -26,6 +26,17 @@ export interface Hj212InputOptions extends InputCallbacks {
   now?: () => number;
 }
 
+/**
+ * A logger's older connection is closed when the logger has connected again and the old one has
+ * received nothing for this long: a logger that lost power or its link never closed it, and the
+ * agent never writes unasked, so TCP alone would keep it open for good and, one power cut after
+ * another, fill `maxConnections` until the logger is refused. A logger that really keeps two
+ * connections busy at once keeps both.
+ */
+export const STALE_AFTER_MS = 30_000;
+/** TCP keepalive probes start after this much silence (the kernel's count and interval apply). */
+const KEEPALIVE_MS = 60_000;
+
 export interface Hj212InputServer {
   /** Listens; resolves with the address actually bound. */
   start(): Promise<{ host: string; port: number }>;
@@ -68,18 +79,39 @@ export function createHj212InputServer(opts: Hj212InputOptions): Hj212InputServe
   const codecOf = codecLookup(ctx, keys);
   const sockets = new Set<Socket>();
   const connections = new Set<LoggerConnection>();
+  /** The connections each configured logger (device) has sent frames on. */
+  const byLogger = new Map<string, Set<LoggerConnection>>();
   let server: Server | undefined;
+
+  const closeStale = (device: string, current: LoggerConnection) => {
+    const conns = byLogger.get(device) ?? new Set<LoggerConnection>();
+    byLogger.set(device, conns);
+    if (conns.has(current)) return;
+    for (const old of conns) {
+      if (now() - old.lastDataAt < STALE_AFTER_MS) continue;
+      conns.delete(old);
+      counters.staleClosed();
+      opts.log.info(
+        { device, peer: old.socket.remoteAddress, silentMs: now() - old.lastDataAt },
+        'hj212 input: the logger connected again; its previous, silent connection is closed',
+      );
+      old.socket.destroy();
+    }
+    conns.add(current);
+  };
 
   return {
     start() {
       const s = createServer((socket) => {
         counters.connection();
         sockets.add(socket);
-        const conn = new LoggerConnection(socket, ctx, codecOf);
+        socket.setKeepAlive(true, KEEPALIVE_MS);
+        const conn = new LoggerConnection(socket, ctx, codecOf, now, closeStale);
         connections.add(conn);
         opts.log.info({ peer: socket.remoteAddress }, 'hj212 input: logger connected');
         socket.on('close', () => {
           sockets.delete(socket);
+          for (const conns of byLogger.values()) conns.delete(conn);
           void conn.drained().then(() => connections.delete(conn));
         });
       });

@@ -11,6 +11,7 @@ export class InputCounters {
   private duplicates = 0;
   private answered = 0;
   private connections = 0;
+  private staleConnections = 0;
   private readonly refused = new Map<RefuseReason, number>();
   private readonly unknownCodes = new Map<string, number>();
   private readonly unknownFlags = new Map<string, number>();
@@ -28,6 +29,11 @@ export class InputCounters {
 
   connection(): void {
     this.connections++;
+  }
+
+  /** A logger's silent older connection closed because the logger connected again. */
+  staleClosed(): void {
+    this.staleConnections++;
   }
 
   answer(mn?: string): void {
@@ -78,6 +84,7 @@ export class InputCounters {
       otherCns: Object.fromEntries(this.otherCns),
       answered: this.answered,
       connections: this.connections,
+      staleClosed: this.staleConnections,
       byMn: Object.fromEntries(
         [...this.perMn].map(([mn, c]) => [mn, { ...c, unknownCodes: { ...c.unknownCodes } }]),
       ),

@@ -95,6 +95,8 @@ export interface InputCountersSnapshot {
   /** 9014 data answers sent. */
   answered: number;
   connections: number;
+  /** A logger's older connections closed because it connected again and they had gone silent. */
+  staleClosed: number;
   /** framesOk, duplicates, answered and unknownCodes per logger, keyed by MN in upper case. */
   byMn: Record<string, LoggerCounters>;
 }

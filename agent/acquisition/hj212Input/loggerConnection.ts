@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { encodeFrame } from '../../../drivers/hj212/codec.js';
 import type { CodecOptions } from '../../../drivers/hj212/codecOptions.js';
+import { checkAddressing } from '../../../drivers/hj212/commands.js';
 import type { DataSegment } from '../../../drivers/hj212/dataSegment.js';
 import { decodeFrame } from '../../../drivers/hj212/receive.js';
 import type { RejectReason } from '../../../drivers/hj212/rejection.js';
@@ -20,13 +21,25 @@ export class LoggerConnection {
   private readonly codec: CodecOptions = {};
   private readonly decoder = new Hj212StreamDecoder(this.codec);
   private queue: Promise<void> = Promise.resolve();
+  /** When bytes last arrived (the server's clock): a half-open connection stays silent for good. */
+  lastDataAt: number;
 
+  /**
+   * `onLogger` is told of each configured logger (right MN and PW) a frame on this connection comes
+   * from, before the frame is handled: the server closes that logger's older, silent connections.
+   */
   constructor(
-    private readonly socket: Socket,
+    readonly socket: Socket,
     private readonly ctx: HandlerContext,
     private readonly codecOf: (mn: string) => CodecOptions | undefined,
+    private readonly now: () => number = Date.now,
+    private readonly onLogger: (device: string, conn: LoggerConnection) => void = () => {},
   ) {
-    socket.on('data', (chunk) => this.enqueue(this.decoder.push(chunk)));
+    this.lastDataAt = now();
+    socket.on('data', (chunk) => {
+      this.lastDataAt = this.now();
+      this.enqueue(this.decoder.push(chunk));
+    });
     socket.on('end', () => this.enqueue(this.decoder.end()));
     socket.on('error', () => {
       // A reset by the logger ends the connection like a close; it reconnects and re-sends.
@@ -65,6 +78,10 @@ export class LoggerConnection {
     }
     const opts = this.codecOf(seg.mn);
     if (opts?.sm4 !== undefined) this.codec.sm4 = opts.sm4;
+    const logger = loggerOf(this.ctx.loggers, seg.mn);
+    if (logger !== undefined && checkAddressing(seg, { pw: logger.pw }) === undefined) {
+      this.onLogger(logger.device, this);
+    }
     const answer = await handleFrame(seg, this.ctx);
     if (answer !== undefined && !this.socket.destroyed) {
       // Answers (9011/9013/9014) are never encrypted CNs: the key only matters to the logger's frames.
