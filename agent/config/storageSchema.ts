@@ -1,34 +1,13 @@
 import { z } from 'zod';
 import { boundedDuration, duration, formatDuration } from './duration.js';
+import { boundedSize } from './size.js';
+
+export { parseSize } from './size.js';
 
 /**
  * Top-level `storage:` — the SQLite file and its budget (agent/store/storeBudget.ts, docs/storage.md):
  * a hard cap on its size, a free-disk floor, and how long confirmed data is kept.
  */
-
-const UNIT_BYTES: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
-const SIZE_RE = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB)$/;
-
-/** Parses `64KB`, `500MB`, `2GB` (powers of 1024) to bytes; undefined when the text is not a size. */
-export function parseSize(text: string): number | undefined {
-  const m = SIZE_RE.exec(text.trim());
-  if (!m) return undefined;
-  return Math.round(Number(m[1]) * UNIT_BYTES[m[2]!]!);
-}
-
-/** A byte size with bounds: a string with a unit or a plain number of bytes. */
-function boundedSize(minBytes: number, maxBytes: number) {
-  return z
-    .union([
-      z.number().int().nonnegative(),
-      z.string().regex(SIZE_RE, { message: 'expected a size such as "64KB", "500MB" or "2GB", or bytes' }),
-    ])
-    .transform((v) => (typeof v === 'number' ? v : parseSize(v)!))
-    .refine((b) => b >= minBytes && b <= maxBytes, {
-      message: `expected a size between ${minBytes / 1024}KB and ${maxBytes / 1024 ** 4}TB`,
-    })
-    .meta({ description: 'Size in bytes, or with a unit: KB, MB, GB, TB (powers of 1024), e.g. "500MB"' });
-}
 
 const DAY_MS = 86_400_000;
 /** Measured in docs/performance.md (workload 1): long enough to gather a cycle's polls, short next to a poll. */
