@@ -5,6 +5,14 @@ import { boundedDuration } from './duration.js';
 import { protocolVersionSchema } from './mqttProtocolSchema.js';
 import { mqttCredentialFields, mqttSecurityCheck } from './mqttSecuritySchema.js';
 import { payloadSchema } from './payloadSchema.js';
+import { boundedSize } from './size.js';
+
+/**
+ * 128 KB: the smallest maximum packet size among the brokers stations are pointed at (AWS IoT Core;
+ * Azure IoT Hub, Alibaba Cloud IoT and HiveMQ Cloud take 256 KB). A 3.1.1 broker does not announce
+ * its limit: it drops the connection, and a batch over it would be retried for ever.
+ */
+export const DEFAULT_MAX_PACKET_BYTES = 128 * 1024;
 
 /**
  * The settings of an MQTT uplink: its `uplinks[]` entry, which agent/uplink/mqttPlugin.ts serves
@@ -26,6 +34,12 @@ const mqttUplinkFields = z.strictObject({
     .strictObject({
       maxReadings: z.number().int().min(1).max(10_000).default(500),
       maxDelay: boundedDuration(0, 3_600_000).default(2000),
+      maxBytes: boundedSize(4 * 1024, 256 * 1024 ** 2)
+        .default(DEFAULT_MAX_PACKET_BYTES)
+        .meta({
+          description:
+            'Largest MQTT packet the uplink sends (default 128KB): a batch that would be larger carries fewer rows. An MQTT 5 broker that announces a smaller maximum packet size is held to that',
+        }),
     })
     .prefault({}),
   maxInFlight: z.number().int().min(1).max(64).default(4),

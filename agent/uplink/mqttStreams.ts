@@ -12,6 +12,7 @@ import type { BatchOrigin } from './batchOrigin.js';
 import { encodeEventsPayload, eventsTopic } from './eventsPayload.js';
 import { aggregateSource, eventSource, readingSource } from './outboxSource.js';
 import { OutboxStream } from './outboxStream.js';
+import { PacketFit } from './packetFit.js';
 import { encodeReadingsBatch, type WirePayload } from './payloadEncoding.js';
 import { readingsBatch, readingsTopic } from './readingsPayload.js';
 
@@ -43,8 +44,18 @@ export function mqttStreams(
   deps: MqttStreamsDeps,
   publish: (topic: string, payload: string | WirePayload) => Promise<unknown>,
   isHistorical: (rows: readonly StoredReading[]) => boolean,
+  /** The largest packet the broker takes now: batch.maxBytes, or less when the broker said so. */
+  maxPacketBytes: () => number = () => deps.config.batch.maxBytes,
 ): MqttStreams {
   const { config, stationId, origin } = deps;
+  /** A stream's fit and send: each batch within maxPacketBytes, encoded once (packetFit.ts). */
+  const sized = <Row>(stream: string, topic: string, encode: (rows: Row[]) => string | WirePayload) => {
+    const packets = new PacketFit<Row>({ stream, topic, encode, maxPacketBytes, log: deps.log });
+    return {
+      fit: (rows: Row[]) => packets.fit(rows),
+      send: (rows: Row[]) => publish(topic, packets.payload(rows)),
+    };
+  };
   const common = {
     cursors: deps.cursors,
     clock: deps.clock,
@@ -61,14 +72,12 @@ export function mqttStreams(
     source: readingSource(deps.store),
     // Readings committed after connecting go beside a backlog, not behind it (docs/mqtt-contract.md).
     liveLane: true,
-    send: (rows) =>
-      publish(
-        readingsAt,
-        encodeReadingsBatch(
-          config.payload.encoding,
-          readingsBatch(stationId, rows, { historical: isHistorical(rows), origin }),
-        ),
+    ...sized<StoredReading>('readings', readingsAt, (rows) =>
+      encodeReadingsBatch(
+        config.payload.encoding,
+        readingsBatch(stationId, rows, { historical: isHistorical(rows), origin }),
       ),
+    ),
   });
   let aggregates: OutboxStream<StoredAggregate> | null = null;
   if (deps.aggregates !== undefined) {
@@ -78,7 +87,9 @@ export function mqttStreams(
       name: 'aggregates',
       cursorKey: `${config.id}#aggregates`,
       source: aggregateSource(deps.aggregates),
-      send: (rows) => publish(aggregatesAt, encodeAggregatesPayload(stationId, rows, origin)),
+      ...sized<StoredAggregate>('aggregates', aggregatesAt, (rows) =>
+        encodeAggregatesPayload(stationId, rows, origin),
+      ),
     });
   }
   let events: OutboxStream<StoredEvent> | null = null;
@@ -92,7 +103,7 @@ export function mqttStreams(
       name: 'events',
       cursorKey: `${config.id}#events`,
       source: eventSource(deps.events),
-      send: (rows) => publish(eventsAt, encodeEventsPayload(stationId, origin.db, rows)),
+      ...sized<StoredEvent>('events', eventsAt, (rows) => encodeEventsPayload(stationId, origin.db, rows)),
     });
   }
   return { readings, events, aggregates, readingsTopic: readingsAt };

@@ -77,6 +77,8 @@ export class MqttUplink {
   private readonly connector: MqttConnector;
   /** The MQTT version of the current client. */
   private version: MqttWireVersion = 5;
+  /** The maximum packet size the broker announced in its CONNACK (MQTT 5 only); null when it did not. */
+  private brokerMaxPacket: number | null = null;
 
   constructor(deps: MqttUplinkDeps) {
     const { config, stationId, clock, log } = deps;
@@ -96,6 +98,7 @@ export class MqttUplink {
       deps,
       (topic, payload) => this.publish(topic, payload),
       (rows) => this.isHistorical(rows),
+      () => Math.min(config.batch.maxBytes, this.brokerMaxPacket ?? Number.POSITIVE_INFINITY),
     );
     this.readings = streams.readings;
     this.events = streams.events;
@@ -174,8 +177,9 @@ export class MqttUplink {
     this.version = version;
     // The first error of the attempt (or, once connected, of the connection) says why it closed.
     let error: Error | null = null;
-    client.on('connect', () => {
+    client.on('connect', (connack) => {
       error = null;
+      this.noteBrokerLimit(client, connack?.properties?.maximumPacketSize);
       this.onConnect(client);
     });
     client.on('message', (topic, payload, packet) => {
@@ -187,6 +191,19 @@ export class MqttUplink {
       error ??= err;
       this.deps.log.debug({ err, uplink: this.id }, 'uplink MQTT client error');
     });
+  }
+
+  /** An MQTT 5 broker may announce the largest packet it takes; batches then stay within it. */
+  private noteBrokerLimit(client: MqttClient, announced: number | undefined): void {
+    if (client !== this.client) return;
+    const limit = announced !== undefined && announced > 0 ? announced : null;
+    if (limit !== null && limit < this.deps.config.batch.maxBytes && limit !== this.brokerMaxPacket) {
+      this.deps.log.info(
+        { uplink: this.id, brokerMaxPacket: limit, maxBytes: this.deps.config.batch.maxBytes },
+        'uplink: the broker takes packets up to a smaller size than batch.maxBytes; batches are kept within it',
+      );
+    }
+    this.brokerMaxPacket = limit;
   }
 
   private onConnect(client: MqttClient): void {

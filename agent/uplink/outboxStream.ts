@@ -37,6 +37,12 @@ export interface OutboxStreamOptions<Row> {
   clock: Clock;
   log: Logger;
   /**
+   * How many rows from the front of a due batch go in it (at least 1); default all. A transport with
+   * a size limit (an MQTT broker's maximum packet size, packetFit.ts) trims the batch here, before
+   * it is tracked, so the rows left out are simply the next batch's.
+   */
+  fit?(rows: Row[]): number;
+  /**
    * Sends one batch (1..maxRows rows in seq order) on the current connection. Fulfils when the far
    * end confirmed it, rejects when it is lost. Called only between the pump's open() and close().
    */
@@ -252,8 +258,10 @@ export class OutboxStream<Row> implements PumpedStream {
     this.persistCursor();
   }
 
-  private send(lane: BatchTracker, rows: Row[]): void {
+  private send(lane: BatchTracker, due: Row[]): void {
     const { source } = this.opts;
+    const fit = Math.max(1, Math.min(due.length, this.opts.fit?.(due) ?? due.length));
+    const rows = fit < due.length ? due.slice(0, fit) : due;
     const batch = lane.add(source.seqOf(rows[0]!), source.seqOf(rows.at(-1)!), rows.length);
     this.counters.published += rows.length;
     const epoch = this.epoch;

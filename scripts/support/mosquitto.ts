@@ -40,6 +40,11 @@ export interface MosquittoOptions {
   users?: Record<string, string>;
   /** The text of an ACL file (mosquitto `acl_file`); without it every client may use every topic. */
   acl?: string;
+  /**
+   * mosquitto `max_packet_size`: a client sending a larger packet is disconnected; MQTT 5 clients
+   * are told the limit in the CONNACK, 3.1.1 clients are not (as cloud brokers with a cap behave).
+   */
+  maxPacketSize?: number;
 }
 
 export interface MosquittoTls {
@@ -72,6 +77,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   const passwd = opts.users ? passwordFileText(dir, opts.users) : undefined;
   if (passwd !== undefined) lines.push(`password_file ${join(dir, 'passwd')}`);
   if (opts.acl !== undefined) lines.push(`acl_file ${join(dir, 'acl')}`);
+  if (opts.maxPacketSize !== undefined) lines.push(`max_packet_size ${opts.maxPacketSize}`);
   if (opts.persistence) lines.push(`persistence_location ${dir}/`);
   // As root mosquitto drops to user "mosquitto", which cannot write our temp dir (and may not exist).
   if (process.getuid?.() === 0) lines.push('user root');

@@ -89,7 +89,7 @@ describe('columnar-deflate readings payload', () => {
         topicPrefix: 'stations',
         qos: 1,
         keepalive: 10_000,
-        batch: { maxReadings: 500, maxDelay: 50 },
+        batch: { maxReadings: 500, maxDelay: 50, maxBytes: 131_072 },
         maxInFlight: 4,
         reconnect: { min: 200, max: 1000 },
       },

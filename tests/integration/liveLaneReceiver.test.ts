@@ -66,7 +66,7 @@ describe('live lane with the reference receiver', () => {
         qos: 1,
         keepalive: 10_000,
         // Small backlog batches, one in flight: the drain takes many round trips.
-        batch: { maxReadings: 5, maxDelay: 20 },
+        batch: { maxReadings: 5, maxDelay: 20, maxBytes: 131_072 },
         maxInFlight: 1,
         reconnect: { min: 200, max: 1000 },
       },

@@ -95,7 +95,7 @@ describe('MqttUplink against a real mosquitto', () => {
         topicPrefix: 'stations',
         qos: 1,
         keepalive: 10_000,
-        batch: { maxReadings: 50, maxDelay: 100 },
+        batch: { maxReadings: 50, maxDelay: 100, maxBytes: 131_072 },
         maxInFlight: 4,
         reconnect: { min: 200, max: 1000 },
         ...over,
@@ -184,7 +184,7 @@ describe('MqttUplink against a real mosquitto', () => {
     broker = await startMosquitto({ persistence: true });
     const sub = await collectReadings(broker.url, READINGS_TOPIC, { clientId: 'it-consumer' });
     cleanups.push(() => sub.close());
-    const { store, uplink } = agent({ batch: { maxReadings: 20, maxDelay: 50 } });
+    const { store, uplink } = agent({ batch: { maxReadings: 20, maxDelay: 50, maxBytes: 131_072 } });
     uplink.start();
 
     let i = 0;

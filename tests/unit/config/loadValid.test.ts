@@ -93,7 +93,7 @@ describe('loadConfig accepts valid configurations', () => {
       qos: 1,
       keepalive: 30_000,
       maxInFlight: 4,
-      batch: { maxReadings: 500, maxDelay: 2000 },
+      batch: { maxReadings: 500, maxDelay: 2000, maxBytes: 131_072 },
     });
   });
 

@@ -15,7 +15,7 @@ export function uplinkConfig(overrides: Partial<MqttUplinkConfig> = {}): MqttUpl
     topicPrefix: 'stations',
     qos: 1,
     keepalive: 30_000,
-    batch: { maxReadings: 3, maxDelay: 1000 },
+    batch: { maxReadings: 3, maxDelay: 1000, maxBytes: 131_072 },
     maxInFlight: 2,
     reconnect: { min: 500, max: 30_000 },
     ...overrides,

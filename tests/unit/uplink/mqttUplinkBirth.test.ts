@@ -11,7 +11,7 @@ import { FakeClient, ManualClock, uplinkConfig } from './fakeMqtt.js';
 
 const config = uplinkConfig({
   historicalAfter: 60_000,
-  batch: { maxReadings: 2, maxDelay: 1000 },
+  batch: { maxReadings: 2, maxDelay: 1000, maxBytes: 131_072 },
   maxInFlight: 4,
 });
 const birth = {
