@@ -2,6 +2,15 @@ import type { Logger } from '../../core/log.js';
 import type { InputCountersSnapshot, LoggerCounters, RefuseReason } from './inputTypes.js';
 
 /**
+ * Distinct texts kept per counter, and distinct troubles logged. The keys come from the wire (MNs,
+ * codes, flag texts, CNs), before or after the sender is known, so a device spraying garbage on the
+ * port for months must not grow the agent's memory with them: past this many, texts are counted
+ * under OTHER and troubles are no longer logged one by one (said once).
+ */
+export const MAX_DISTINCT = 256;
+export const OTHER = '(other)';
+
+/**
  * The input's counters, and its logging without a storm: each kind of trouble (a refusal reason per
  * MN, an unknown code, an unknown flag, another CN) is logged once, at its first occurrence; the
  * counters say how often it happened since.
@@ -56,7 +65,8 @@ export class InputCounters {
   unknownCode(code: string, mn: string): void {
     bump(this.unknownCodes, code);
     const own = this.of(mn).unknownCodes;
-    own[code] = (own[code] ?? 0) + 1;
+    const key = code in own || Object.keys(own).length < MAX_DISTINCT ? code : OTHER;
+    own[key] = (own[key] ?? 0) + 1;
     this.once(`code|${code}`, () =>
       this.log.warn({ code, mn }, 'hj212 input: factor code not configured for the logger, value not taken'),
     );
@@ -103,11 +113,22 @@ export class InputCounters {
 
   private once(kind: string, write: () => void): void {
     if (this.logged.has(kind)) return;
+    if (this.logged.size >= MAX_DISTINCT) {
+      if (this.logged.has(OTHER)) return;
+      this.logged.add(OTHER);
+      this.log.warn(
+        { distinct: MAX_DISTINCT },
+        'hj212 input: too many distinct troubles to log one by one; from now on they are only counted',
+      );
+      return;
+    }
     this.logged.add(kind);
     write();
   }
 }
 
-function bump<K>(m: Map<K, number>, k: K): void {
-  m.set(k, (m.get(k) ?? 0) + 1);
+/** Counts `k`, or OTHER once `m` holds MAX_DISTINCT keys and `k` is not among them. */
+function bump(m: Map<string, number>, k: string): void {
+  const key = m.has(k) || m.size < MAX_DISTINCT ? k : OTHER;
+  m.set(key, (m.get(key) ?? 0) + 1);
 }
