@@ -150,6 +150,16 @@ export const hj212UplinkSchema = z
       .min(1)
       .default([...HJ212_SEND])
       .meta({ description: 'Data to upload: realtime (2011), minute (2051), hour (2061), day (2031)' }),
+    backfill: z
+      .union([z.literal('all'), boundedDuration(0, 36_500 * DAY_MS)], {
+        error: 'expected "all" or a duration such as "1d", "12h" or "0s"',
+      })
+      .default('all')
+      .meta({
+        description:
+          'What a newly added uplink sends of the data already stored: all of it (default, as backlog with RF=1), ' +
+          'or only what was measured within this long before it first runs, e.g. "1d" or "0s" for none',
+      }),
     rtdInterval: boundedDuration(1000, 3_600_000)
       .default(30_000)
       .meta({

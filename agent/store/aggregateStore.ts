@@ -56,11 +56,13 @@ export class AggregateStore {
   private readonly selectRange: Database.Statement;
   private readonly selectLast: Database.Statement;
   private readonly selectFirstStart: Database.Statement;
+  private readonly selectFirstEndingSince: Database.Statement;
   private readonly upsertTx: Database.Transaction<(records: readonly AggregateRecord[]) => StoredAggregate[]>;
 
   constructor(deps: { db: Database.Database; log?: Logger }) {
     const { db } = deps;
     this.log = deps.log ?? silentLogger();
+    this.selectFirstEndingSince = db.prepare('SELECT min(aseq) FROM aggregates WHERE end_ts >= ?').pluck();
     // The same channel rows as ReadingStore (same unique key), so readings and aggregates join.
     this.findChannel = db
       .prepare('SELECT id FROM channels WHERE device = ? AND channel = ? AND code IS ? AND unit IS ?')
@@ -154,6 +156,14 @@ export class AggregateStore {
   /** Highest aseq ever given (0 for none), even if that row was replaced or deleted since. */
   lastAseq(): number {
     return (this.selectLastAseq.get() as number | undefined) ?? 0;
+  }
+
+  /**
+   * Lowest aseq of a record whose period ends at or after `ts`, or null when none does. A scan of the
+   * table (no index on end_ts): it is asked once, when an uplink with a `backfill` first runs.
+   */
+  firstAseqEndingSince(ts: number): number | null {
+    return (this.selectFirstEndingSince.get(ts) as number | null) ?? null;
   }
 
   /** Up to `limit` records with aseq > `aseq`, in aseq order. */

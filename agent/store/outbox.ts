@@ -37,6 +37,11 @@ export class Outbox {
     });
   }
 
+  /** The uplink's cursor, or undefined when this uplink id has never had one (nothing is created). */
+  peek(uplinkId: string): number | undefined {
+    return this.wrap(uplinkId, () => this.selectCursor.get(uplinkId) as number | undefined);
+  }
+
   /** Persists `seq` as acknowledged if it is beyond the current cursor; returns the cursor afterwards. */
   confirm(uplinkId: string, seq: number): number {
     if (!Number.isSafeInteger(seq) || seq < 0) {

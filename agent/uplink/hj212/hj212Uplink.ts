@@ -22,6 +22,7 @@ import { aggregateSource } from '../outboxSource.js';
 import type { PumpedStream } from '../outboxStream.js';
 import type { Uplink, UplinkStats } from '../uplink.js';
 import { LastConnectionError } from '../uplinkError.js';
+import { backfillStarts } from './backfill.js';
 import { CommandHandler } from './commandHandler.js';
 import { type ExchangeTiming, Hj212Link } from './hj212Link.js';
 import { dial, LinkUpkeep } from './linkUpkeep.js';
@@ -115,6 +116,7 @@ export class Hj212Uplink implements Uplink {
       intervalMs: () => this.settings.rtdIntervalMs,
     });
     const common = { uplinkId: config.id, cursors: deps.cursors, settings: deps.settings, clock, log };
+    const starts = backfillStarts(config.backfill, deps.readings, deps.aggregates, clock);
     const send = new Set(config.send);
     this.realtime = send.has('realtime')
       ? new StreamPair<StoredReading>({
@@ -123,6 +125,7 @@ export class Hj212Uplink implements Uplink {
           source: this.gate,
           groupOf: (r) => intervalEnd(r.ts),
           maxRows: READINGS_PER_BATCH,
+          ...(starts ? { firstRun: starts.realtime } : {}),
           send: (rows, resend) => this.sendRealtime(rows, resend),
         })
       : null;
@@ -134,6 +137,7 @@ export class Hj212Uplink implements Uplink {
             source: aggregateSource(deps.aggregates),
             groupOf: (a) => `${a.period}@${a.start}`,
             maxRows: AGGREGATES_PER_BATCH,
+            ...(starts ? { firstRun: starts.aggregates } : {}),
             send: (rows, resend) => this.sendAggregates(rows, resend),
           })
         : null;

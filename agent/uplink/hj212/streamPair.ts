@@ -36,6 +36,11 @@ export interface StreamPairOptions<Row> {
   clock: Clock;
   log: Logger;
   maxRows: number;
+  /**
+   * Where the pair starts when it has never run (no live cursor yet): the seq after which it sends.
+   * Rows up to it are never sent by this uplink (`backfill`); without it, everything stored is.
+   */
+  firstRun?: () => number;
   /** Sends one batch: fulfils once delivered (answered, or written when no answer is asked). */
   send(rows: Row[], resend: boolean): Promise<void>;
 }
@@ -59,6 +64,7 @@ export class StreamPair<Row> {
       log.error({ err, uplink: uplinkId, stream: name }, 'HJ 212 backlog ranges unreadable');
     }
     this.ranges = new BacklogRanges(initial, (r) => settings.set(uplinkId, rangesKey, r));
+    if (opts.firstRun !== undefined) this.startFresh(keys.live, opts.firstRun);
     const common = {
       cursors,
       clock,
@@ -83,6 +89,27 @@ export class StreamPair<Row> {
       maxInFlight: 1,
       send: (rows) => opts.send(rows, true),
     });
+  }
+
+  /**
+   * A pair that has never run starts at `firstRun()`: its live cursor is written before the streams
+   * start (they would create it at 0), so what came before is never sent, also after a restart.
+   */
+  private startFresh(liveKey: string, firstRun: () => number): void {
+    const { uplinkId, name, cursors, log } = this.opts;
+    try {
+      if (cursors.peek(liveKey) !== undefined) return;
+      const from = firstRun();
+      cursors.cursor(liveKey);
+      if (from > 0) cursors.confirm(liveKey, from);
+      log.info(
+        { uplink: uplinkId, stream: name, from },
+        'HJ 212 uplink runs for the first time: data stored up to here is not sent (backfill)',
+      );
+    } catch (err) {
+      // The cursor stays as it was: at worst everything stored is sent, as without a backfill.
+      log.error({ err, uplink: uplinkId, stream: name }, 'HJ 212 uplink could not set where it starts');
+    }
   }
 
   /**

@@ -33,6 +33,7 @@ describe('hj212 uplink settings', () => {
       pw: '123456',
       st: '21',
       send: ['realtime', 'minute', 'hour', 'day'],
+      backfill: 'all',
       rtdInterval: 30_000,
       minInterval: 60_000,
       ack: true,
@@ -154,6 +155,19 @@ describe('hj212 uplink settings', () => {
   it('an unquoted password is refused with a hint rather than losing a leading zero', () => {
     expect(problems({ version: 2017, mn: 'STATION-1', pw: 12345 })).toEqual([
       expect.stringMatching(/^uplinks\[0\]\.pw: .*quoted string/),
+    ]);
+  });
+
+  it('backfill: all, or a duration; anything else refused with its path', () => {
+    const base = { version: 2025, mn: MN, pw: '123456' };
+    const r = load({ ...base, backfill: '1d' });
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    expect(r.config.uplinks[0]).toMatchObject({ backfill: 86_400_000 });
+    const none = load({ ...base, backfill: '0s' });
+    expect(none.ok && none.config.uplinks[0]).toMatchObject({ backfill: 0 });
+    const bad = problems({ ...base, backfill: 'yesterday' });
+    expect(bad).toEqual([
+      'uplinks[0].backfill: expected "all" or a duration such as "1d", "12h" or "0s" (got "yesterday")',
     ]);
   });
 
