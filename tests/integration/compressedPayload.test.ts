@@ -19,6 +19,7 @@ import { COLUMNAR_CONTENT_TYPE, COLUMNAR_MAGIC } from '../../agent/uplink/payloa
 import { encodeReadingsPayload } from '../../agent/uplink/readingsPayload.js';
 import { Receiver } from '../../scripts/receiver/receiver.js';
 import { startMosquitto, until } from '../../scripts/support/mosquitto.js';
+import { uplinkConfig } from '../helpers/mqttUplinkConfig.js';
 
 const STATION = '320700W001';
 const T0 = Date.UTC(2026, 10, 28, 8, 0, 0);
@@ -78,21 +79,15 @@ describe('columnar-deflate readings payload', () => {
     // A backlog of 1000 readings (two full batches) before the uplink starts, then live polls.
     for (let i = 0; i < 200; i++) stored.push(...store.append(poll(i)));
     const uplink = new MqttUplink({
-      config: {
-        id: 'cloud',
-        type: 'mqtt',
-        historicalAfter: 300_000,
+      config: uplinkConfig({
         commands: { allow: ['ping'], resendRate: 5 },
         payload: { encoding: 'columnar-deflate' },
-        protocolVersion: 'auto',
         url: broker.url,
-        topicPrefix: 'stations',
-        qos: 1,
         keepalive: 10_000,
         batch: { maxReadings: 500, maxDelay: 50, maxBytes: 131_072 },
         maxInFlight: 4,
         reconnect: { min: 200, max: 1000 },
-      },
+      }),
       stationId: STATION,
       store,
       cursors: new Outbox({ db }),

@@ -17,6 +17,7 @@ import { ReadingStore } from '../../agent/store/readingStore.js';
 import { MqttUplink } from '../../agent/uplink/mqttUplink.js';
 import { Receiver } from '../../scripts/receiver/receiver.js';
 import { startMosquitto, until } from '../../scripts/support/mosquitto.js';
+import { uplinkConfig } from '../helpers/mqttUplinkConfig.js';
 
 const STATION = '320700W001';
 const BACKLOG = 4000;
@@ -54,22 +55,15 @@ describe('live lane with the reference receiver', () => {
     cleanups.push(() => receiver.stop());
     let firstLiveAtCount: number | null = null;
     const uplink = new MqttUplink({
-      config: {
-        id: 'cloud',
-        type: 'mqtt',
-        historicalAfter: 300_000,
+      config: uplinkConfig({
         commands: { allow: ['ping', 'resend'], resendRate: 5 },
-        payload: { encoding: 'json' },
-        protocolVersion: 'auto',
         url: broker.url,
-        topicPrefix: 'stations',
-        qos: 1,
         keepalive: 10_000,
         // Small backlog batches, one in flight: the drain takes many round trips.
         batch: { maxReadings: 5, maxDelay: 20, maxBytes: 131_072 },
         maxInFlight: 1,
         reconnect: { min: 200, max: 1000 },
-      },
+      }),
       stationId: STATION,
       store,
       cursors: new Outbox({ db }),

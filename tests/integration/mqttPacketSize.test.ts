@@ -18,6 +18,7 @@ import { Outbox } from '../../agent/store/outbox.js';
 import { ReadingStore } from '../../agent/store/readingStore.js';
 import { MqttUplink } from '../../agent/uplink/mqttUplink.js';
 import { collectReadings, type MosquittoHandle, startMosquitto } from '../../scripts/support/mosquitto.js';
+import { uplinkConfig } from '../helpers/mqttUplinkConfig.js';
 
 const STATION = '320700W001';
 const READINGS_TOPIC = `stations/${STATION}/readings`;
@@ -57,22 +58,15 @@ describe(`an uplink against a broker that takes packets up to ${BROKER_MAX} byte
     store.append(Array.from({ length: READINGS }, (_, i) => reading(i)));
     const cursors = new Outbox({ db });
     const uplink = new MqttUplink({
-      config: {
-        id: 'cloud',
-        type: 'mqtt',
-        historicalAfter: 300_000,
+      config: uplinkConfig({
         commands: { allow: ['ping'], resendRate: 5 },
-        payload: { encoding: 'json' },
-        protocolVersion: 'auto',
         url: broker!.url,
-        topicPrefix: 'stations',
-        qos: 1,
         keepalive: 10_000,
         batch: { maxReadings: 500, maxDelay: 100, maxBytes: 128 * 1024 },
         maxInFlight: 4,
         reconnect: { min: 200, max: 500 },
         ...over,
-      },
+      }),
       stationId: STATION,
       store,
       cursors,

@@ -21,6 +21,7 @@ import {
   until,
 } from '../../scripts/support/mosquitto.js';
 import { codMinute } from '../helpers/aggregateFixture.js';
+import { uplinkConfig } from '../helpers/mqttUplinkConfig.js';
 
 const STATION = '320700W001';
 const READINGS_TOPIC = `stations/${STATION}/readings`;
@@ -84,22 +85,14 @@ describe('MqttUplink against a real mosquitto', () => {
     const store = new ReadingStore({ db });
     const aggregates = new AggregateStore({ db });
     const uplink = new MqttUplink({
-      config: {
-        id: 'cloud',
-        type: 'mqtt',
-        historicalAfter: 300_000,
-        commands: { allow: ['ping', 'status'], resendRate: 5 },
-        payload: { encoding: 'json' },
-        protocolVersion: 'auto',
+      config: uplinkConfig({
         url: broker!.url,
-        topicPrefix: 'stations',
-        qos: 1,
         keepalive: 10_000,
         batch: { maxReadings: 50, maxDelay: 100, maxBytes: 131_072 },
         maxInFlight: 4,
         reconnect: { min: 200, max: 1000 },
         ...over,
-      },
+      }),
       stationId: STATION,
       store,
       aggregates,

@@ -1,26 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type { MqttUplinkConfig } from '../../../agent/config/schema.js';
 import type { Clock, TimerHandle } from '../../../agent/core/clock.js';
 
-/** An MQTT uplink config as the schema would fill it in, small batches for the tests; override per test. */
-export function uplinkConfig(overrides: Partial<MqttUplinkConfig> = {}): MqttUplinkConfig {
-  return {
-    id: 'cloud',
-    type: 'mqtt',
-    historicalAfter: 300_000,
-    commands: { allow: ['ping', 'status'], resendRate: 5 },
-    payload: { encoding: 'json' },
-    protocolVersion: 'auto',
-    url: 'mqtt://broker.example:1883',
-    topicPrefix: 'stations',
-    qos: 1,
-    keepalive: 30_000,
-    batch: { maxReadings: 3, maxDelay: 1000, maxBytes: 131_072 },
-    maxInFlight: 2,
-    reconnect: { min: 500, max: 30_000 },
-    ...overrides,
-  } as MqttUplinkConfig;
-}
+export { uplinkConfig } from '../../helpers/mqttUplinkConfig.js';
 
 /** Lets pending promise callbacks (acks, failures) run. */
 export const settle = () => new Promise<void>((r) => setImmediate(r));
