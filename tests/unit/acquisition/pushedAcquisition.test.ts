@@ -59,7 +59,8 @@ function result(ts: number, value: number | null, errors: AgentError[] = []): Po
   };
 }
 
-function setup() {
+/** A pushed device on a fake clock; `append` replaces the store that keeps every reading in `stored`. */
+function setup(append?: (readings: readonly NewReading[]) => Promise<void>) {
   const clock = new FakeClock({ wall: Date.UTC(2026, 0, 1, 8, 0, 0) });
   const stored: NewReading[] = [];
   const qcSeen: { state: number | null }[] = [];
@@ -69,9 +70,11 @@ function setup() {
     poller: driver.source,
     clock,
     store: {
-      append: async (r) => {
-        stored.push(...r);
-      },
+      append:
+        append ??
+        (async (r) => {
+          stored.push(...r);
+        }),
     },
     quality: {
       apply: (readings, ctx) => {
@@ -185,21 +188,13 @@ describe('a pushed device', () => {
   });
 
   it('resolves a result once its readings are committed, and rejects when the commit fails', async () => {
-    const clock = new FakeClock({ wall: Date.UTC(2026, 0, 1, 8, 0, 0) });
     const commits: { resolve: () => void; reject: (e: Error) => void }[] = [];
-    const driver = fakePushed();
-    const acq = createDeviceAcquisition({
-      device,
-      poller: driver.source,
-      clock,
-      store: {
-        append: () =>
-          new Promise<void>((resolve, reject) => {
-            commits.push({ resolve, reject });
-          }),
-      },
-      log: silentLogger(),
-    });
+    const { clock, driver, acq } = setup(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          commits.push({ resolve, reject });
+        }),
+    );
     acq.start();
     let settled = 'pending';
     const first = driver
