@@ -100,8 +100,8 @@ export class StreamPair<Row> {
     try {
       if (cursors.peek(liveKey) !== undefined) return;
       const from = firstRun();
-      cursors.cursor(liveKey);
-      if (from > 0) cursors.confirm(liveKey, from);
+      // confirm() creates the cursor row at `from` (0 when nothing stored is old enough to skip).
+      cursors.confirm(liveKey, Math.max(0, from));
       log.info(
         { uplink: uplinkId, stream: name, from },
         'HJ 212 uplink runs for the first time: data stored up to here is not sent (backfill)',
