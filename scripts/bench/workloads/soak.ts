@@ -28,7 +28,7 @@ import { wrapperNodeFlags } from './footprint.js';
  * measured it, never forced (heap after V8's own last major GC: the process runs undisturbed).
  *
  *   --minutes n              run length (default 120; quick: 0.2, i.e. 12 s)
- *   BENCH_SOAK_SNAPSHOTS=dir heap snapshots of the first agent at half, three quarters and the end
+ *   BENCH_SOAK_SNAPSHOTS=dir heap snapshots of the first agent every eighth from three eighths to the end
  *                            (compare them with scripts/bench/heapDiff.ts; they inflate that agent's RSS)
  */
 
@@ -144,8 +144,11 @@ export const soak: Workload = {
       ];
       if (snapshotDir) {
         for (const [f, name] of [
+          [0.375, 'three-eighths'],
           [0.5, 'half'],
+          [0.625, 'five-eighths'],
           [0.75, 'three-quarters'],
+          [0.875, 'seven-eighths'],
           [0.999, 'end'],
         ] as const) {
           plan.push({
