@@ -96,13 +96,22 @@ export function readGraph(raw: RawSnapshot): HeapGraph {
   return { count, id, size, kind, parent, via };
 }
 
-/** Indexes of the nodes of `later` whose ids are not in `earlier` and are in every one of `after`. */
+const EMBEDDER = /^(native:|synthetic)/;
+/** V8's own objects: compiled code and its tables, feedback, maps and their dependent-code lists. */
+const V8_OWN = /^(code:|hidden:system \/|object shape$)/;
+
+/**
+ * Indexes of the nodes of `later` whose ids are not in `earlier` and are in every one of `after`.
+ * Only V8 heap objects: the embedder's nodes (Node's native objects, synthetic roots) get new ids in
+ * every snapshot, so they would all look new.
+ */
 export function survivors(earlier: HeapGraph, later: HeapGraph, after: HeapGraph[]): number[] {
   const before = new Set(earlier.id);
   const still = after.map((g) => new Set(g.id));
   const out: number[] = [];
   for (let n = 0; n < later.count; n++) {
     const id = later.id[n]!;
+    if (EMBEDDER.test(later.kind[n]!)) continue;
     if (!before.has(id) && still.every((s) => s.has(id))) out.push(n);
   }
   return out;
@@ -132,14 +141,18 @@ function main(): void {
     process.exit(2);
   }
   const graphs = files.map((f) => readGraph(JSON.parse(readFileSync(f, 'utf8')) as RawSnapshot));
-  // Each interval: what was created in it and is still alive at the end.
-  for (let i = 1; i < graphs.length; i++) {
-    const kept = survivors(graphs[i - 1]!, graphs[i]!, graphs.slice(i + 1));
-    const bytes = kept.reduce((s, n) => s + graphs[i]!.size[n]!, 0);
+  // Each interval: what was created in it and is still alive in the next snapshot, so that
+  // intervals compare alike; split into V8's compiled code and metadata, and everything else.
+  const totals = graphs.map((g) => g.size.reduce((s, x, n) => (EMBEDDER.test(g.kind[n]!) ? s : s + x), 0));
+  for (let i = 1; i < graphs.length - 1; i++) {
+    const g = graphs[i]!;
+    const kept = survivors(graphs[i - 1]!, g, [graphs[i + 1]!]);
+    const v8 = kept.filter((n) => V8_OWN.test(g.kind[n]!));
+    const kb = (ns: number[]) => (ns.reduce((s, n) => s + g.size[n]!, 0) / 1024).toFixed(1);
     process.stdout.write(
-      `interval ${i} (${files[i - 1]} → ${files[i]}): ${kept.length} objects, ${(bytes / 1024).toFixed(1)} KB created and still alive in ${graphs.length - 1 - i} later snapshot(s)\n`,
+      `interval ${i} (${files[i - 1]} → ${files[i]}): heap ${((totals[i]! - totals[i - 1]!) / 1024).toFixed(1)} KB net; created and alive in the next snapshot: ${kb(kept)} KB in ${kept.length} objects, of which V8 code and metadata ${kb(v8)} KB, the rest ${kb(kept.filter((n) => !V8_OWN.test(g.kind[n]!)))} KB\n`,
     );
-    for (const [k, b] of bytesByKind(graphs[i]!, kept).slice(0, 6))
+    for (const [k, b] of bytesByKind(g, kept).slice(0, 6))
       process.stdout.write(`    ${String(b).padStart(9)} B  ${k}\n`);
   }
   const g = graphs[1]!;
