@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { nodeKind, type RawSnapshot, snapshotArgs } from './heapSnapshot.js';
 
 /**
  * Compares V8 heap snapshots (.heapsnapshot, e.g. the soak workload's BENCH_SOAK_SNAPSHOTS) by
@@ -13,14 +14,8 @@ interface Group {
   size: number;
 }
 
-interface Snapshot {
-  snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } };
-  nodes: number[];
-  strings: string[];
-}
-
-/** Count and self size per "type:name" (objects by constructor; strings, code, arrays by type). */
-export function groupByConstructor(snap: Snapshot): Map<string, Group> {
+/** Count and self size per kind (nodeKind: objects by constructor, strings and arrays by type). */
+export function groupByConstructor(snap: RawSnapshot): Map<string, Group> {
   const fields = snap.snapshot.meta.node_fields;
   const types = snap.snapshot.meta.node_types[0];
   const width = fields.length;
@@ -30,11 +25,7 @@ export function groupByConstructor(snap: Snapshot): Map<string, Group> {
   const groups = new Map<string, Group>();
   for (let i = 0; i < snap.nodes.length; i += width) {
     const type = types[snap.nodes[i + typeAt]!]!;
-    // Objects and closures by their constructor/function name; the rest by type (strings vary per value).
-    const key =
-      type === 'object' || type === 'closure' || type === 'native'
-        ? `${type}:${snap.strings[snap.nodes[i + nameAt]!]}`
-        : type;
+    const key = nodeKind(type, snap.strings[snap.nodes[i + nameAt]!]);
     const g = groups.get(key) ?? { count: 0, size: 0 };
     g.count++;
     g.size += snap.nodes[i + sizeAt]!;
@@ -44,15 +35,13 @@ export function groupByConstructor(snap: Snapshot): Map<string, Group> {
 }
 
 function main(): void {
-  const args = process.argv.slice(2);
-  const topAt = args.indexOf('--top');
-  const top = topAt === -1 ? 25 : Number(args[topAt + 1]);
-  const files = args.filter((a, i) => a !== '--top' && i !== topAt + 1);
-  if (files.length < 2) {
+  const args = snapshotArgs(process.argv.slice(2), 25);
+  if (!args) {
     process.stderr.write('usage: heapDiff a.heapsnapshot b.heapsnapshot [more…] [--top n]\n');
     process.exit(2);
   }
-  const all = files.map((f) => groupByConstructor(JSON.parse(readFileSync(f, 'utf8')) as Snapshot));
+  const { files, top } = args;
+  const all = files.map((f) => groupByConstructor(JSON.parse(readFileSync(f, 'utf8')) as RawSnapshot));
   const totals = all.map((g) => [...g.values()].reduce((s, x) => s + x.size, 0));
   process.stdout.write(`total self size: ${totals.map((t) => (t / 2 ** 20).toFixed(2)).join(' → ')} MB\n`);
   const first = all[0]!;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { nodeKind, type RawSnapshot, snapshotArgs } from './heapSnapshot.js';
 
 /**
  * The three-snapshot technique on V8 heap snapshots of one process (e.g. the soak workload's
@@ -10,20 +11,6 @@ import { readFileSync } from 'node:fs';
  *
  *   npx tsx scripts/bench/heapSurvivors.ts a.heapsnapshot b.heapsnapshot [c.heapsnapshot …] [--top 20]
  */
-
-interface RawSnapshot {
-  snapshot: {
-    meta: {
-      node_fields: string[];
-      node_types: [string[], ...unknown[]];
-      edge_fields: string[];
-      edge_types: [string[], ...unknown[]];
-    };
-  };
-  nodes: number[];
-  edges: number[];
-  strings: string[];
-}
 
 export interface HeapGraph {
   count: number;
@@ -38,7 +25,10 @@ export interface HeapGraph {
 
 /** Parses a snapshot into per-node arrays and a breadth-first tree of strong edges from the root. */
 export function readGraph(raw: RawSnapshot): HeapGraph {
-  const { node_fields, node_types, edge_fields, edge_types } = raw.snapshot.meta;
+  const { node_fields, node_types } = raw.snapshot.meta;
+  const edge_fields = raw.snapshot.meta.edge_fields ?? [];
+  const edge_types = raw.snapshot.meta.edge_types ?? [[]];
+  const edges = raw.edges ?? [];
   const nw = node_fields.length;
   const ew = edge_fields.length;
   const nTypes = node_types[0];
@@ -58,13 +48,7 @@ export function readGraph(raw: RawSnapshot): HeapGraph {
   for (let n = 0, e = 0; n < count; n++) {
     const b = n * nw;
     const type = nTypes[raw.nodes[b + typeAt!]!]!;
-    // Objects by constructor; strings, arrays and code by type, since their names vary per value.
-    kind[n] =
-      type === 'object' || type === 'closure' || type === 'native'
-        ? `${type}:${raw.strings[raw.nodes[b + nameAt!]!]}`
-        : type === 'hidden' || type === 'code'
-          ? `${type}:${raw.strings[raw.nodes[b + nameAt!]!]?.slice(0, 40)}`
-          : type;
+    kind[n] = nodeKind(type, raw.strings[raw.nodes[b + nameAt!]!]);
     id[n] = raw.nodes[b + idAt!]!;
     size[n] = raw.nodes[b + sizeAt!]!;
     firstEdge[n] = e;
@@ -82,13 +66,13 @@ export function readGraph(raw: RawSnapshot): HeapGraph {
   while (head < tail) {
     const n = queue[head++]!;
     for (let e = firstEdge[n]!; e < firstEdge[n + 1]!; e += ew) {
-      const eType = eTypes[raw.edges[e + eTypeAt]!]!;
+      const eType = eTypes[edges[e + eTypeAt]!]!;
       if (eType === 'weak' || eType === 'shortcut') continue;
-      const to = raw.edges[e + eToAt]! / nw;
+      const to = edges[e + eToAt]! / nw;
       if (seen[to]) continue;
       seen[to] = 1;
       parent[to] = n;
-      const name = raw.edges[e + eNameAt]!;
+      const name = edges[e + eNameAt]!;
       via[to] = eType === 'element' || eType === 'hidden' ? `[${name}]` : String(raw.strings[name]);
       queue[tail++] = to;
     }
@@ -99,6 +83,11 @@ export function readGraph(raw: RawSnapshot): HeapGraph {
 const EMBEDDER = /^(native:|synthetic)/;
 /** V8's own objects: compiled code and its tables, feedback, maps and their dependent-code lists. */
 const V8_OWN = /^(code:|hidden:system \/|object shape$)/;
+
+/** Whether a kind (nodeKind) is V8's own: compiled code and its tables, feedback, shapes. */
+export function isV8Own(kind: string): boolean {
+  return V8_OWN.test(kind);
+}
 
 /**
  * Indexes of the nodes of `later` whose ids are not in `earlier` and are in every one of `after`.
@@ -132,14 +121,12 @@ function bytesByKind(g: HeapGraph, nodes: number[]): [string, number][] {
 }
 
 function main(): void {
-  const args = process.argv.slice(2);
-  const topAt = args.indexOf('--top');
-  const top = topAt === -1 ? 20 : Number(args[topAt + 1]);
-  const files = args.filter((a, i) => a !== '--top' && (topAt === -1 || i !== topAt + 1));
-  if (files.length < 2) {
+  const args = snapshotArgs(process.argv.slice(2), 20);
+  if (!args) {
     process.stderr.write('usage: heapSurvivors a.heapsnapshot b.heapsnapshot [more…] [--top n]\n');
     process.exit(2);
   }
+  const { files, top } = args;
   const graphs = files.map((f) => readGraph(JSON.parse(readFileSync(f, 'utf8')) as RawSnapshot));
   // Each interval: what was created in it and is still alive in the next snapshot, so that
   // intervals compare alike; split into V8's compiled code and metadata, and everything else.
@@ -147,10 +134,10 @@ function main(): void {
   for (let i = 1; i < graphs.length - 1; i++) {
     const g = graphs[i]!;
     const kept = survivors(graphs[i - 1]!, g, [graphs[i + 1]!]);
-    const v8 = kept.filter((n) => V8_OWN.test(g.kind[n]!));
+    const v8 = kept.filter((n) => isV8Own(g.kind[n]!));
     const kb = (ns: number[]) => (ns.reduce((s, n) => s + g.size[n]!, 0) / 1024).toFixed(1);
     process.stdout.write(
-      `interval ${i} (${files[i - 1]} → ${files[i]}): heap ${((totals[i]! - totals[i - 1]!) / 1024).toFixed(1)} KB net; created and alive in the next snapshot: ${kb(kept)} KB in ${kept.length} objects, of which V8 code and metadata ${kb(v8)} KB, the rest ${kb(kept.filter((n) => !V8_OWN.test(g.kind[n]!)))} KB\n`,
+      `interval ${i} (${files[i - 1]} → ${files[i]}): heap ${((totals[i]! - totals[i - 1]!) / 1024).toFixed(1)} KB net; created and alive in the next snapshot: ${kb(kept)} KB in ${kept.length} objects, of which V8 code and metadata ${kb(v8)} KB, the rest ${kb(kept.filter((n) => !isV8Own(g.kind[n]!)))} KB\n`,
     );
     for (const [k, b] of bytesByKind(g, kept).slice(0, 6))
       process.stdout.write(`    ${String(b).padStart(9)} B  ${k}\n`);
@@ -158,7 +145,11 @@ function main(): void {
   const g = graphs[1]!;
   const kept = survivors(graphs[0]!, g, graphs.slice(2));
   const groups = new Map<string, number[]>();
-  for (const n of kept) groups.set(g.kind[n]!, [...(groups.get(g.kind[n]!) ?? []), n]);
+  for (const n of kept) {
+    const group = groups.get(g.kind[n]!);
+    if (group) group.push(n);
+    else groups.set(g.kind[n]!, [n]);
+  }
   const rows = [...groups].map(([k, ns]) => ({ k, ns, bytes: ns.reduce((s, n) => s + g.size[n]!, 0) }));
   rows.sort((a, b) => b.bytes - a.bytes);
   process.stdout.write(`\nobjects of interval 1 alive in every later snapshot, by kind (top ${top}):\n`);

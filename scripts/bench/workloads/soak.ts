@@ -29,7 +29,7 @@ import { wrapperNodeFlags } from './footprint.js';
  *
  *   --minutes n              run length (default 120; quick: 0.2, i.e. 12 s)
  *   BENCH_SOAK_SNAPSHOTS=dir heap snapshots of the first agent every eighth from three eighths to the end
- *                            (compare them with scripts/bench/heapDiff.ts; they inflate that agent's RSS)
+ *                            (compare them with scripts/bench/heapDiff.ts and heapSurvivors.ts; they inflate that agent's RSS)
  */
 
 const INTERVAL = '200ms';

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { pathTo, readGraph, survivors } from '../../../scripts/bench/heapSurvivors.js';
+import { isV8Own, pathTo, readGraph, survivors } from '../../../scripts/bench/heapSurvivors.js';
 
 // A real process writes three real snapshots: 100 Kept objects held in a Map between the first and
 // the second, 100 more between the second and the third, and Dropped objects that become garbage.
@@ -43,5 +43,15 @@ describe('heapSurvivors (what a process kept from an interval)', () => {
     const path = pathTo(b!, kept);
     expect(path).toMatch(/-\[keep\]->\s+object:Map -\[table\]->/);
     expect(path.trim().endsWith('object:Kept')).toBe(true);
+  });
+
+  it('counts compiled code and its tables as V8’s own, the program’s objects as the rest', () => {
+    const kinds = new Set<string>();
+    for (let n = 0; n < c!.count; n++) kinds.add(c!.kind[n]!);
+    const v8 = [...kinds].filter(isV8Own);
+    expect(v8.some((k) => k.startsWith('code:'))).toBe(true);
+    expect(v8.some((k) => k === 'object shape')).toBe(true);
+    expect(v8.filter((k) => k.startsWith('object:') || k === 'string' || k === 'array')).toEqual([]);
+    expect(isV8Own('object:Kept')).toBe(false);
   });
 });
