@@ -4,7 +4,7 @@
  * measured by the benchmark, not asserted by tests).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,16 +24,16 @@ function fingerprint(file: string): string {
   return existsSync(path) ? `${statSync(path).mtimeMs}:${readFileSync(path, 'utf8')}` : 'absent';
 }
 
-function runQuick(): Promise<{ code: number | null; output: string }> {
+function runQuick(
+  args: string[] = ['scripts/bench/main.ts', '--quick', '--out-dir', outDir],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'scripts/bench/main.ts', '--quick', '--out-dir', outDir],
-      {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => {
       output += d.toString();
@@ -83,4 +83,51 @@ describe('npm run bench -- --quick', () => {
     // A quick run leaves the committed figures alone.
     expect([fingerprint('docs/performance.md'), fingerprint('bench/results.json')]).toEqual(before);
   }, 150_000); // a limit, not a measure: ~75 s on a shared 2-core machine, ~15 s of it workload 7's PostgreSQL
+});
+
+describe('npm run bench -- --only soak (issue 19), quick, with heap snapshots', () => {
+  it('reports the second-half slopes of every figure, and heapSurvivors reads its snapshots', async () => {
+    assertBuilt();
+    const soakDir = mkdtempSync(join(tmpdir(), 'bench-soak-test-'));
+    const snapshots = join(soakDir, 'snapshots');
+    mkdirSync(snapshots);
+    try {
+      const run = await runQuick(
+        ['scripts/bench/main.ts', '--only', 'soak', '--quick', '--out-dir', soakDir],
+        {
+          ...process.env,
+          BENCH_SOAK_SNAPSHOTS: snapshots,
+        },
+      );
+      expect(run.code, run.output).toBe(0);
+      const results = JSON.parse(readFileSync(join(soakDir, 'results.json'), 'utf8')) as BenchResults;
+      expect(results.workloads.map((w) => w.id)).toEqual([8]);
+      const soak = results.workloads[0]!;
+      if (soak.status !== 'ok') throw new Error(`the soak failed: ${soak.error}`);
+      const slopes = soak.targets.map((t) => t.what);
+      for (const figure of [
+        'RSS',
+        'heap used after GC',
+        'external memory',
+        'SQLite WAL file',
+        'SQLite shm file',
+      ])
+        for (const agent of ['agent as installed', 'agent node defaults'])
+          expect(slopes).toContain(`${figure} slope, ${agent}`);
+      for (const t of soak.targets) expect(Number.isFinite(t.actual), t.what).toBe(true);
+
+      const files = ['three-eighths', 'half', 'five-eighths', 'three-quarters', 'seven-eighths', 'end'].map(
+        (n) => join(snapshots, `soak-${n}.heapsnapshot`),
+      );
+      for (const f of files) expect(existsSync(f), f).toBe(true);
+      const survivors = await runQuick(['scripts/bench/heapSurvivors.ts', ...files, '--top', '5']);
+      expect(survivors.code, survivors.output).toBe(0);
+      expect(survivors.output).toMatch(
+        /^interval 4 .*of which V8 code and metadata [\d.]+ KB, the rest [\d.]+ KB$/m,
+      );
+      expect(survivors.output).toContain('what retains a sample of each of the top groups');
+    } finally {
+      rmSync(soakDir, { recursive: true, force: true });
+    }
+  }, 150_000); // a limit, not a measure: the quick soak runs 12 s, plus start-up and six snapshots
 });
